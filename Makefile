@@ -1,0 +1,30 @@
+VENV := .venv
+PY := $(VENV)/bin/python
+PYTEST_ARGS ?=
+
+.PHONY: install run test bench loadtest lint clean
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+## Start web server, Celery worker and beat (SQLite + folder broker unless DATABASE_URL/CELERY_BROKER_URL are set).
+run: install
+	./scripts/run.sh
+
+## Run the whole suite against real PostgreSQL and Redis on 127.0.0.1.
+test: install
+	./scripts/ensure_services.sh
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+## Benchmarks: printed side-by-side figures, not part of the suite.
+bench: install
+	./scripts/ensure_services.sh
+	$(PY) bench/run.py
+
+clean:
+	rm -rf var/test .pytest_cache

@@ -1,0 +1,126 @@
+from django.contrib import admin
+from django.db.models import Count
+
+from .models import (
+    ComplianceRule,
+    Control,
+    ControlMapping,
+    DataSource,
+    Finding,
+    Framework,
+    LatestEvaluation,
+    RuleEvaluation,
+)
+
+
+class ControlInline(admin.TabularInline):
+    model = Control
+    fields = ["ref_id", "title", "parent", "is_group", "sort_order"]
+    autocomplete_fields = ["parent"]
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(Framework)
+class FrameworkAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "version", "issuer", "control_count", "is_active", "is_builtin"]
+    list_filter = ["is_active", "is_builtin"]
+    search_fields = ["code", "name", "issuer"]
+    readonly_fields = ["created_at", "updated_at"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(control_total=Count("controls"))
+
+    @admin.display(description="Controls", ordering="control_total")
+    def control_count(self, obj):
+        return obj.control_total
+
+
+@admin.register(Control)
+class ControlAdmin(admin.ModelAdmin):
+    list_display = ["ref_id", "title", "framework", "parent", "is_group"]
+    list_filter = ["framework", "is_group"]
+    search_fields = ["ref_id", "title", "description"]
+    autocomplete_fields = ["framework", "parent"]
+    list_select_related = ["framework", "parent"]
+    readonly_fields = ["created_at", "updated_at"]
+
+
+@admin.register(ControlMapping)
+class ControlMappingAdmin(admin.ModelAdmin):
+    list_display = ["source", "relationship", "target"]
+    list_filter = ["relationship", "source__framework", "target__framework"]
+    search_fields = ["source__ref_id", "target__ref_id", "rationale"]
+    autocomplete_fields = ["source", "target"]
+    list_select_related = ["source", "target"]
+
+
+@admin.register(ComplianceRule)
+class ComplianceRuleAdmin(admin.ModelAdmin):
+    list_display = ["name", "framework", "severity", "rule_type", "is_active", "updated_at"]
+    list_filter = ["framework", "severity", "rule_type", "is_active"]
+    search_fields = ["name", "description"]
+    autocomplete_fields = ["framework", "controls"]
+    list_select_related = ["framework"]
+    readonly_fields = ["created_at", "updated_at"]
+
+
+@admin.register(DataSource)
+class DataSourceAdmin(admin.ModelAdmin):
+    list_display = ["name", "source_type", "environment", "criticality", "owner", "is_active"]
+    list_filter = ["source_type", "environment", "criticality", "is_active"]
+    search_fields = ["name", "description"]
+    autocomplete_fields = ["owner"]
+    list_select_related = ["owner"]
+    readonly_fields = ["created_at", "updated_at"]
+
+
+class ReadOnlyAdminMixin:
+    """Evidence is written by services, never edited by hand."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RuleEvaluation)
+class RuleEvaluationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["evaluated_at", "rule", "data_source", "status", "score", "source"]
+    list_filter = ["status", "rule__framework", "source"]
+    search_fields = ["rule__name", "data_source__name"]
+    list_select_related = ["rule", "data_source"]
+    date_hierarchy = "evaluated_at"
+    show_full_result_count = False  # an exact COUNT over millions of rows is the slow part
+
+
+@admin.register(LatestEvaluation)
+class LatestEvaluationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["rule", "data_source", "status", "evaluated_at"]
+    list_filter = ["status", "rule__framework"]
+    search_fields = ["rule__name", "data_source__name"]
+    list_select_related = ["rule", "data_source"]
+
+
+@admin.register(Finding)
+class FindingAdmin(admin.ModelAdmin):
+    list_display = ["title", "severity", "status", "opened_at", "last_seen_at", "recurrence_count", "assigned_to"]
+    list_filter = ["status", "severity", "rule__framework"]
+    search_fields = ["title", "notes", "rule__name", "data_source__name"]
+    autocomplete_fields = ["assigned_to"]
+    list_select_related = ["assigned_to"]
+    readonly_fields = ["rule", "data_source", "title", "severity", "first_seen_at", "last_seen_at", "opened_at",
+                       "resolved_at", "recurrence_count", "occurrences", "last_evaluation", "created_at",
+                       "updated_at"]
+
+    def has_add_permission(self, request):
+        return False  # findings come from evaluations
+
+    def save_model(self, request, obj, form, change):
+        from .services import update_finding
+
+        update_finding(finding=obj, changes={name: form.cleaned_data[name] for name in form.changed_data})

@@ -1,0 +1,145 @@
+from django.contrib.auth import get_user_model
+from rest_framework import serializers
+
+from ..models import ComplianceRule, Control, ControlMapping, DataSource, Finding, Framework, RuleEvaluation
+
+MAX_TAGS = 50
+
+
+def validate_tags(value):
+    if not isinstance(value, list) or not all(isinstance(tag, str) and 0 < len(tag) <= 64 for tag in value):
+        raise serializers.ValidationError("Must be a list of strings of 1 to 64 characters.")
+    if len(value) > MAX_TAGS:
+        raise serializers.ValidationError(f"At most {MAX_TAGS} tags.")
+    return sorted(set(value))
+
+
+class FrameworkSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Framework
+        fields = ["id", "code", "name", "version", "issuer", "description", "is_active", "is_builtin",
+                  "created_at", "updated_at"]
+        read_only_fields = ["is_builtin", "created_at", "updated_at"]
+
+
+class ControlSerializer(serializers.ModelSerializer):
+    framework = serializers.SlugRelatedField(slug_field="code", queryset=Framework.objects.all())
+
+    class Meta:
+        model = Control
+        fields = ["id", "framework", "parent", "ref_id", "title", "description", "is_group", "sort_order",
+                  "parameters", "created_at", "updated_at"]
+        read_only_fields = ["created_at", "updated_at"]
+
+    def validate(self, attrs):
+        parent = attrs.get("parent", getattr(self.instance, "parent", None))
+        framework = attrs.get("framework", getattr(self.instance, "framework", None))
+        if parent is not None and parent.framework_id != framework.pk:
+            raise serializers.ValidationError({"parent": ["Parent must belong to the same framework."]})
+        if parent is not None and self.instance is not None and parent.pk == self.instance.pk:
+            raise serializers.ValidationError({"parent": ["A control cannot be its own parent."]})
+        return attrs
+
+
+class ControlMappingSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ControlMapping
+        fields = ["id", "source", "target", "relationship", "rationale", "created_at", "updated_at"]
+        read_only_fields = ["created_at", "updated_at"]
+
+    def validate(self, attrs):
+        source = attrs.get("source", getattr(self.instance, "source", None))
+        target = attrs.get("target", getattr(self.instance, "target", None))
+        if source == target:
+            raise serializers.ValidationError({"target": ["A control cannot be mapped to itself."]})
+        return attrs
+
+
+class ComplianceRuleSerializer(serializers.ModelSerializer):
+    framework = serializers.SlugRelatedField(slug_field="code", queryset=Framework.objects.all())
+    controls = serializers.PrimaryKeyRelatedField(many=True, queryset=Control.objects.all(), required=False)
+    tags = serializers.JSONField(required=False)
+
+    class Meta:
+        model = ComplianceRule
+        fields = ["id", "name", "description", "framework", "controls", "severity", "rule_type", "is_active",
+                  "tags", "remediation", "created_at", "updated_at"]
+        read_only_fields = ["created_at", "updated_at"]
+
+    def validate_tags(self, value):
+        return validate_tags(value)
+
+    def validate(self, attrs):
+        framework = attrs.get("framework", getattr(self.instance, "framework", None))
+        foreign = [c.ref_id for c in attrs.get("controls", []) if c.framework_id != framework.pk]
+        if foreign:
+            raise serializers.ValidationError(
+                {"controls": [f"Not controls of framework {framework.code}: {', '.join(foreign)}."]}
+            )
+        return attrs
+
+
+class DataSourceSerializer(serializers.ModelSerializer):
+    owner = serializers.PrimaryKeyRelatedField(
+        queryset=get_user_model().objects.filter(is_active=True), allow_null=True, required=False
+    )
+    tags = serializers.JSONField(required=False)
+
+    class Meta:
+        model = DataSource
+        fields = ["id", "name", "description", "source_type", "owner", "environment", "criticality", "tags",
+                  "is_active", "created_at", "updated_at"]
+        read_only_fields = ["created_at", "updated_at"]
+
+    def validate_tags(self, value):
+        return validate_tags(value)
+
+
+class RuleEvaluationSerializer(serializers.ModelSerializer):
+    """Read shape of an evaluation; writes go through evaluation_rows + services."""
+
+    class Meta:
+        model = RuleEvaluation
+        fields = ["id", "rule", "data_source", "status", "score", "evaluated_at", "details", "duration_ms",
+                  "source", "recorded_at"]
+        read_only_fields = fields
+
+
+class RuleEvaluationWriteSerializer(serializers.Serializer):
+    """Documents the write shape for the schema; validation is evaluation_rows'."""
+
+    rule = serializers.IntegerField()
+    data_source = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=["passed", "failed", "error", "not_applicable"])
+    score = serializers.FloatField(required=False, allow_null=True, min_value=0, max_value=100)
+    evaluated_at = serializers.DateTimeField(required=False)
+    details = serializers.DictField(required=False)
+    duration_ms = serializers.IntegerField(required=False, min_value=0)
+    source = serializers.CharField(required=False, max_length=64)
+
+
+class BulkEvaluationSerializer(serializers.Serializer):
+    evaluations = RuleEvaluationWriteSerializer(many=True)
+
+
+class BulkResultSerializer(serializers.Serializer):
+    evaluations = serializers.IntegerField()
+    findings_opened = serializers.IntegerField()
+    findings_reopened = serializers.IntegerField()
+    findings_resolved = serializers.IntegerField()
+
+
+class FindingSerializer(serializers.ModelSerializer):
+    framework = serializers.CharField(source="rule.framework.code", read_only=True)
+    assigned_to = serializers.PrimaryKeyRelatedField(
+        queryset=get_user_model().objects.filter(is_active=True), allow_null=True, required=False
+    )
+
+    class Meta:
+        model = Finding
+        fields = ["id", "rule", "data_source", "framework", "title", "severity", "status", "first_seen_at",
+                  "last_seen_at", "opened_at", "resolved_at", "recurrence_count", "occurrences",
+                  "last_evaluation", "assigned_to", "due_at", "notes", "created_at", "updated_at"]
+        read_only_fields = ["rule", "data_source", "framework", "title", "severity", "first_seen_at",
+                            "last_seen_at", "opened_at", "resolved_at", "recurrence_count", "occurrences",
+                            "last_evaluation", "created_at", "updated_at"]

@@ -1,0 +1,14 @@
+from rest_framework.routers import DefaultRouter
+
+from . import views
+
+router = DefaultRouter()
+router.register("frameworks", views.FrameworkViewSet)
+router.register("controls", views.ControlViewSet)
+router.register("control-mappings", views.ControlMappingViewSet)
+router.register("rules", views.ComplianceRuleViewSet)
+router.register("data-sources", views.DataSourceViewSet)
+router.register("evaluations", views.RuleEvaluationViewSet)
+router.register("findings", views.FindingViewSet)
+
+urlpatterns = router.urls

@@ -1,0 +1,147 @@
+"""Thin API views: parse, call a service or selector, respond."""
+
+from django.conf import settings
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from .. import services
+from ..evaluation_rows import validate_evaluation_rows
+from ..filtersets import (
+    ComplianceRuleFilterSet,
+    ControlFilterSet,
+    ControlMappingFilterSet,
+    DataSourceFilterSet,
+    FindingFilterSet,
+    FrameworkFilterSet,
+    RuleEvaluationFilterSet,
+)
+from ..models import ComplianceRule, Control, ControlMapping, DataSource, Finding, Framework, RuleEvaluation
+from .pagination import EvaluationPagination
+from .serializers import (
+    BulkEvaluationSerializer,
+    BulkResultSerializer,
+    ComplianceRuleSerializer,
+    ControlMappingSerializer,
+    ControlSerializer,
+    DataSourceSerializer,
+    FindingSerializer,
+    FrameworkSerializer,
+    RuleEvaluationSerializer,
+    RuleEvaluationWriteSerializer,
+)
+
+
+class FrameworkViewSet(viewsets.ModelViewSet):
+    queryset = Framework.objects.all()
+    serializer_class = FrameworkSerializer
+    filterset_class = FrameworkFilterSet
+    lookup_field = "code"
+    lookup_value_regex = "[-a-zA-Z0-9_]+"
+    search_fields = ["code", "name", "description"]
+    ordering_fields = ["code", "name", "created_at", "updated_at"]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    @extend_schema(responses=ControlSerializer(many=True), filters=False)
+    @action(detail=True, methods=["get"], filterset_class=None, search_fields=["ref_id", "title"],
+            ordering_fields=["ref_id", "sort_order"])
+    def controls(self, request, code=None):
+        framework = self.get_object()
+        queryset = self.filter_queryset(
+            Control.objects.filter(framework=framework).select_related("framework").order_by("sort_order", "ref_id")
+        )
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(ControlSerializer(page, many=True).data)
+
+
+class ControlViewSet(viewsets.ModelViewSet):
+    queryset = Control.objects.select_related("framework")
+    serializer_class = ControlSerializer
+    filterset_class = ControlFilterSet
+    search_fields = ["ref_id", "title", "description"]
+    ordering_fields = ["ref_id", "sort_order", "created_at"]
+
+
+class ControlMappingViewSet(viewsets.ModelViewSet):
+    queryset = ControlMapping.objects.select_related("source", "target")
+    serializer_class = ControlMappingSerializer
+    filterset_class = ControlMappingFilterSet
+    search_fields = ["source__ref_id", "target__ref_id", "rationale"]
+    ordering_fields = ["created_at"]
+
+
+class ComplianceRuleViewSet(viewsets.ModelViewSet):
+    queryset = ComplianceRule.objects.select_related("framework").prefetch_related("controls")
+    serializer_class = ComplianceRuleSerializer
+    filterset_class = ComplianceRuleFilterSet
+    search_fields = ["name", "description"]
+    ordering_fields = ["name", "severity", "created_at", "updated_at"]
+
+
+class DataSourceViewSet(viewsets.ModelViewSet):
+    queryset = DataSource.objects.all()
+    serializer_class = DataSourceSerializer
+    filterset_class = DataSourceFilterSet
+    search_fields = ["name", "description"]
+    ordering_fields = ["name", "criticality", "created_at", "updated_at"]
+
+
+def _rows_from_body(data):
+    rows = data.get("evaluations") if isinstance(data, dict) else data
+    if not isinstance(rows, list):
+        raise ValidationError({"evaluations": ["Expected a list of evaluations (or {\"evaluations\": [...]})."]})
+    return rows
+
+
+class RuleEvaluationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    queryset = RuleEvaluation.objects.all()
+    serializer_class = RuleEvaluationSerializer
+    filterset_class = RuleEvaluationFilterSet
+    pagination_class = EvaluationPagination
+    ordering_fields = []  # order is the cursor's (evaluated_at, id)
+    search_fields = []
+    action_permissions = {"bulk": ["compliance.add_ruleevaluation"]}
+
+    def _ingest(self, raw_rows):
+        limit = settings.BULK_EVALUATION_MAX_ROWS
+        if len(raw_rows) > limit:
+            raise ValidationError({"evaluations": [f"At most {limit} evaluations per request; got {len(raw_rows)}."]})
+        if not raw_rows:
+            raise ValidationError({"evaluations": ["At least one evaluation is required."]})
+        rows, errors = validate_evaluation_rows(raw_rows)
+        if errors:
+            raise ValidationError({
+                "detail": f"{len(errors)} of {len(raw_rows)} evaluations are invalid; nothing was saved.",
+                "rows": errors[:1000],
+            })
+        return services.record_evaluations(rows=rows, source="api")
+
+    @extend_schema(request=RuleEvaluationWriteSerializer, responses={201: RuleEvaluationSerializer})
+    def create(self, request, *args, **kwargs):
+        if not isinstance(request.data, dict):
+            raise ValidationError({"detail": "Expected a JSON object."})
+        result = self._ingest([request.data])
+        return Response(RuleEvaluationSerializer(result.evaluations[0]).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=BulkEvaluationSerializer,
+        responses={201: BulkResultSerializer, 400: OpenApiResponse(description="Bad rows, listed by index.")},
+    )
+    @action(detail=False, methods=["post"])
+    def bulk(self, request):
+        result = self._ingest(_rows_from_body(request.data))
+        return Response(result.counts(), status=status.HTTP_201_CREATED)
+
+
+class FindingViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+    queryset = Finding.objects.select_related("rule__framework")
+    serializer_class = FindingSerializer
+    filterset_class = FindingFilterSet
+    search_fields = ["title", "notes"]
+    ordering_fields = ["opened_at", "last_seen_at", "severity", "status", "created_at"]
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def perform_update(self, serializer):
+        services.update_finding(finding=serializer.instance, changes=serializer.validated_data)

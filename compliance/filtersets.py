@@ -1,0 +1,112 @@
+"""One FilterSet per model, shared by the API and the dashboard list pages.
+
+Each FilterSet either filters a model field or names it in `unfiltered_fields`; a test
+fails when a field is neither.
+"""
+import django_filters as filters
+
+from .choices import EvaluationStatus, FindingStatus, MappingRelationship, RuleType, Severity, SourceType
+from .models import ComplianceRule, Control, ControlMapping, DataSource, Finding, Framework, RuleEvaluation
+
+
+class BaseFilterSet(filters.FilterSet):
+    unfiltered_fields = ()
+    created_after = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+
+
+def framework_filter(field_name="framework"):
+    return filters.ModelChoiceFilter(field_name=field_name, to_field_name="code", queryset=Framework.objects.all())
+
+
+class FrameworkFilterSet(BaseFilterSet):
+    unfiltered_fields = ("id", "description", "updated_at")
+
+    class Meta:
+        model = Framework
+        fields = ["code", "name", "version", "issuer", "is_active", "is_builtin", "created_at"]
+
+
+class ControlFilterSet(BaseFilterSet):
+    unfiltered_fields = ("id", "description", "parameters", "updated_at", "sort_order")
+    framework = framework_filter()
+    ref_id = filters.CharFilter(lookup_expr="iexact")
+    title = filters.CharFilter(lookup_expr="icontains")
+
+    class Meta:
+        model = Control
+        fields = ["framework", "parent", "ref_id", "title", "is_group", "created_at"]
+
+
+class ControlMappingFilterSet(BaseFilterSet):
+    unfiltered_fields = ("id", "rationale", "updated_at", "created_at")
+    relationship = filters.ChoiceFilter(choices=MappingRelationship.choices)
+    source_framework = framework_filter("source__framework")
+    target_framework = framework_filter("target__framework")
+
+    class Meta:
+        model = ControlMapping
+        fields = ["source", "target", "relationship"]
+
+
+class ComplianceRuleFilterSet(BaseFilterSet):
+    unfiltered_fields = ("id", "description", "remediation", "updated_at")
+    framework = framework_filter()
+    severity = filters.MultipleChoiceFilter(choices=Severity.choices)
+    rule_type = filters.ChoiceFilter(choices=RuleType.choices)
+    name = filters.CharFilter(lookup_expr="icontains")
+    tags = filters.CharFilter(method="filter_tag", label="Has this tag")
+
+    class Meta:
+        model = ComplianceRule
+        fields = ["name", "framework", "controls", "severity", "rule_type", "is_active", "tags", "created_at"]
+
+    def filter_tag(self, queryset, name, value):
+        return queryset.filter(tags__contains=[value])
+
+
+class DataSourceFilterSet(BaseFilterSet):
+    unfiltered_fields = ("id", "description", "updated_at")
+    source_type = filters.ChoiceFilter(choices=SourceType.choices)
+    criticality = filters.ChoiceFilter(choices=Severity.choices)
+    name = filters.CharFilter(lookup_expr="icontains")
+    tags = filters.CharFilter(method="filter_tag", label="Has this tag")
+
+    class Meta:
+        model = DataSource
+        fields = ["name", "source_type", "owner", "environment", "criticality", "tags", "is_active", "created_at"]
+
+    def filter_tag(self, queryset, name, value):
+        return queryset.filter(tags__contains=[value])
+
+
+class RuleEvaluationFilterSet(filters.FilterSet):
+    unfiltered_fields = ("id", "details", "duration_ms", "score")
+    status = filters.MultipleChoiceFilter(choices=EvaluationStatus.choices)
+    framework = framework_filter("rule__framework")
+    evaluated_after = filters.IsoDateTimeFilter(field_name="evaluated_at", lookup_expr="gte")
+    evaluated_before = filters.IsoDateTimeFilter(field_name="evaluated_at", lookup_expr="lt")
+    recorded_after = filters.IsoDateTimeFilter(field_name="recorded_at", lookup_expr="gte")
+
+    class Meta:
+        model = RuleEvaluation
+        fields = ["rule", "data_source", "status", "source", "evaluated_at", "recorded_at"]
+
+
+class FindingFilterSet(BaseFilterSet):
+    unfiltered_fields = ("id", "notes", "title", "updated_at", "occurrences", "last_evaluation",
+                         "first_seen_at", "last_seen_at", "resolved_at", "due_at")
+    status = filters.MultipleChoiceFilter(choices=FindingStatus.choices)
+    severity = filters.MultipleChoiceFilter(choices=Severity.choices)
+    framework = framework_filter("rule__framework")
+    opened_after = filters.IsoDateTimeFilter(field_name="opened_at", lookup_expr="gte")
+    opened_before = filters.IsoDateTimeFilter(field_name="opened_at", lookup_expr="lt")
+    recurring = filters.BooleanFilter(field_name="recurrence_count", lookup_expr="gt", method="filter_recurring")
+
+    class Meta:
+        model = Finding
+        fields = ["rule", "data_source", "status", "severity", "assigned_to", "recurrence_count",
+                  "opened_at", "created_at"]
+
+    def filter_recurring(self, queryset, name, value):
+        return queryset.filter(recurrence_count__gt=0) if value else queryset.filter(recurrence_count=0)

@@ -1,0 +1,228 @@
+"""Compliance content: frameworks, controls, mappings, rules, data sources, evaluations, findings."""
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from .choices import (
+    ACTIVE_FINDING_STATUSES,
+    Environment,
+    EvaluationStatus,
+    FindingStatus,
+    MappingRelationship,
+    RuleType,
+    Severity,
+    SourceType,
+)
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Framework(TimeStampedModel):
+    code = models.SlugField(max_length=50, unique=True, help_text="Stable slug used in URLs, e.g. soc2.")
+    name = models.CharField(max_length=200)
+    version = models.CharField(max_length=50, blank=True)
+    issuer = models.CharField(max_length=200, blank=True)
+    description = models.TextField(blank=True)
+    is_active = models.BooleanField(default=True)
+    is_builtin = models.BooleanField(default=False, help_text="Seeded content; updated by seed_compliance.")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return f"{self.name} {self.version}".strip()
+
+    def get_absolute_url(self):
+        return reverse("admin:compliance_framework_change", args=[self.pk])
+
+
+class Control(TimeStampedModel):
+    framework = models.ForeignKey(Framework, on_delete=models.CASCADE, related_name="controls")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children",
+        help_text="Family or parent control; enhancements hang under their base control.",
+    )
+    ref_id = models.CharField(max_length=64, help_text="Identifier within the framework, e.g. CC6.1.")
+    title = models.CharField(max_length=500)
+    description = models.TextField(blank=True)
+    is_group = models.BooleanField(default=False, help_text="A family or category, not a testable control.")
+    sort_order = models.PositiveIntegerField(default=0)
+    parameters = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["framework", "sort_order", "ref_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["framework", "ref_id"], name="control_unique_ref_per_framework"),
+        ]
+
+    def __str__(self):
+        return f"{self.ref_id} {self.title}"
+
+
+class ControlMapping(TimeStampedModel):
+    source = models.ForeignKey(Control, on_delete=models.CASCADE, related_name="mappings_out")
+    target = models.ForeignKey(Control, on_delete=models.CASCADE, related_name="mappings_in")
+    relationship = models.CharField(max_length=20, choices=MappingRelationship.choices)
+    rationale = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["source", "target"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "target"], name="control_mapping_unique_pair"),
+            models.CheckConstraint(condition=~Q(source=models.F("target")), name="control_mapping_not_self"),
+        ]
+
+    def __str__(self):
+        return f"{self.source.ref_id} {self.get_relationship_display()} {self.target.ref_id}"
+
+
+class RuleQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+
+class ComplianceRule(TimeStampedModel):
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    framework = models.ForeignKey(Framework, on_delete=models.PROTECT, related_name="rules")
+    controls = models.ManyToManyField(Control, blank=True, related_name="rules")
+    severity = models.CharField(max_length=10, choices=Severity.choices, default=Severity.MEDIUM)
+    rule_type = models.CharField(max_length=20, choices=RuleType.choices, default=RuleType.AUTOMATED)
+    is_active = models.BooleanField(default=True)
+    tags = models.JSONField(default=list, blank=True)
+    remediation = models.TextField(blank=True)
+
+    objects = RuleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [models.Index(fields=["framework", "is_active"], name="rule_framework_active")]
+
+    def __str__(self):
+        return self.name
+
+
+class DataSource(TimeStampedModel):
+    name = models.CharField(max_length=200, unique=True)
+    description = models.TextField(blank=True)
+    source_type = models.CharField(max_length=20, choices=SourceType.choices)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="owned_data_sources",
+    )
+    environment = models.CharField(max_length=20, choices=Environment.choices, default=Environment.PRODUCTION)
+    criticality = models.CharField(max_length=10, choices=Severity.choices, default=Severity.MEDIUM)
+    tags = models.JSONField(default=list, blank=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class RuleEvaluation(models.Model):
+    """One observation of a rule on a data source. Immutable once written."""
+
+    rule = models.ForeignKey(ComplianceRule, on_delete=models.CASCADE, related_name="evaluations")
+    data_source = models.ForeignKey(DataSource, on_delete=models.CASCADE, related_name="evaluations")
+    status = models.CharField(max_length=16, choices=EvaluationStatus.choices)
+    score = models.FloatField(
+        null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
+    evaluated_at = models.DateTimeField()
+    details = models.JSONField(default=dict, blank=True)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    source = models.CharField(max_length=64, blank=True, help_text="Where it came from: api, integration:<id>…")
+    recorded_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-evaluated_at", "-id"]
+        indexes = [
+            models.Index(fields=["rule", "data_source", "-evaluated_at"], name="eval_pair_time"),
+            models.Index(fields=["-evaluated_at", "-id"], name="eval_time_id"),
+            models.Index(fields=["data_source", "-evaluated_at"], name="eval_source_time"),
+        ]
+
+    def __str__(self):
+        return f"{self.rule} on {self.data_source}: {self.status}"
+
+
+class LatestEvaluation(models.Model):
+    """The newest evaluation per (rule, data source): what the score is computed from.
+
+    Maintained by the ingest service in the same transaction, so the score never has to
+    find "latest per pair" among millions of raw evaluations.
+    """
+
+    rule = models.ForeignKey(ComplianceRule, on_delete=models.CASCADE, related_name="latest_evaluations")
+    data_source = models.ForeignKey(DataSource, on_delete=models.CASCADE, related_name="latest_evaluations")
+    evaluation = models.ForeignKey(RuleEvaluation, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=16, choices=EvaluationStatus.choices)
+    score = models.FloatField(null=True, blank=True)
+    evaluated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["rule", "data_source"], name="latest_evaluation_unique_pair"),
+        ]
+        indexes = [models.Index(fields=["data_source", "status"], name="latest_source_status")]
+
+    def __str__(self):
+        return f"{self.rule_id}/{self.data_source_id}: {self.status}"
+
+
+class FindingQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(status__in=ACTIVE_FINDING_STATUSES)
+
+
+class Finding(TimeStampedModel):
+    """One per (rule, data source): opened by a failure, resolved by a pass, reopened after."""
+
+    rule = models.ForeignKey(ComplianceRule, on_delete=models.CASCADE, related_name="findings")
+    data_source = models.ForeignKey(DataSource, on_delete=models.CASCADE, related_name="findings")
+    title = models.CharField(max_length=300)
+    severity = models.CharField(max_length=10, choices=Severity.choices)
+    status = models.CharField(max_length=20, choices=FindingStatus.choices, default=FindingStatus.OPEN)
+    first_seen_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField()
+    opened_at = models.DateTimeField(help_text="Start of the current occurrence (age is measured from here).")
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    recurrence_count = models.PositiveIntegerField(default=0)
+    occurrences = models.PositiveIntegerField(default=1, help_text="Failed evaluations seen in total.")
+    last_evaluation = models.ForeignKey(
+        RuleEvaluation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="assigned_findings",
+    )
+    due_at = models.DateTimeField(null=True, blank=True)
+    notes = models.TextField(blank=True)
+
+    objects = FindingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["rule", "data_source"], name="finding_unique_pair"),
+        ]
+        indexes = [models.Index(fields=["status", "severity"], name="finding_status_severity")]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_active(self):
+        return self.status in ACTIVE_FINDING_STATUSES

@@ -1,0 +1,80 @@
+"""The four built-in roles of API.md, as Django groups with model permissions.
+
+The table below is the single statement of who may do what; the permission-matrix test
+checks every endpoint against it.
+"""
+from django.contrib.auth.models import Group, Permission
+
+COMPLIANCE_ADMIN = "Compliance Admin"
+COMPLIANCE_MANAGER = "Compliance Manager"
+AUDITOR = "Auditor"
+VIEWER = "Viewer"
+BUILTIN_ROLES = (COMPLIANCE_ADMIN, COMPLIANCE_MANAGER, AUDITOR, VIEWER)
+
+# Apps whose models the roles govern (Django's own auth/admin stay superuser business,
+# except that Compliance Admin manages users and roles).
+DOMAIN_APPS = ("compliance", "reports", "workflows", "integrations", "audit")
+
+# (app_label, actions) each role gets on every model of that app.
+ROLE_GRANTS = {
+    COMPLIANCE_ADMIN: {
+        **{app: ("view", "add", "change", "delete") for app in DOMAIN_APPS if app != "audit"},
+        "audit": ("view",),  # append-only: nobody edits the trail
+        "auth": ("view", "add", "change", "delete"),
+        "authtoken": ("view", "add", "change", "delete"),
+    },
+    COMPLIANCE_MANAGER: {
+        "compliance": ("view", "add", "change", "delete"),
+        "reports": ("view", "add", "change", "delete"),
+        "workflows": ("view", "add", "change", "delete"),
+        "integrations": ("view",),
+        "audit": ("view",),
+    },
+    AUDITOR: {app: ("view",) for app in DOMAIN_APPS},
+    VIEWER: {app: ("view",) for app in ("compliance", "reports", "workflows", "integrations")},
+}
+
+# Permissions that are not model CRUD (declared in model Meta.permissions by each app).
+EXTRA_GRANTS = {
+    COMPLIANCE_ADMIN: ("*",),
+    COMPLIANCE_MANAGER: ("workflows.approve_step", "reports.view_confidential_report"),
+    AUDITOR: ("reports.view_confidential_report",),
+    VIEWER: (),
+}
+
+_CRUD = ("view", "add", "change", "delete")
+
+
+def permissions_for(role):
+    """The exact Permission queryset a built-in role should hold."""
+    query = Permission.objects.none()
+    for app_label, actions in ROLE_GRANTS[role].items():
+        codenames = [p.codename for p in Permission.objects.filter(content_type__app_label=app_label)
+                     if p.codename.split("_", 1)[0] in actions]
+        query |= Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames)
+    extras = EXTRA_GRANTS[role]
+    if "*" in extras:  # every non-CRUD permission of the domain apps
+        custom = Permission.objects.filter(content_type__app_label__in=DOMAIN_APPS)
+        for action in _CRUD:
+            custom = custom.exclude(codename__startswith=f"{action}_")
+        query |= custom
+    else:
+        for dotted in extras:
+            app_label, codename = dotted.split(".", 1)
+            query |= Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+    return query.distinct()
+
+
+def ensure_builtin_roles(**kwargs):
+    """Create the built-in groups and set their permissions to exactly the table above."""
+    for role in BUILTIN_ROLES:
+        group, _ = Group.objects.get_or_create(name=role)
+        group.permissions.set(permissions_for(role))
+
+
+def user_roles(user):
+    return set(user.groups.values_list("name", flat=True)) if user.is_authenticated else set()
+
+
+def is_compliance_admin(user):
+    return user.is_authenticated and (user.is_superuser or user.groups.filter(name=COMPLIANCE_ADMIN).exists())

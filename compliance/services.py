@@ -1,0 +1,215 @@
+"""Writes to compliance state that span several models. Keyword-only and atomic.
+
+Evaluations enter only through record_evaluations(), which also keeps LatestEvaluation
+and Finding up to date and writes the batch's audit entry.
+"""
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from audit.services import record_event
+
+from . import signals
+from .choices import ACTIVE_FINDING_STATUSES, EvaluationStatus, FindingStatus
+from .models import ComplianceRule, DataSource, Finding, LatestEvaluation, RuleEvaluation
+
+_FINDING_FIELDS = (
+    "status", "severity", "last_seen_at", "opened_at", "resolved_at",
+    "recurrence_count", "occurrences", "last_evaluation", "updated_at",
+)
+
+
+@dataclass
+class IngestResult:
+    evaluations: list = field(default_factory=list)
+    opened: list = field(default_factory=list)
+    reopened: list = field(default_factory=list)
+    resolved: list = field(default_factory=list)
+
+    def counts(self):
+        return {
+            "evaluations": len(self.evaluations),
+            "findings_opened": len(self.opened),
+            "findings_reopened": len(self.reopened),
+            "findings_resolved": len(self.resolved),
+        }
+
+
+def _lock_pairs(pairs):
+    """Serialise concurrent ingests per (rule, data source) with transaction-scoped locks.
+
+    Keys are taken in sorted order so two ingests can never deadlock. SQLite serialises
+    writers anyway.
+    """
+    if connection.vendor != "postgresql" or not pairs:
+        return
+    keys = sorted((rule_id << 32) | source_id for rule_id, source_id in pairs)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(k) FROM (SELECT k FROM unnest(%s::bigint[]) AS k ORDER BY k) AS s",
+            [keys],
+        )
+
+
+def _rows_for_pairs(model, pairs):
+    rule_ids = {rule_id for rule_id, _ in pairs}
+    source_ids = {source_id for _, source_id in pairs}
+    found = model.objects.filter(rule_id__in=rule_ids, data_source_id__in=source_ids)
+    return {(row.rule_id, row.data_source_id): row for row in found if (row.rule_id, row.data_source_id) in pairs}
+
+
+class _FindingBook:
+    """Applies evaluations to findings in time order and remembers what changed."""
+
+    def __init__(self, existing, rules, sources, result):
+        self.findings = existing
+        self.rules = rules
+        self.sources = sources
+        self.result = result
+        self.created = {}
+        self.changed = {}
+        self.events = []
+
+    def apply(self, pair, evaluation):
+        finding = self.findings.get(pair)
+        at = evaluation.evaluated_at
+        if evaluation.status == EvaluationStatus.FAILED:
+            if finding is None:
+                rule_name, severity = self.rules[pair[0]]
+                finding = Finding(
+                    rule_id=pair[0], data_source_id=pair[1], severity=severity,
+                    title=f"{rule_name} failing on {self.sources[pair[1]]}"[:300],
+                    status=FindingStatus.OPEN, first_seen_at=at, last_seen_at=at, opened_at=at,
+                    occurrences=1, last_evaluation=evaluation,
+                )
+                self.findings[pair] = self.created[pair] = finding
+                self._event(signals.finding_opened, self.result.opened, finding, evaluation)
+                return
+            finding.severity = self.rules[pair[0]][1]
+            finding.last_seen_at = at
+            finding.occurrences += 1
+            finding.last_evaluation = evaluation
+            if finding.status == FindingStatus.RESOLVED:
+                finding.status = FindingStatus.OPEN
+                finding.opened_at = at
+                finding.resolved_at = None
+                finding.recurrence_count += 1
+                self._event(signals.finding_reopened, self.result.reopened, finding, evaluation)
+            self._touch(pair, finding)
+        elif evaluation.status == EvaluationStatus.PASSED and finding is not None:
+            if finding.status in ACTIVE_FINDING_STATUSES or finding.status == FindingStatus.RISK_ACCEPTED:
+                finding.status = FindingStatus.RESOLVED
+                finding.resolved_at = at
+                finding.last_evaluation = evaluation
+                self._touch(pair, finding)
+                self._event(signals.finding_resolved, self.result.resolved, finding, evaluation)
+
+    def _touch(self, pair, finding):
+        if pair not in self.created:
+            self.changed[pair] = finding
+
+    def _event(self, signal, bucket, finding, evaluation):
+        bucket.append(finding)
+        self.events.append((signal, finding, evaluation))
+
+    def save(self):
+        now = timezone.now()
+        for finding in self.changed.values():
+            finding.updated_at = now
+        Finding.objects.bulk_create(list(self.created.values()), batch_size=1000)
+        Finding.objects.bulk_update(list(self.changed.values()), _FINDING_FIELDS, batch_size=500)
+
+    def send_signals(self):
+        for signal, finding, evaluation in self.events:
+            signal.send(sender=Finding, finding=finding, evaluation=evaluation)
+
+
+@transaction.atomic
+def record_evaluations(*, rows, source=""):
+    """Store validated evaluation rows (see evaluation_rows.validate_evaluation_rows).
+
+    All or nothing. Per (rule, data source), evaluations newer than the stored latest one
+    move LatestEvaluation forward and open, update, resolve or reopen the Finding; older
+    ones (late arrivals) are kept as history only.
+    """
+    result = IngestResult()
+    if not rows:
+        return result
+    now = timezone.now()
+    evaluations = [
+        RuleEvaluation(
+            rule_id=row.rule_id, data_source_id=row.data_source_id, status=row.status, score=row.score,
+            evaluated_at=row.evaluated_at, details=row.details, duration_ms=row.duration_ms,
+            source=row.source or source, recorded_at=now,
+        )
+        for row in rows
+    ]
+    RuleEvaluation.objects.bulk_create(evaluations, batch_size=2000)
+    result.evaluations = evaluations
+
+    by_pair = defaultdict(list)
+    for evaluation in evaluations:
+        by_pair[(evaluation.rule_id, evaluation.data_source_id)].append(evaluation)
+    pairs = set(by_pair)
+    _lock_pairs(pairs)
+    latest = _rows_for_pairs(LatestEvaluation, pairs)
+    rules = {
+        pk: (name, severity)
+        for pk, name, severity in ComplianceRule.objects.filter(pk__in={p[0] for p in pairs})
+        .values_list("pk", "name", "severity")
+    }
+    sources = dict(DataSource.objects.filter(pk__in={p[1] for p in pairs}).values_list("pk", "name"))
+    book = _FindingBook(_rows_for_pairs(Finding, pairs), rules, sources, result)
+
+    new_latest = []
+    for pair, pair_evaluations in by_pair.items():
+        previous = latest.get(pair)
+        # Stable sort keeps arrival order among equal timestamps: the later arrival wins.
+        pair_evaluations.sort(key=lambda e: e.evaluated_at)
+        fresh = [e for e in pair_evaluations if previous is None or e.evaluated_at >= previous.evaluated_at]
+        if not fresh:
+            continue
+        for evaluation in fresh:
+            book.apply(pair, evaluation)
+        newest = fresh[-1]
+        new_latest.append(LatestEvaluation(
+            rule_id=pair[0], data_source_id=pair[1], evaluation=newest,
+            status=newest.status, score=newest.score, evaluated_at=newest.evaluated_at,
+        ))
+    LatestEvaluation.objects.bulk_create(
+        new_latest, batch_size=1000, update_conflicts=True,
+        unique_fields=["rule", "data_source"], update_fields=["evaluation", "status", "score", "evaluated_at"],
+    )
+    book.save()
+
+    counts = result.counts()
+    record_event(
+        action="evaluations_recorded",
+        instance=evaluations[0] if len(evaluations) == 1 else None,
+        changes={key: [None, value] for key, value in counts.items()},
+        message=(
+            f"Recorded {counts['evaluations']} evaluation(s); findings opened {counts['findings_opened']}, "
+            f"reopened {counts['findings_reopened']}, resolved {counts['findings_resolved']}."
+        ),
+    )
+    signals.evaluations_recorded.send(sender=RuleEvaluation, evaluations=evaluations)
+    book.send_signals()
+    return result
+
+
+@transaction.atomic
+def update_finding(*, finding, changes):
+    """Apply a person's triage (status, assignee, due date, notes) to a finding."""
+    new_status = changes.get("status", finding.status)
+    if new_status != finding.status:
+        if new_status == FindingStatus.RESOLVED:
+            finding.resolved_at = timezone.now()
+        elif finding.status == FindingStatus.RESOLVED:
+            finding.resolved_at = None
+            finding.opened_at = timezone.now()
+    for name, value in changes.items():
+        setattr(finding, name, value)
+    finding.save()
+    return finding

@@ -1,0 +1,61 @@
+"""Celery application: JSON only, late acks, one message at a time, three queues."""
+import os
+
+from celery import Celery
+from kombu import Exchange, Queue
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "compliance_site.settings")
+
+app = Celery("compliance_site")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+
+
+def _configure(settings):
+    broker_options = {"visibility_timeout": settings.CELERY_VISIBILITY_TIMEOUT}
+    broker_url = settings.CELERY_BROKER_URL or "memory://"
+    if broker_url.startswith("filesystem://"):
+        # Embedded mode: the broker is a folder, so `make run` needs no Redis.
+        folder = settings.VAR_DIR / "broker"
+        for sub in ("in", "processed"):
+            (folder / sub).mkdir(parents=True, exist_ok=True)
+        broker_options.update(
+            data_folder_in=str(folder / "in"),
+            data_folder_out=str(folder / "in"),
+            processed_folder=str(folder / "processed"),
+            store_processed=False,
+        )
+    default_exchange = Exchange("default", type="direct")
+    app.conf.update(
+        broker_url=broker_url,
+        broker_transport_options=broker_options,
+        result_backend=None,
+        task_ignore_result=True,
+        task_serializer="json",
+        result_serializer="json",
+        accept_content=["json"],
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT,
+        task_time_limit=settings.CELERY_TASK_TIME_LIMIT,
+        task_default_queue="default",
+        task_queues=(
+            Queue("default", default_exchange, routing_key="default"),
+            Queue("reports", Exchange("reports", type="direct"), routing_key="reports"),
+            Queue("integrations", Exchange("integrations", type="direct"), routing_key="integrations"),
+        ),
+        task_routes={
+            "reports.*": {"queue": "reports", "routing_key": "reports"},
+            "integrations.*": {"queue": "integrations", "routing_key": "integrations"},
+        },
+        broker_connection_retry_on_startup=True,
+        timezone="UTC",
+        enable_utc=True,
+        worker_hijack_root_logger=False,
+    )
+
+
+from django.conf import settings as _django_settings  # noqa: E402
+
+_configure(_django_settings)
+app.autodiscover_tasks()

@@ -1,0 +1,56 @@
+"""Fixtures shared by every app's tests."""
+import pytest
+from rest_framework.test import APIClient
+
+from compliance.roles import AUDITOR, BUILTIN_ROLES, COMPLIANCE_ADMIN, COMPLIANCE_MANAGER, VIEWER
+from compliance.tests.factories import UserFactory
+
+ROLE_USERNAMES = {
+    COMPLIANCE_ADMIN: "role-admin",
+    COMPLIANCE_MANAGER: "role-manager",
+    AUDITOR: "role-auditor",
+    VIEWER: "role-viewer",
+}
+
+
+@pytest.fixture
+def role_user(db):
+    """role_user(role) -> an active user holding exactly that built-in role."""
+
+    def make(role):
+        assert role in BUILTIN_ROLES, role
+        return UserFactory(username=ROLE_USERNAMES[role], roles=[role])
+
+    return make
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+@pytest.fixture
+def client_as(role_user):
+    """client_as(role) -> an APIClient authenticated with a token of a user in that role."""
+
+    def make(role):
+        from rest_framework.authtoken.models import Token
+
+        user = role_user(role)
+        client = APIClient()
+        token, _ = Token.objects.get_or_create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        client.user = user
+        return client
+
+    return make
+
+
+@pytest.fixture
+def admin_client_api(client_as):
+    return client_as(COMPLIANCE_ADMIN)
+
+
+@pytest.fixture
+def manager_client(client_as):
+    return client_as(COMPLIANCE_MANAGER)
