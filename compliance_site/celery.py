@@ -1,4 +1,5 @@
 """Celery application: JSON only, late acks, one message at a time, three queues."""
+import importlib
 import os
 
 from celery import Celery
@@ -8,6 +9,23 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "compliance_site.settings")
 
 app = Celery("compliance_site")
 app.config_from_object("django.conf:settings", namespace="CELERY")
+
+
+SCHEDULE_APPS = ("compliance", "audit", "reports", "workflows", "integrations")
+
+
+def _beat_schedule():
+    """Merge each app's `<app>/schedule.py` BEAT_SCHEDULE (plain dicts, no model imports)."""
+    schedule = {}
+    for app_name in SCHEDULE_APPS:
+        try:
+            module = importlib.import_module(f"{app_name}.schedule")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{app_name}.schedule":
+                raise
+            continue
+        schedule.update(module.BEAT_SCHEDULE)
+    return schedule
 
 
 def _configure(settings):
@@ -52,6 +70,7 @@ def _configure(settings):
         timezone="UTC",
         enable_utc=True,
         worker_hijack_root_logger=False,
+        beat_schedule=_beat_schedule(),
     )
 
 
