@@ -3,14 +3,38 @@
 Each FilterSet either filters a model field or names it in `unfiltered_fields`; a test
 fails when a field is neither.
 """
+import copy
+
 import django_filters as filters
+from django.db import models
 
 from .choices import EvaluationStatus, FindingStatus, MappingRelationship, RuleType, Severity, SourceType
 from .models import ComplianceRule, Control, ControlMapping, DataSource, Finding, Framework, RuleEvaluation
 
 
-class BaseFilterSet(filters.FilterSet):
+_BOOLEAN_VALUES = {"true": True, "1": True, "false": False, "0": False}
+
+
+class StrictBooleanFilter(filters.TypedChoiceFilter):
+    """true/false/1/0 only: django-filter's default quietly ignores ?is_active=perhaps."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("choices", [(value, value) for value in _BOOLEAN_VALUES])
+        kwargs.setdefault("coerce", lambda value: _BOOLEAN_VALUES[value])
+        super().__init__(*args, **kwargs)
+
+
+class StrictFilterSet(filters.FilterSet):
+    """Base for every FilterSet in the project: invalid values are a 400, never ignored."""
+
+    FILTER_DEFAULTS = {
+        **copy.deepcopy(filters.filterset.FILTER_FOR_DBFIELD_DEFAULTS),
+        models.BooleanField: {"filter_class": StrictBooleanFilter},
+    }
     unfiltered_fields = ()
+
+
+class BaseFilterSet(StrictFilterSet):
     created_after = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
 
@@ -80,7 +104,7 @@ class DataSourceFilterSet(BaseFilterSet):
         return queryset.filter(tags__contains=[value])
 
 
-class RuleEvaluationFilterSet(filters.FilterSet):
+class RuleEvaluationFilterSet(StrictFilterSet):
     unfiltered_fields = ("id", "details", "duration_ms", "score")
     status = filters.MultipleChoiceFilter(choices=EvaluationStatus.choices)
     framework = framework_filter("rule__framework")
@@ -101,7 +125,7 @@ class FindingFilterSet(BaseFilterSet):
     framework = framework_filter("rule__framework")
     opened_after = filters.IsoDateTimeFilter(field_name="opened_at", lookup_expr="gte")
     opened_before = filters.IsoDateTimeFilter(field_name="opened_at", lookup_expr="lt")
-    recurring = filters.BooleanFilter(field_name="recurrence_count", lookup_expr="gt", method="filter_recurring")
+    recurring = StrictBooleanFilter(method="filter_recurring", label="Has recurred")
 
     class Meta:
         model = Finding

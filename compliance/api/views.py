@@ -105,6 +105,7 @@ class RuleEvaluationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewS
     action_permissions = {"bulk": ["compliance.add_ruleevaluation"]}
 
     def _ingest(self, raw_rows):
+        """Validate and store rows; return (result, None) or (None, a 400 response naming bad rows)."""
         limit = settings.BULK_EVALUATION_MAX_ROWS
         if len(raw_rows) > limit:
             raise ValidationError({"evaluations": [f"At most {limit} evaluations per request; got {len(raw_rows)}."]})
@@ -112,17 +113,20 @@ class RuleEvaluationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewS
             raise ValidationError({"evaluations": ["At least one evaluation is required."]})
         rows, errors = validate_evaluation_rows(raw_rows)
         if errors:
-            raise ValidationError({
+            # A Response, not ValidationError: DRF would turn the integer indexes into strings.
+            return None, Response({
                 "detail": f"{len(errors)} of {len(raw_rows)} evaluations are invalid; nothing was saved.",
                 "rows": errors[:1000],
-            })
-        return services.record_evaluations(rows=rows, source="api")
+            }, status=status.HTTP_400_BAD_REQUEST)
+        return services.record_evaluations(rows=rows, source="api"), None
 
     @extend_schema(request=RuleEvaluationWriteSerializer, responses={201: RuleEvaluationSerializer})
     def create(self, request, *args, **kwargs):
         if not isinstance(request.data, dict):
             raise ValidationError({"detail": "Expected a JSON object."})
-        result = self._ingest([request.data])
+        result, refusal = self._ingest([request.data])
+        if refusal:
+            return refusal
         return Response(RuleEvaluationSerializer(result.evaluations[0]).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -131,7 +135,9 @@ class RuleEvaluationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewS
     )
     @action(detail=False, methods=["post"])
     def bulk(self, request):
-        result = self._ingest(_rows_from_body(request.data))
+        result, refusal = self._ingest(_rows_from_body(request.data))
+        if refusal:
+            return refusal
         return Response(result.counts(), status=status.HTTP_201_CREATED)
 
 
