@@ -7,6 +7,8 @@ import copy
 
 import django_filters as filters
 from django.db import models
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from .choices import EvaluationStatus, FindingStatus, MappingRelationship, RuleType, Severity, SourceType
 from .models import ComplianceRule, Control, ControlMapping, DataSource, Finding, Framework, RuleEvaluation
@@ -15,6 +17,7 @@ from .models import ComplianceRule, Control, ControlMapping, DataSource, Finding
 _BOOLEAN_VALUES = {"true": True, "1": True, "false": False, "0": False}
 
 
+@extend_schema_field(OpenApiTypes.BOOL)
 class StrictBooleanFilter(filters.TypedChoiceFilter):
     """true/false/1/0 only: django-filter's default quietly ignores ?is_active=perhaps."""
 

@@ -179,10 +179,13 @@ SPECTACULAR_SETTINGS = {
     "integrations and the audit trail.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One enum name per shared choice set (severity is used by rules, findings, data sources).
+    "ENUM_NAME_OVERRIDES": {"SeverityEnum": "compliance.choices.Severity"},
 }
 
 # --- Cache ------------------------------------------------------------------------------
@@ -230,3 +233,17 @@ LOGGING = {
 # --- Domain -----------------------------------------------------------------------------
 BULK_EVALUATION_MAX_ROWS = 10_000
 AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 365)
+
+# --- Integrations -----------------------------------------------------------------------
+# Outbound safety (integrations/http.py): https only and public addresses only, unless
+# an on-premise deployment (or the test suite) turns these on.
+INTEGRATIONS_ALLOW_HTTP = env_bool("INTEGRATIONS_ALLOW_HTTP", False)
+INTEGRATIONS_ALLOW_PRIVATE_NETWORKS = env_bool("INTEGRATIONS_ALLOW_PRIVATE_NETWORKS", False)
+INTEGRATIONS_CONNECT_TIMEOUT = env_int("INTEGRATIONS_CONNECT_TIMEOUT", 5)
+INTEGRATIONS_READ_TIMEOUT = env_int("INTEGRATIONS_READ_TIMEOUT", 30)
+INTEGRATIONS_TEST_TIMEOUT = env_int("INTEGRATIONS_TEST_TIMEOUT", 5)
+INTEGRATIONS_MAX_RESPONSE_BYTES = env_int("INTEGRATIONS_MAX_RESPONSE_BYTES", 32 * 1024 * 1024)
+INTEGRATIONS_MAX_ATTEMPTS = env_int("INTEGRATIONS_MAX_ATTEMPTS", 4)
+INTEGRATIONS_BACKOFF_SECONDS = float(env_str("INTEGRATIONS_BACKOFF_SECONDS", "1.0"))
+INTEGRATIONS_MAX_BACKOFF_SECONDS = float(env_str("INTEGRATIONS_MAX_BACKOFF_SECONDS", "60"))
+INTEGRATIONS_FAILURES_BEFORE_ERROR = env_int("INTEGRATIONS_FAILURES_BEFORE_ERROR", 3)

@@ -17,3 +17,6 @@ VAR_DIR = BASE_DIR / "var" / "test"  # noqa: F405
 REPORTS_STORAGE_DIR = VAR_DIR / "reports"
 # Tests that need a broker run a real worker; everything else must not block on one.
 CELERY_TASK_ALWAYS_EAGER = False
+# No collectstatic in the suite: serve from the finders with unhashed names.
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
+WHITENOISE_USE_FINDERS = True

@@ -19,6 +19,7 @@ class TokenView(ObtainAuthToken):
 
 api_v1 = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
+    path("analytics/", include("compliance.api.analytics_urls")),
     path("", include("compliance.api.urls")),
 ]
 
@@ -26,6 +27,7 @@ urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("dashboard/", include("compliance.pages.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
