@@ -1,4 +1,10 @@
-"""The audit log. Written only through audit.services; never updated or deleted."""
+"""The audit log. Written only through audit.services; never updated or deleted.
+
+Each entry is a link of a SHA-256 hash chain (see audit/chain.py). On PostgreSQL the
+link fields (seq, prev_hash, entry_hash) are filled by a deferred trigger at commit, so
+the chain head is locked only for the instant of the commit; elsewhere they are filled
+at insert time.
+"""
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
@@ -9,13 +15,17 @@ from .choices import ImpactLevel, Source
 
 class AuditLog(models.Model):
     timestamp = models.DateTimeField(default=timezone.now, db_index=True)
+    # Neither FK is a database constraint nor cascades: the trail outlives users and
+    # content types, and a cascade would try to UPDATE entries (the triggers refuse).
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-        db_constraint=False,  # the trail outlives users; the username snapshot keeps who it was
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.DO_NOTHING, related_name="+",
+        db_constraint=False,
     )
     actor_username = models.CharField(max_length=150, blank=True)
     action = models.CharField(max_length=64, db_index=True)
-    content_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    content_type = models.ForeignKey(
+        ContentType, null=True, blank=True, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False,
+    )
     object_id = models.CharField(max_length=64, blank=True, db_index=True)
     object_repr = models.CharField(max_length=300, blank=True)
     changes = models.JSONField(default=dict, blank=True)
@@ -26,10 +36,46 @@ class AuditLog(models.Model):
     session_hash = models.CharField(max_length=64, blank=True)
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.SYSTEM)
     message = models.TextField(blank=True)
+    # Chain fields. content_hash covers every field above; entry_hash links it to the
+    # previous entry: sha256(prev_hash ":" seq ":" content_hash).
+    content_hash = models.CharField(max_length=64)
+    seq = models.BigIntegerField(null=True, blank=True, unique=True)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    entry_hash = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["-id"]
-        indexes = [models.Index(fields=["content_type", "object_id", "-id"], name="audit_object")]
+        indexes = [
+            models.Index(fields=["content_type", "object_id", "-id"], name="audit_object"),
+            models.Index(fields=["-timestamp", "-id"], name="audit_time_id"),
+        ]
 
     def __str__(self):
         return f"{self.timestamp:%Y-%m-%d %H:%M:%S} {self.actor_username or '-'} {self.action} {self.object_repr}"
+
+
+class AuditChainHead(models.Model):
+    """The single row (id=1) holding the end of the chain; appends lock it."""
+
+    seq = models.BigIntegerField(default=0)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    last_hash = models.CharField(max_length=64, blank=True)
+
+    def __str__(self):
+        return f"head at {self.seq}"
+
+
+class AuditCheckpoint(models.Model):
+    """A signed statement "entry `seq` had hash `entry_hash`" (HMAC key outside the DB)."""
+
+    seq = models.BigIntegerField(db_index=True)
+    entry_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    reason = models.CharField(max_length=32, default="scheduled")
+    signature = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["-seq", "-id"]
+
+    def __str__(self):
+        return f"checkpoint at {self.seq}"

@@ -1,40 +1,135 @@
-"""Writing audit entries. The one way anything gets into the audit log."""
+"""Writing audit entries. The one way anything gets into the audit log.
+
+Every function writes in the caller's transaction: a rollback leaves no entry, and a
+failed write raises (and so fails the change it describes).
+"""
+from datetime import timedelta
+
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.db import connection, transaction
+from django.utils import timezone
 
+from . import chain
 from .context import get_context
-from .models import AuditLog
+from .impact import impact_for
+from .models import AuditCheckpoint, AuditChainHead, AuditLog
+
+_UNSET = object()
 
 
-def record_event(*, action, instance=None, changes=None, message="", impact_level="low"):
-    """Write one audit entry in the caller's transaction, with the current request/task context."""
+def _limit(value, length):
+    return (value or "")[:length]
+
+
+def record_event(*, action, instance=None, changes=None, message="", impact_level=None, actor=_UNSET):
+    """Write one audit entry with the current request/task/command context.
+
+    impact_level defaults to the impact table (audit/impact.py) for `action`; `actor`
+    overrides the context's actor (a login is written before request.user is set).
+    """
     ctx = get_context()
-    actor = ctx.actor
+    if actor is _UNSET:
+        actor = ctx.actor
+    content_type = ContentType.objects.get_for_model(instance) if instance is not None else None
+    if impact_level is None:
+        impact_level = impact_for(action, f"{content_type.app_label}.{content_type.model}" if content_type else None)
     entry = AuditLog(
-        actor=actor,
-        actor_username=actor.get_username() if actor else ctx.actor_label,
-        action=action,
-        changes=changes or {},
+        timestamp=timezone.now(),
+        actor_id=actor.pk if actor is not None else None,
+        actor_username=_limit(actor.get_username() if actor is not None else ctx.actor_label, 150),
+        action=_limit(action, 64),
+        content_type_id=content_type.pk if content_type else None,
+        object_id=_limit(str(instance.pk), 64) if instance is not None else "",
+        object_repr=_limit(str(instance), 300) if instance is not None else "",
+        changes=chain.json_safe(changes or {}),
         impact_level=impact_level,
-        request_id=ctx.request_id,
+        request_id=_limit(ctx.request_id, 64),
         ip_address=ctx.ip_address,
-        user_agent=ctx.user_agent,
+        user_agent=_limit(ctx.user_agent, 512),
         session_hash=ctx.session_hash,
         source=ctx.source,
-        message=message,
+        message=message or "",
     )
-    if instance is not None:
-        entry.content_type = ContentType.objects.get_for_model(instance)
-        entry.object_id = str(instance.pk)
-        entry.object_repr = str(instance)[:300]
-    entry.save()
-    return entry
+    return chain.append(entry)
 
 
 def record_permission_denied(*, request, reason=""):
     """A refused action is a security event: who tried what, where."""
+    is_read = request.method in ("GET", "HEAD", "OPTIONS")
     return record_event(
         action="permission_denied",
         message=f"{request.method} {request.path} refused: {reason}"[:2000],
-        impact_level="medium" if request.method not in ("GET", "HEAD", "OPTIONS") else "low",
+        impact_level="low" if is_read else None,
         changes={"method": [None, request.method], "path": [None, request.path]},
     )
+
+
+@transaction.atomic
+def create_checkpoint(*, reason="scheduled"):
+    """Sign the current end of the chain (HMAC, key outside the database); None if empty."""
+    head = AuditChainHead.objects.filter(pk=1).values_list("seq", "last_hash").first()
+    if not head or not head[0]:
+        return None
+    seq, entry_hash = head
+    existing = AuditCheckpoint.objects.filter(seq=seq, entry_hash=entry_hash).first()
+    if existing is not None:
+        return existing
+    return _checkpoint(seq=seq, entry_hash=entry_hash, reason=reason)
+
+
+def _checkpoint(*, seq, entry_hash, reason):
+    created_at = timezone.now()
+    return AuditCheckpoint.objects.create(
+        seq=seq, entry_hash=entry_hash, created_at=created_at, reason=reason,
+        signature=chain.sign_checkpoint(seq, entry_hash, created_at),
+    )
+
+
+@transaction.atomic
+def purge_audit_log(*, older_than_days=None):
+    """Delete the oldest entries, those older than the retention period, and nothing else.
+
+    Deletes a prefix of the chain (through the last entry before the first one that is
+    still within the period), leaves a signed checkpoint at the cut so verification
+    starts from it, and records its own entry. Returns the number of entries deleted.
+    """
+    days = settings.AUDIT_RETENTION_DAYS if older_than_days is None else older_than_days
+    if days < 1:
+        raise ValueError("The retention period must be at least one day.")
+    cutoff = timezone.now() - timedelta(days=days)
+    sealed = AuditLog.objects.exclude(seq=None)
+    first_kept = sealed.filter(timestamp__gte=cutoff).order_by("seq").values_list("seq", flat=True).first()
+    through = (first_kept - 1) if first_kept is not None else sealed.order_by("-seq").values_list("seq", flat=True).first()
+    cut = sealed.filter(seq__lte=through or 0).order_by("-seq").values_list("seq", "entry_hash").first()
+    deleted = 0
+    if cut is not None:
+        _checkpoint(seq=cut[0], entry_hash=cut[1], reason="purge")
+        deleted = _delete_through(cut[0])
+    record_event(
+        action="audit_purge",
+        changes={"deleted": [None, deleted], "through_seq": [None, cut[0] if cut else None],
+                 "retention_days": [None, days]},
+        message=f"Purged {deleted} audit entries older than {days} days.",
+    )
+    return deleted
+
+
+def _delete_through(seq):
+    # QuerySet.delete() would send no signals here anyway (no receivers), but a raw
+    # DELETE keeps the purge one statement under the sanctioned trigger bypass.
+    table = AuditLog._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL audit.purge = 'on'")
+            cursor.execute(f"DELETE FROM {table} WHERE seq <= %s", [seq])
+            deleted = cursor.rowcount
+            cursor.execute("SET LOCAL audit.purge = 'off'")
+        else:
+            from .sql import SQLITE_DELETE_TRIGGER
+
+            cursor.execute("DROP TRIGGER IF EXISTS audit_log_no_delete")
+            cursor.execute(f"DELETE FROM {table} WHERE seq <= %s", [seq])
+            deleted = cursor.rowcount
+            cursor.execute(SQLITE_DELETE_TRIGGER)
+    return deleted

@@ -1,0 +1,55 @@
+"""The audit log over the API: read-only, cursor-paginated, filterable, exportable."""
+from django.http import StreamingHttpResponse
+from django.utils import timezone
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+
+from compliance.api.pagination import KeysetPagination
+
+from .. import exports, selectors
+from ..filtersets import AuditLogFilterSet
+from ..services import record_event
+from .serializers import AuditLogSerializer
+
+EXPORT_FORMATS = {
+    "csv": ("text/csv; charset=utf-8", exports.csv_chunks),
+    "json": ("application/json", exports.json_chunks),
+}
+
+
+class AuditLogPagination(KeysetPagination):
+    time_field = "timestamp"
+
+
+class AuditLogViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = selectors.audit_logs()
+    serializer_class = AuditLogSerializer
+    filterset_class = AuditLogFilterSet
+    pagination_class = AuditLogPagination
+    filter_backends = [DjangoFilterBackend]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("file_format", enum=list(EXPORT_FORMATS), default="csv")],
+        responses={(200, "text/csv"): str, (200, "application/json"): str},
+    )
+    @action(detail=False, methods=["get"])
+    def export(self, request):
+        """Every entry matching the filters, oldest first, streamed; the export is itself recorded."""
+        file_format = request.query_params.get("file_format", "csv")
+        if file_format not in EXPORT_FORMATS:
+            raise ValidationError({"file_format": [f"Choose one of: {', '.join(EXPORT_FORMATS)}."]})
+        queryset = self.filter_queryset(self.get_queryset())
+        filters = {key: value for key, value in request.query_params.items() if key != "file_format"}
+        record_event(
+            action="audit_export",
+            changes={"format": [None, file_format], "filters": [None, filters]},
+            message=f"Audit log exported as {file_format}.",
+        )
+        content_type, chunks = EXPORT_FORMATS[file_format]
+        response = StreamingHttpResponse(chunks(queryset), content_type=content_type)
+        stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
+        response["Content-Disposition"] = f'attachment; filename="audit-log-{stamp}.{file_format}"'
+        return response

@@ -1,0 +1,25 @@
+"""Reading the audit log: shared by the API, the admin history page and exports."""
+from django.contrib.contenttypes.models import ContentType
+
+from .models import AuditLog
+
+EXPORT_FIELDS = (
+    "id", "seq", "timestamp", "actor_id", "actor_username", "action", "content_type__app_label",
+    "content_type__model", "object_id", "object_repr", "changes", "impact_level", "request_id", "ip_address",
+    "user_agent", "session_hash", "source", "message", "content_hash", "prev_hash", "entry_hash",
+)
+
+
+def audit_logs():
+    return AuditLog.objects.select_related("content_type")
+
+
+def object_history(*, model, object_id):
+    """Entries about one object (any audited model), newest first."""
+    content_type = ContentType.objects.get_for_model(model)
+    return audit_logs().filter(content_type=content_type, object_id=str(object_id)).order_by("-timestamp", "-id")
+
+
+def export_rows(queryset):
+    """Plain dicts for an export, in chain order, fetched in chunks (the log may be huge)."""
+    return queryset.order_by("seq", "id").values(*EXPORT_FIELDS).iterator(chunk_size=2000)

@@ -1,0 +1,119 @@
+"""Database triggers that make the audit tables append-only and seal the hash chain.
+
+Applied by migration 0002 for the database vendor in use. Kept here (not inlined in the
+migration) so docs and tests can refer to one text.
+"""
+
+PG_FUNCTIONS = r"""
+CREATE OR REPLACE FUNCTION audit_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    -- The seal trigger fills the link fields of a fresh entry once; nothing else may change.
+    IF TG_OP = 'UPDATE' AND TG_TABLE_NAME = 'audit_auditlog' AND OLD.seq IS NULL AND NEW.seq IS NOT NULL
+       AND (to_jsonb(NEW) - 'seq' - 'prev_hash' - 'entry_hash')
+           = (to_jsonb(OLD) - 'seq' - 'prev_hash' - 'entry_hash') THEN
+        RETURN NEW;
+    END IF;
+    -- The retention purge (audit.services.purge_audit_log) is the one sanctioned delete.
+    IF TG_OP = 'DELETE' AND TG_TABLE_NAME = 'audit_auditlog'
+       AND current_setting('audit.purge', true) = 'on' THEN
+        RETURN OLD;
+    END IF;
+    -- Test databases are emptied with TRUNCATE between transactional tests; a test that
+    -- checks this trigger sets audit.enforce_truncate to see the production behaviour.
+    IF TG_OP = 'TRUNCATE' AND current_database() LIKE 'test\_%'
+       AND coalesce(current_setting('audit.enforce_truncate', true), '') <> 'on' THEN
+        RETURN NULL;
+    END IF;
+    RAISE EXCEPTION 'the audit trail is append-only: % on % refused', TG_OP, TG_TABLE_NAME
+        USING ERRCODE = 'insufficient_privilege';
+END
+$$;
+
+CREATE OR REPLACE FUNCTION audit_seal_entry() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    head_seq bigint;
+    head_hash varchar(64);
+    new_hash varchar(64);
+BEGIN
+    IF NEW.seq IS NOT NULL THEN
+        RETURN NULL;
+    END IF;
+    SELECT seq, last_hash INTO head_seq, head_hash FROM audit_auditchainhead WHERE id = 1 FOR UPDATE;
+    IF NOT FOUND THEN
+        -- A fresh (or flushed) database: continue from the last sealed entry.
+        INSERT INTO audit_auditchainhead (id, seq, prev_hash, last_hash)
+        SELECT 1, coalesce(max(seq), 0), '',
+               coalesce((SELECT entry_hash FROM audit_auditlog WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1), '')
+        FROM audit_auditlog
+        ON CONFLICT (id) DO NOTHING;
+        SELECT seq, last_hash INTO head_seq, head_hash FROM audit_auditchainhead WHERE id = 1 FOR UPDATE;
+    END IF;
+    new_hash := encode(sha256(convert_to(head_hash || ':' || (head_seq + 1)::text || ':' || NEW.content_hash, 'UTF8')), 'hex');
+    UPDATE audit_auditlog SET seq = head_seq + 1, prev_hash = head_hash, entry_hash = new_hash WHERE id = NEW.id;
+    UPDATE audit_auditchainhead SET seq = head_seq + 1, prev_hash = head_hash, last_hash = new_hash WHERE id = 1;
+    RETURN NULL;
+END
+$$;
+"""
+
+PG_TRIGGERS = """
+CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_auditlog
+    FOR EACH ROW EXECUTE FUNCTION audit_refuse_change();
+CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_auditlog
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change();
+CREATE TRIGGER audit_checkpoint_append_only BEFORE UPDATE OR DELETE ON audit_auditcheckpoint
+    FOR EACH ROW EXECUTE FUNCTION audit_refuse_change();
+CREATE TRIGGER audit_checkpoint_no_truncate BEFORE TRUNCATE ON audit_auditcheckpoint
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change();
+CREATE CONSTRAINT TRIGGER audit_seal AFTER INSERT ON audit_auditlog
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION audit_seal_entry();
+"""
+
+PG_DROP = """
+DROP TRIGGER IF EXISTS audit_seal ON audit_auditlog;
+DROP TRIGGER IF EXISTS audit_log_append_only ON audit_auditlog;
+DROP TRIGGER IF EXISTS audit_log_no_truncate ON audit_auditlog;
+DROP TRIGGER IF EXISTS audit_checkpoint_append_only ON audit_auditcheckpoint;
+DROP TRIGGER IF EXISTS audit_checkpoint_no_truncate ON audit_auditcheckpoint;
+DROP FUNCTION IF EXISTS audit_seal_entry();
+DROP FUNCTION IF EXISTS audit_refuse_change();
+"""
+
+# SQLite (embedded mode) has no TRUNCATE and no session settings: the purge drops and
+# re-creates the delete trigger inside its own transaction (SQLite DDL is transactional).
+SQLITE_DELETE_TRIGGER = (
+    "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_auditlog "
+    "BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only: DELETE refused'); END"
+)
+SQLITE_TRIGGERS = [
+    "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_auditlog "
+    "BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only: UPDATE refused'); END",
+    SQLITE_DELETE_TRIGGER,
+    "CREATE TRIGGER audit_checkpoint_no_update BEFORE UPDATE ON audit_auditcheckpoint "
+    "BEGIN SELECT RAISE(ABORT, 'audit checkpoints are append-only: UPDATE refused'); END",
+    "CREATE TRIGGER audit_checkpoint_no_delete BEFORE DELETE ON audit_auditcheckpoint "
+    "BEGIN SELECT RAISE(ABORT, 'audit checkpoints are append-only: DELETE refused'); END",
+]
+SQLITE_DROP = [
+    "DROP TRIGGER IF EXISTS audit_log_no_update",
+    "DROP TRIGGER IF EXISTS audit_log_no_delete",
+    "DROP TRIGGER IF EXISTS audit_checkpoint_no_update",
+    "DROP TRIGGER IF EXISTS audit_checkpoint_no_delete",
+]
+
+
+def install(schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(PG_FUNCTIONS, params=None)
+        schema_editor.execute(PG_TRIGGERS, params=None)
+    elif schema_editor.connection.vendor == "sqlite":
+        for statement in SQLITE_TRIGGERS:
+            schema_editor.execute(statement, params=None)
+
+
+def uninstall(schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(PG_DROP, params=None)
+    elif schema_editor.connection.vendor == "sqlite":
+        for statement in SQLITE_DROP:
+            schema_editor.execute(statement, params=None)

@@ -1,0 +1,81 @@
+"""Verifying the chain: every link, the head, and every signed checkpoint.
+
+Reads the log once, in seq order, in chunks; memory does not grow with its size.
+"""
+from dataclasses import dataclass, field
+
+from . import chain
+from .models import AuditChainHead, AuditCheckpoint, AuditLog
+
+
+@dataclass
+class VerifyResult:
+    entries: int = 0
+    problems: list = field(default_factory=list)
+
+    @property
+    def ok(self):
+        return not self.problems
+
+    def fail(self, text):
+        self.problems.append(text)
+
+
+def _entry(row_id, seq):
+    return f"entry id={row_id} seq={seq}"
+
+
+def verify_chain(*, external_checkpoints=()):
+    """Check the whole chain; `external_checkpoints` are exported checkpoint dicts kept elsewhere."""
+    chain.seal_pending()
+    result = VerifyResult()
+    checkpoints = list(AuditCheckpoint.objects.order_by("seq", "id").values(
+        "id", "seq", "entry_hash", "created_at", "signature"))
+    for cp in checkpoints:
+        if not chain.checkpoint_signature_ok(cp["seq"], cp["entry_hash"], cp["created_at"], cp["signature"]):
+            result.fail(f"checkpoint id={cp['id']} seq={cp['seq']}: signature does not match (forged or altered)")
+    anchors = {cp["seq"]: cp["entry_hash"] for cp in checkpoints}
+    for cp in external_checkpoints:
+        if not chain.checkpoint_signature_ok(cp["seq"], cp["entry_hash"], cp["created_at"], cp["signature"]):
+            result.fail(f"exported checkpoint seq={cp['seq']}: signature does not match")
+        elif anchors.setdefault(cp["seq"], cp["entry_hash"]) != cp["entry_hash"]:
+            result.fail(f"exported checkpoint seq={cp['seq']}: differs from the database's checkpoint")
+
+    fields = ("id", "seq", "prev_hash", "entry_hash", "content_hash", *chain.CONTENT_FIELDS)
+    rows = AuditLog.objects.order_by("seq", "id").values(*fields).iterator(chunk_size=5000)
+    prev_hash, expected_seq, last_seq = None, None, None
+    for row in rows:
+        result.entries += 1
+        seq = row["seq"]
+        where = _entry(row["id"], seq)
+        if seq is None:
+            result.fail(f"{where}: never sealed into the chain (inserted behind the application)")
+            continue
+        if expected_seq is None:
+            # The first retained entry: seq 1, or right after a purge checkpoint.
+            if seq != 1 and anchors.get(seq - 1) != row["prev_hash"]:
+                result.fail(f"{where}: entries before it are missing and no checkpoint vouches for the cut")
+            prev_hash = row["prev_hash"]
+        elif seq != expected_seq:
+            result.fail(f"{where}: expected seq {expected_seq} (entries missing, inserted or reordered)")
+        elif row["prev_hash"] != prev_hash:
+            result.fail(f"{where}: prev_hash does not match the previous entry (inserted or reordered)")
+        if chain.content_hash(row) != row["content_hash"]:
+            result.fail(f"{where}: content does not match its hash (entry modified)")
+        elif chain.link_hash(row["prev_hash"], seq, row["content_hash"]) != row["entry_hash"]:
+            result.fail(f"{where}: entry_hash does not match (entry modified)")
+        if seq in anchors and anchors[seq] != row["entry_hash"]:
+            result.fail(f"{where}: differs from the signed checkpoint at seq {seq}")
+        prev_hash, expected_seq, last_seq = row["entry_hash"], seq + 1, seq
+        if len(result.problems) >= 20:
+            break
+
+    head = AuditChainHead.objects.filter(pk=1).values_list("seq", "last_hash").first()
+    if head and head[0] and last_seq is None and result.ok:
+        result.fail(f"chain head is at seq {head[0]} but there are no entries (all deleted)")
+    if head and result.ok and last_seq is not None and head != (last_seq, prev_hash):
+        result.fail(f"chain head is at seq {head[0]} but the last entry is seq {last_seq} (entries at the end missing)")
+    max_anchor = max(anchors, default=0)
+    if result.ok and max_anchor > (last_seq or 0):
+        result.fail(f"a signed checkpoint vouches for seq {max_anchor}, beyond the last entry (entries at the end missing)")
+    return result
