@@ -247,3 +247,9 @@ INTEGRATIONS_MAX_ATTEMPTS = env_int("INTEGRATIONS_MAX_ATTEMPTS", 4)
 INTEGRATIONS_BACKOFF_SECONDS = float(env_str("INTEGRATIONS_BACKOFF_SECONDS", "1.0"))
 INTEGRATIONS_MAX_BACKOFF_SECONDS = float(env_str("INTEGRATIONS_MAX_BACKOFF_SECONDS", "60"))
 INTEGRATIONS_FAILURES_BEFORE_ERROR = env_int("INTEGRATIONS_FAILURES_BEFORE_ERROR", 3)
+
+# --- Audit ------------------------------------------------------------------------------
+# Signs audit checkpoints (docs/audit.md). Keep it outside the database: whoever can
+# rewrite the database must not also be able to re-sign the chain.
+DEV_AUDIT_CHECKPOINT_HMAC_KEY = "dev-only-audit-checkpoint-key-not-for-production"
+AUDIT_CHECKPOINT_HMAC_KEY = env_str("AUDIT_CHECKPOINT_HMAC_KEY") or (DEV_AUDIT_CHECKPOINT_HMAC_KEY if DEBUG else None)
