@@ -226,3 +226,6 @@ class Finding(TimeStampedModel):
     @property
     def is_active(self):
         return self.status in ACTIVE_FINDING_STATUSES
+
+# Daily evaluation rollups (analytics); a separate module so its owner edits do not collide.
+from .models_rollups import EvaluationRollup, RollupDimension  # noqa: E402,F401

@@ -6,7 +6,7 @@ count 0; not_applicable is left out. Score = 100 × passed / counted, one decima
 half up; nothing counted → None.
 """
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from django.db.models import Count
 
@@ -91,3 +91,9 @@ def score_tallies_by_framework(*, rules=None, data_sources=None):
         key = row["rule__framework_id"]
         tallies[key] = tallies[key].add(status=row["status"], severity=row["rule__severity"], count=row["n"])
     return dict(tallies)
+
+
+def combine_tallies(tallies):
+    """One tally summing several, e.g. every framework's into the overall one."""
+    names = [f.name for f in fields(ScoreTally)]
+    return ScoreTally(**{name: sum(getattr(tally, name) for tally in tallies) for name in names})

@@ -148,6 +148,9 @@ def record_evaluations(*, rows, source=""):
     ]
     RuleEvaluation.objects.bulk_create(evaluations, batch_size=2000)
     result.evaluations = evaluations
+    from .rollups import add_evaluations
+
+    add_evaluations(evaluations)  # daily rollups move in the same transaction: never stale
 
     by_pair = defaultdict(list)
     for evaluation in evaluations:

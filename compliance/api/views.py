@@ -1,7 +1,7 @@
 """Thin API views: parse, call a service or selector, respond."""
 
 from django.conf import settings
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -19,6 +19,7 @@ from ..filtersets import (
     RuleEvaluationFilterSet,
 )
 from ..models import ComplianceRule, Control, ControlMapping, DataSource, Finding, Framework, RuleEvaluation
+from .analytics_views import TrendRowSerializer, rule_trend
 from .pagination import EvaluationPagination
 from .serializers import (
     BulkEvaluationSerializer,
@@ -78,6 +79,12 @@ class ComplianceRuleViewSet(viewsets.ModelViewSet):
     filterset_class = ComplianceRuleFilterSet
     search_fields = ["name", "description"]
     ordering_fields = ["name", "severity", "created_at", "updated_at"]
+
+    @extend_schema(responses=TrendRowSerializer(many=True), filters=False,
+                   parameters=[OpenApiParameter("days", int, description="1..730, default 30")])
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
+    def trends(self, request, pk=None):
+        return rule_trend(request, self.get_object())
 
 
 class DataSourceViewSet(viewsets.ModelViewSet):

@@ -1,0 +1,19 @@
+"""The analytics service: the one source of figures for the API, the pages and the reports.
+
+Everything here reads rollups, LatestEvaluation and small tables; nothing scans raw
+evaluations except the point-in-time functions (one index probe per pair). Public names
+are stable: reports call them.
+"""
+from .dashboard import dashboard_stats, finding_age_buckets, framework_distribution, open_findings_by_severity
+from .detail import framework_controls, rule_detail
+from .explain import score_explanation
+from .external import recent_audit_activity
+from .history import regressions, score_as_of
+from .performance import performance_metrics
+from .trends import MAX_DAYS, MIN_DAYS, trend, validate_days
+
+__all__ = [
+    "MAX_DAYS", "MIN_DAYS", "dashboard_stats", "finding_age_buckets", "framework_controls",
+    "framework_distribution", "open_findings_by_severity", "performance_metrics", "recent_audit_activity", "regressions",
+    "rule_detail", "score_as_of", "score_explanation", "trend", "validate_days",
+]

@@ -1,0 +1,115 @@
+"""Dashboard statistics and framework distribution: the figures behind the API, pages and PDFs."""
+from datetime import timedelta
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from ..choices import ACTIVE_FINDING_STATUSES, Severity
+from ..models import ComplianceRule, Control, DataSource, Finding, Framework, LatestEvaluation
+from ..scoring import ScoreTally, combine_tallies, score_tallies_by_framework
+from . import external
+from .trends import evaluation_totals, evaluations_last_hours
+
+# (label, lower bound in days inclusive, upper bound exclusive or None)
+AGE_BUCKETS = (("0-7 days", 0, 8), ("8-30 days", 8, 31), ("31-90 days", 31, 91), ("over 90 days", 91, None))
+SEVERITY_ORDER = [value for value, _ in reversed(Severity.choices)]  # critical first
+
+
+def open_findings_by_severity(*, framework=None):
+    """{severity: count} of open and in-progress findings, every severity present, critical first."""
+    findings = Finding.objects.filter(status__in=ACTIVE_FINDING_STATUSES)
+    if framework is not None:
+        findings = findings.filter(rule__framework=framework)
+    counts = dict(findings.values_list("severity").annotate(n=Count("id")).order_by())
+    return {severity: counts.get(severity, 0) for severity in SEVERITY_ORDER}
+
+
+def finding_age_buckets(*, now=None, framework=None):
+    """Open findings by age since `opened_at`: [{"bucket", "count"}] from youngest to oldest."""
+    now = now or timezone.now()
+    findings = Finding.objects.filter(status__in=ACTIVE_FINDING_STATUSES)
+    if framework is not None:
+        findings = findings.filter(rule__framework=framework)
+    aggregates = {}
+    for index, (label, low, high) in enumerate(AGE_BUCKETS):
+        condition = Q(opened_at__lte=now - timedelta(days=low))
+        if high is not None:
+            condition &= Q(opened_at__gt=now - timedelta(days=high))
+        aggregates[f"bucket_{index}"] = Count("id", filter=condition)
+    counts = findings.aggregate(**aggregates)
+    return [{"bucket": label, "count": counts[f"bucket_{index}"]} for index, (label, _, _) in enumerate(AGE_BUCKETS)]
+
+
+def _framework_rows(tallies):
+    rows = []
+    for framework in Framework.objects.filter(is_active=True).order_by("name"):
+        tally = tallies.get(framework.pk, ScoreTally())
+        rows.append({"framework": framework.code, "framework_id": framework.pk, "name": framework.name,
+                     "score": tally.score, "passed": tally.passed, "failed": tally.failed, "error": tally.error,
+                     "not_applicable": tally.not_applicable})
+    return rows
+
+
+def dashboard_stats(*, now=None):
+    """Everything the dashboard shows, from rollups and small tables (never raw evaluations).
+
+    Keys: generated_at, totals, overall_score, overall (tally), frameworks (score per
+    framework), open_findings_by_severity, finding_age, evaluations (last 24 h / 7 days /
+    30 days), workflows, integrations, reports_last_30_days.
+    """
+    now = now or timezone.now()
+    tallies = score_tallies_by_framework()
+    overall = combine_tallies(tallies.values())
+    by_severity = open_findings_by_severity()
+    today = now.date()
+    return {
+        "generated_at": now,
+        "totals": {
+            "frameworks": Framework.objects.filter(is_active=True).count(),
+            "controls": Control.objects.filter(is_group=False).count(),
+            "rules": ComplianceRule.objects.filter(is_active=True).count(),
+            "data_sources": DataSource.objects.filter(is_active=True).count(),
+            "evaluations": evaluation_totals()["evaluations"],
+            "open_findings": sum(by_severity.values()),
+        },
+        "overall_score": overall.score,
+        "overall": {"passed": overall.passed, "failed": overall.failed, "error": overall.error,
+                    "not_applicable": overall.not_applicable},
+        "frameworks": _framework_rows(tallies),
+        "open_findings_by_severity": by_severity,
+        "finding_age": finding_age_buckets(now=now),
+        "evaluations": {
+            "last_24_hours": evaluations_last_hours(hours=24, now=now),
+            "last_7_days": evaluation_totals(since_day=today - timedelta(days=6))["evaluations"],
+            "last_30_days": evaluation_totals(since_day=today - timedelta(days=29))["evaluations"],
+        },
+        "workflows": external.workflow_stats(now=now),
+        "integrations": external.integration_health(now=now),
+        "reports_last_30_days": external.recent_reports(now=now, days=30),
+    }
+
+
+def framework_distribution():
+    """Per active framework: active rules, testable controls, data sources evaluated, score.
+
+    [{"framework", "framework_id", "name", "rules", "controls", "data_sources", "score"}] by name.
+    """
+    rules = dict(ComplianceRule.objects.filter(is_active=True).values_list("framework_id")
+                 .annotate(n=Count("id")).order_by())
+    controls = dict(Control.objects.filter(is_group=False).values_list("framework_id")
+                    .annotate(n=Count("id")).order_by())
+    sources = dict(LatestEvaluation.objects.filter(rule__is_active=True).values_list("rule__framework_id")
+                   .annotate(n=Count("data_source_id", distinct=True)).order_by())
+    tallies = score_tallies_by_framework()
+    return [
+        {
+            "framework": framework.code,
+            "framework_id": framework.pk,
+            "name": framework.name,
+            "rules": rules.get(framework.pk, 0),
+            "controls": controls.get(framework.pk, 0),
+            "data_sources": sources.get(framework.pk, 0),
+            "score": tallies[framework.pk].score if framework.pk in tallies else None,
+        }
+        for framework in Framework.objects.filter(is_active=True).order_by("name")
+    ]

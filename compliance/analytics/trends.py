@@ -1,0 +1,117 @@
+"""Daily trends read from the rollups (never from raw evaluations)."""
+from datetime import timedelta
+from datetime import timezone as dt_timezone
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Sum
+from django.utils import timezone
+
+from ..models import ComplianceRule, Framework
+from ..models_rollups import EvaluationRollup, RollupDimension
+from ..rollups import COUNT_FIELDS
+from ..scoring import score_from_weights
+
+MIN_DAYS, MAX_DAYS = 1, 730
+_CENT = Decimal("0.01")
+
+
+def _pk(value):
+    return value.pk if hasattr(value, "pk") else value
+
+
+def validate_days(days):
+    """`days` as an int in 1..730, else ValueError with a message fit for a 400."""
+    if isinstance(days, str) and days.strip().lstrip("-").isdigit():
+        days = int(days)
+    if isinstance(days, bool) or not isinstance(days, int):
+        raise ValueError("days must be a whole number.")
+    if not MIN_DAYS <= days <= MAX_DAYS:
+        raise ValueError(f"days must be between {MIN_DAYS} and {MAX_DAYS}.")
+    return days
+
+
+def rollups_in_scope(*, framework=None, rule=None, data_source=None):
+    """The rollup rows for one scope: everything, a framework, a rule or a data source."""
+    given = [name for name, value in (("framework", framework), ("rule", rule), ("data_source", data_source))
+             if value is not None]
+    if len(given) > 1:
+        raise ValueError(f"Choose one scope, not {' and '.join(given)}.")
+    if rule is not None:
+        return EvaluationRollup.objects.filter(dimension=RollupDimension.RULE, key=_pk(rule))
+    if data_source is not None:
+        return EvaluationRollup.objects.filter(dimension=RollupDimension.DATA_SOURCE, key=_pk(data_source))
+    if framework is not None:
+        framework_id = framework.pk if isinstance(framework, Framework) else framework
+        rule_ids = ComplianceRule.objects.filter(framework_id=framework_id).values("pk")
+        return EvaluationRollup.objects.filter(dimension=RollupDimension.RULE, key__in=rule_ids)
+    return EvaluationRollup.objects.filter(dimension=RollupDimension.ALL, key=0)
+
+
+def trend_row(day, counts):
+    """One trend row from summed rollup counts (zeros when nothing was evaluated)."""
+    counted = counts["evaluations"] - counts["not_applicable"]
+    pass_rate = score_from_weights(counts["passed"], counted) or 0.0
+    avg_score = 0.0
+    if counts["score_count"]:
+        avg_score = float((Decimal(counts["score_sum"]) / counts["score_count"]).quantize(_CENT, ROUND_HALF_UP))
+    return {
+        "date": day.isoformat(),
+        "evaluations": counts["evaluations"],
+        "passed": counts["passed"],
+        "failed": counts["failed"],
+        "pass_rate": pass_rate,
+        "avg_score": avg_score,
+    }
+
+
+def daily_counts(*, days, framework=None, rule=None, data_source=None, today=None):
+    """[(day, {count field: value})] for the last `days` days up to `today` (UTC), zeros filled."""
+    days = validate_days(days)
+    today = today or timezone.now().date()
+    first = today - timedelta(days=days - 1)
+    summed = {
+        row["day"]: row
+        for row in rollups_in_scope(framework=framework, rule=rule, data_source=data_source)
+        .filter(day__gte=first, day__lte=today)
+        .values("day")
+        .annotate(**{name: Sum(name) for name in COUNT_FIELDS})
+        .order_by()
+    }
+    empty = dict.fromkeys(COUNT_FIELDS, 0)
+    return [(first + timedelta(days=i), summed.get(first + timedelta(days=i), empty)) for i in range(days)]
+
+
+def trend(*, days=30, framework=None, rule=None, data_source=None, today=None):
+    """One row per day for the last `days` days (1..730), oldest first, days without data as zeros.
+
+    Row: {"date", "evaluations", "passed", "failed", "pass_rate", "avg_score"}. pass_rate is
+    100 × passed / (evaluations − not_applicable), one decimal; avg_score is the mean of the
+    day's scores, two decimals. Scope: everything, or one of framework (a Framework or its
+    id), rule or data_source (instance or id). Raises ValueError for a bad `days` or scope.
+    """
+    return [trend_row(day, counts)
+            for day, counts in daily_counts(days=days, framework=framework, rule=rule,
+                                            data_source=data_source, today=today)]
+
+
+def evaluation_totals(*, since_day=None):
+    """Summed counts over the "all" rollups since a day (inclusive), or over all time."""
+    queryset = EvaluationRollup.objects.filter(dimension=RollupDimension.ALL, key=0)
+    if since_day is not None:
+        queryset = queryset.filter(day__gte=since_day)
+    totals = queryset.aggregate(**{name: Sum(name) for name in COUNT_FIELDS})
+    return {name: value or 0 for name, value in totals.items()}
+
+
+def evaluations_last_hours(*, hours=24, now=None):
+    """Evaluations in the last `hours` clock hours, the current hour included (hour rollups)."""
+    now = (now or timezone.now()).astimezone(dt_timezone.utc)
+    start = now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=hours - 1)
+    queryset = EvaluationRollup.objects.filter(dimension=RollupDimension.HOUR, day__gte=start.date(),
+                                               day__lte=now.date())
+    total = 0
+    for day, hour, evaluations in queryset.values_list("day", "key", "evaluations"):
+        if start.date() < day or (day == start.date() and hour >= start.hour):
+            total += evaluations
+    return total
+

@@ -1,0 +1,65 @@
+"""Daily rollups of evaluations, so trends and dashboards never scan raw evaluations.
+
+Imported at the end of compliance/models.py. Maintained by compliance/rollups.py inside
+the ingest transaction (record_evaluations), so they are never stale.
+"""
+from django.db import models
+from django.db.models.signals import pre_delete
+
+
+class RollupDimension(models.TextChoices):
+    ALL = "all", "All evaluations"
+    RULE = "rule", "Per rule"
+    DATA_SOURCE = "data_source", "Per data source"
+    # `key` is the UTC hour of day (0-23): the dashboard's "last 24 hours" comes from here.
+    HOUR = "hour", "All evaluations, per hour"
+
+
+class EvaluationRollup(models.Model):
+    """Counts of the evaluations whose evaluated_at falls on `day` (UTC), for one key.
+
+    One row per (dimension, key, day). `key` is the rule id, data source id, 0 for
+    "all", or the hour for "hour". Framework trends sum the rule rows of the framework's
+    current rules, so moving a rule to another framework needs no rollup change.
+    `score_sum` adds each score rounded to 6 decimals, exactly as
+    `SUM(ROUND(score::numeric, 6))` would, so rollups equal live aggregation exactly.
+    """
+
+    dimension = models.CharField(max_length=12, choices=RollupDimension.choices)
+    key = models.BigIntegerField()
+    day = models.DateField()
+    evaluations = models.PositiveIntegerField(default=0)
+    passed = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    error = models.PositiveIntegerField(default=0)
+    not_applicable = models.PositiveIntegerField(default=0)
+    score_count = models.PositiveIntegerField(default=0)
+    score_sum = models.DecimalField(max_digits=24, decimal_places=6, default=0)
+    duration_count = models.PositiveIntegerField(default=0)
+    duration_sum = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["dimension", "key", "day"], name="rollup_unique_dimension_key_day"),
+        ]
+
+    def __str__(self):
+        return f"{self.dimension}:{self.key} {self.day}: {self.evaluations}"
+
+
+def _forget_rule(sender, instance, **kwargs):
+    from .rollups import subtract_deleted
+
+    subtract_deleted(rule_id=instance.pk)
+
+
+def _forget_data_source(sender, instance, **kwargs):
+    from .rollups import subtract_deleted
+
+    subtract_deleted(data_source_id=instance.pk)
+
+
+# A deleted rule or data source cascades to its evaluations; take them out of the rollups
+# first (pre_delete still sees the rows), in the same transaction as the delete.
+pre_delete.connect(_forget_rule, sender="compliance.ComplianceRule", dispatch_uid="rollups_forget_rule")
+pre_delete.connect(_forget_data_source, sender="compliance.DataSource", dispatch_uid="rollups_forget_source")
