@@ -3,3 +3,9 @@ from django.apps import AppConfig
 
 class IntegrationsConfig(AppConfig):
     name = "integrations"
+    verbose_name = "Integrations"
+
+    def ready(self):
+        from . import registry
+
+        registry.load()

@@ -1,0 +1,1 @@
+"""One module per vendor; each registers its Provider with integrations.registry."""
