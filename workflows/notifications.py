@@ -1,0 +1,51 @@
+"""Notifications: a row per recipient (the in-app list) and an email sent after commit."""
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from compliance_site.queueing import enqueue_on_commit
+
+from .models import Notification
+
+
+def role_members(role):
+    """Active users in the group named `role` (empty for a blank role)."""
+    if not role:
+        return get_user_model().objects.none()
+    return get_user_model().objects.filter(groups__name=role, is_active=True).distinct()
+
+
+def notify(*, recipients, verb, message, workflow=None, step=None):
+    """Create one notification per distinct active recipient and queue their emails.
+
+    `recipients` may hold users, None (skipped) or a queryset. Returns the notifications.
+    """
+    unique = {}
+    for user in recipients:
+        if user is not None and user.is_active:
+            unique.setdefault(user.pk, user)
+    if not unique:
+        return []
+    notifications = Notification.objects.bulk_create([
+        Notification(recipient=user, verb=verb, workflow=workflow, step=step, message=message[:5000])
+        for user in unique.values()
+    ])
+    from .tasks import send_notification_emails
+
+    enqueue_on_commit(send_notification_emails, args=[[n.pk for n in notifications]])
+    return notifications
+
+
+def step_audience(step, workflow):
+    """Who should hear about a step: its assignee, else every member of its role."""
+    if step.assigned_to_id:
+        return [step.assigned_to]
+    members = list(role_members(step.role))
+    return members or [workflow.assigned_to]
+
+
+def mark_read(*, notification):
+    """Mark a notification read (once: the first read time is kept)."""
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return notification

@@ -1,0 +1,60 @@
+"""Read-side queries for workflows, shared by the API, the admin and the tasks."""
+from compliance.roles import is_compliance_admin
+
+from .choices import RUNNING_WORKFLOW_STATUSES, StepStatus
+from .models import Notification, Workflow, WorkflowStep
+
+
+def user_may_act_on_step(user, step):
+    """A member of the step's role, its assignee, or a compliance admin."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if step.assigned_to_id is not None and step.assigned_to_id == user.pk:
+        return True
+    if step.role and user.groups.filter(name=step.role).exists():
+        return True
+    return is_compliance_admin(user)
+
+
+def workflows_for_api():
+    return Workflow.objects.select_related(
+        "template", "assigned_to", "assigned_team", "current_step", "rule", "finding", "created_by",
+    )
+
+
+def steps_of(workflow):
+    return workflow.steps.select_related("assigned_to", "completed_by").order_by("order")
+
+
+def notifications_for(user):
+    """Only ever the user's own notifications."""
+    return Notification.objects.filter(recipient=user).select_related("workflow", "step")
+
+
+def unread_count(user):
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def steps_past_due(now):
+    """In-progress steps of running workflows whose due time has passed and that are not yet marked."""
+    return WorkflowStep.objects.filter(
+        status=StepStatus.IN_PROGRESS, due_at__lte=now, overdue_at__isnull=True,
+        workflow__status__in=RUNNING_WORKFLOW_STATUSES,
+    )
+
+
+def steps_to_escalate(now):
+    """Overdue steps past their grace period that were never escalated."""
+    return WorkflowStep.objects.filter(
+        status=StepStatus.IN_PROGRESS, escalate_at__lte=now, overdue_at__isnull=False, escalated_at__isnull=True,
+        workflow__status__in=RUNNING_WORKFLOW_STATUSES,
+    )
+
+
+def active_and_overdue_counts():
+    """Numbers for the dashboard: running workflows, and those with an overdue current step."""
+    running = Workflow.objects.filter(status__in=RUNNING_WORKFLOW_STATUSES)
+    return {
+        "active": running.count(),
+        "overdue": running.filter(current_step__overdue_at__isnull=False).count(),
+    }
