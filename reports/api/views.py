@@ -1,0 +1,111 @@
+"""Thin report API views: visibility via Report.objects.visible_to, work via services."""
+from django.http import FileResponse, Http404
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from compliance.api.exceptions import Conflict
+from compliance.api.permissions import RolePermission
+
+from .. import services
+from ..filtersets import ReportFilterSet, ReportScheduleFilterSet, ReportTemplateFilterSet
+from ..models import InvalidTransition, Report, ReportSchedule, ReportTemplate
+from .serializers import GenerateResponseSerializer, ReportScheduleSerializer, ReportSerializer, ReportTemplateSerializer
+
+
+class ReportPermission(RolePermission):
+    """Reading reports needs only a sign-in: the access level decides what each user sees."""
+
+    def has_permission(self, request, view):
+        if request.user and request.user.is_authenticated and request.method in ("GET", "HEAD", "OPTIONS"):
+            return True
+        return super().has_permission(request, view)
+
+
+class ReportTemplateViewSet(viewsets.ModelViewSet):
+    queryset = ReportTemplate.objects.select_related("framework")
+    serializer_class = ReportTemplateSerializer
+    filterset_class = ReportTemplateFilterSet
+    search_fields = ["name", "slug", "description"]
+    ordering_fields = ["name", "report_type", "created_at", "updated_at"]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def perform_destroy(self, instance):
+        if instance.is_builtin:
+            raise Conflict("Built-in templates cannot be deleted; copy one to customise it.")
+        if instance.schedules.exists():
+            raise Conflict("The template is used by report schedules; delete or repoint them first.")
+        instance.delete()
+
+
+class ReportViewSet(viewsets.ModelViewSet):
+    serializer_class = ReportSerializer
+    filterset_class = ReportFilterSet
+    permission_classes = [ReportPermission]
+    search_fields = ["name", "description"]
+    ordering_fields = ["name", "created_at", "generated_at", "compliance_score", "status", "report_type"]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    action_permissions = {"generate": ["reports.change_report"], "cancel": ["reports.change_report"]}
+    queryset = Report.objects.none()  # the real one is per user: see get_queryset
+
+    def get_queryset(self):
+        return (
+            Report.objects.visible_to(self.request.user)
+            .select_related("framework", "generated_by", "created_by")
+            .prefetch_related("rules", "data_sources", "shared_with")
+        )
+
+    def perform_destroy(self, instance):
+        if instance.status in ("generating", "scheduled"):
+            raise Conflict("Cancel the generation before deleting the report.")
+        from ..storage import delete_file
+
+        path = instance.file_path
+        instance.delete()
+        delete_file(path)
+
+    @extend_schema(request=None, responses={202: GenerateResponseSerializer,
+                                             409: OpenApiResponse(description="Already generating.")})
+    @action(detail=True, methods=["post"])
+    def generate(self, request, pk=None):
+        report = self.get_object()
+        try:
+            task_id = services.request_generation(report=report, user=request.user)
+        except InvalidTransition as exc:
+            raise Conflict(str(exc)) from None
+        return Response({"id": report.pk, "status": "generating", "task_id": task_id},
+                        status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=None, responses={200: ReportSerializer, 409: OpenApiResponse(description="Not pending.")})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        try:
+            report = services.cancel_report(report=self.get_object(), user=request.user)
+        except InvalidTransition as exc:
+            raise Conflict(str(exc)) from None
+        return Response(self.get_serializer(self.get_queryset().get(pk=report.pk)).data)
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiResponse(description="The report file.")},
+                   filters=False)
+    @action(detail=True, methods=["get"], filterset_class=None)
+    def download(self, request, pk=None):
+        report = self.get_object()
+        try:
+            handle, filename, content_type = services.open_download(report=report)
+        except Report.DoesNotExist as exc:
+            raise Http404(str(exc)) from None
+        response = FileResponse(handle, as_attachment=True, filename=filename, content_type=content_type)
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Cache-Control"] = "private, no-store"
+        response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+        return response
+
+
+class ReportScheduleViewSet(viewsets.ModelViewSet):
+    queryset = ReportSchedule.objects.select_related("template", "created_by")
+    serializer_class = ReportScheduleSerializer
+    filterset_class = ReportScheduleFilterSet
+    search_fields = ["name"]
+    ordering_fields = ["name", "next_run_at", "last_run_at", "created_at"]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]

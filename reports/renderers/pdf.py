@@ -1,0 +1,61 @@
+"""HTML → PDF with WeasyPrint: safe fetcher, time limit, page count read back."""
+import contextlib
+import io
+import logging
+import signal
+import threading
+
+from django.conf import settings
+from pypdf import PdfReader
+
+from .fetcher import STATIC_BASE, SafeURLFetcher
+
+# WeasyPrint logs every layout step at INFO; a worker log needs only its warnings.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+
+
+class RenderTimeout(Exception):
+    """Rendering took longer than REPORTS_RENDER_TIME_LIMIT seconds."""
+
+
+def render_time_limit():
+    return getattr(settings, "REPORTS_RENDER_TIME_LIMIT", 300)
+
+
+@contextlib.contextmanager
+def time_limit(seconds):
+    """Raise RenderTimeout in the current code after `seconds` (main thread only).
+
+    Workers run tasks in their main thread, where SIGALRM interrupts WeasyPrint's pure
+    Python layout. Elsewhere (a threaded test worker) the task's Celery soft time limit
+    remains the backstop.
+    """
+    if threading.current_thread() is not threading.main_thread() or not seconds:
+        yield
+        return
+
+    def expire(signum, frame):
+        raise RenderTimeout(f"Rendering exceeded the {seconds} s limit.")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def html_to_pdf(html, *, seconds=None):
+    """Render `html` to PDF bytes; returns (bytes, page_count, refused_urls)."""
+    from weasyprint import HTML  # heavy import: only workers pay for it
+
+    fetcher = SafeURLFetcher()
+    with time_limit(render_time_limit() if seconds is None else seconds):
+        data = HTML(string=html, base_url=STATIC_BASE, url_fetcher=fetcher).write_pdf()
+    return data, count_pages(data), fetcher.refused
+
+
+def count_pages(data):
+    """Pages of a PDF, read back from the bytes we are about to store."""
+    return len(PdfReader(io.BytesIO(data)).pages)
