@@ -1,0 +1,41 @@
+"""Built-in content owned by other apps: report templates, workflow templates, the integration catalog.
+
+Those apps own their content and its seeding (`<app>.seed.seed_builtin(stdout=...)`); this
+module only calls them, so `seed_compliance` stays the one command that sets a system up.
+An app whose seed module is missing is reported and skipped rather than failing the run.
+"""
+from importlib import import_module
+
+
+def _optional_module(name):
+    try:
+        return import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name and name.startswith(exc.name):
+            return None  # the module (or its package) does not exist: nothing to seed
+        raise  # the module exists but one of its own imports is broken: that is a bug
+
+
+def seed_app_templates(*, stdout, log):
+    """Run reports.seed and workflows.seed when present. Returns the apps seeded."""
+    seeded = []
+    for module_name in ("reports.seed", "workflows.seed"):
+        module = _optional_module(module_name)
+        if module is None or not hasattr(module, "seed_builtin"):
+            log(f"  {module_name}: not available yet; skipped")
+            continue
+        module.seed_builtin(stdout=stdout)
+        seeded.append(module_name)
+    return seeded
+
+
+def integration_catalog(*, log):
+    """Load the provider registry and list it. The catalog lives in code, not in rows."""
+    registry = _optional_module("integrations.registry")
+    if registry is None:
+        log("  integrations.registry: not available yet; skipped")
+        return []
+    providers = registry.all_providers()
+    log(f"  integration catalog: {len(providers)} provider(s): "
+        + ", ".join(getattr(p, "slug", str(p)) for p in providers))
+    return providers
