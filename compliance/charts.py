@@ -23,13 +23,8 @@ def nice_ticks(top, count=5):
     raw = top / count
     magnitude = 10 ** math.floor(math.log10(raw))
     step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
-    ticks, value = [], 0.0
-    while value < top + step / 2:
-        ticks.append(round(value, 6))
-        if value >= top:
-            break
-        value += step
-    return ticks
+    steps = math.ceil(top / step - 1e-9)
+    return [round(i * step, 6) if isinstance(step, float) else i * step for i in range(steps + 1)]
 
 
 def _fmt(value, unit=""):

@@ -1,3 +1,4 @@
+from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from . import views
@@ -6,6 +7,10 @@ app_name = "dashboard"
 
 urlpatterns = [
     path("", views.overview, name="overview"),
+    # Its own sign-in page: the admin's accepts staff only, the dashboard serves every role.
+    path("login/", auth_views.LoginView.as_view(template_name="dashboard/login.html",
+                                                redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(next_page="dashboard:login"), name="logout"),
     path("frameworks/<slug:code>/", views.framework_detail, name="framework"),
     path("rules/<int:pk>/", views.rule_detail, name="rule"),
     path("findings/", views.findings, name="findings"),

@@ -23,9 +23,9 @@ FINDINGS_PER_PAGE = 50
 
 
 def dashboard_view(view):
-    """Login required (redirect to the admin login), then the analytics read permissions (403)."""
+    """Login required (redirect to the dashboard sign-in), then the analytics read permissions (403)."""
 
-    @login_required
+    @login_required(login_url="dashboard:login")
     @wraps(view)
     def wrapped(request, *args, **kwargs):
         if not request.user.has_perms(READ_PERMISSIONS):
