@@ -12,13 +12,9 @@ from django.utils import timezone
 from audit.services import record_event
 
 from . import signals
+from .bulk_writes import insert_evaluations, update_findings, upsert_latest
 from .choices import ACTIVE_FINDING_STATUSES, EvaluationStatus, FindingStatus
 from .models import ComplianceRule, DataSource, Finding, LatestEvaluation, RuleEvaluation
-
-_FINDING_FIELDS = (
-    "status", "severity", "last_seen_at", "opened_at", "resolved_at",
-    "recurrence_count", "occurrences", "last_evaluation", "updated_at",
-)
 
 
 @dataclass
@@ -119,7 +115,7 @@ class _FindingBook:
         for finding in self.changed.values():
             finding.updated_at = now
         Finding.objects.bulk_create(list(self.created.values()), batch_size=1000)
-        Finding.objects.bulk_update(list(self.changed.values()), _FINDING_FIELDS, batch_size=500)
+        update_findings(list(self.changed.values()))
 
     def send_signals(self):
         for signal, finding, evaluation in self.events:
@@ -146,7 +142,7 @@ def record_evaluations(*, rows, source=""):
         )
         for row in rows
     ]
-    RuleEvaluation.objects.bulk_create(evaluations, batch_size=2000)
+    insert_evaluations(evaluations)
     result.evaluations = evaluations
     from .rollups import add_evaluations
 
@@ -181,10 +177,7 @@ def record_evaluations(*, rows, source=""):
             rule_id=pair[0], data_source_id=pair[1], evaluation=newest,
             status=newest.status, score=newest.score, evaluated_at=newest.evaluated_at,
         ))
-    LatestEvaluation.objects.bulk_create(
-        new_latest, batch_size=1000, update_conflicts=True,
-        unique_fields=["rule", "data_source"], update_fields=["evaluation", "status", "score", "evaluated_at"],
-    )
+    upsert_latest(new_latest)
     book.save()
 
     counts = result.counts()

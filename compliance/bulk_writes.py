@@ -1,0 +1,96 @@
+"""Set-based writes for evaluation ingest.
+
+On PostgreSQL, evaluations go in with COPY (ids reserved from the sequence first), and
+latest-state upserts and finding updates are one statement each over unnest() arrays;
+Django's bulk_create/bulk_update spend most of their time building SQL in Python. Other
+databases (the embedded SQLite mode) use the ORM equivalents. These helpers write rows
+only; the caller (compliance.services) owns the audit entry and the signals.
+"""
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection
+
+from .models import Finding, LatestEvaluation, RuleEvaluation
+
+_EVALUATION_COLUMNS = ("id", "rule_id", "data_source_id", "status", "score", "evaluated_at", "details",
+                       "duration_ms", "source", "recorded_at")
+_FINDING_UPDATES = (
+    ("status", "text"), ("severity", "text"), ("last_seen_at", "timestamptz"), ("opened_at", "timestamptz"),
+    ("resolved_at", "timestamptz"), ("recurrence_count", "integer"), ("occurrences", "integer"),
+    ("last_evaluation_id", "bigint"), ("updated_at", "timestamptz"),
+)
+
+
+def _postgres():
+    return connection.vendor == "postgresql"
+
+
+def insert_evaluations(evaluations):
+    """Insert new RuleEvaluation instances; their pk is set afterwards."""
+    if not evaluations:
+        return
+    if not _postgres():
+        RuleEvaluation.objects.bulk_create(evaluations, batch_size=2000)
+        return
+    table = RuleEvaluation._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [table, len(evaluations)],
+        )
+        for evaluation, (pk,) in zip(evaluations, cursor.fetchall()):
+            evaluation.pk = pk
+            evaluation._state.adding = False
+            evaluation._state.db = connection.alias
+        encode = DjangoJSONEncoder().encode
+        with cursor.cursor.copy(f'COPY "{table}" ({", ".join(_EVALUATION_COLUMNS)}) FROM STDIN') as copy:
+            for e in evaluations:
+                copy.write_row((e.pk, e.rule_id, e.data_source_id, e.status, e.score, e.evaluated_at,
+                                encode(e.details), e.duration_ms, e.source, e.recorded_at))
+
+
+def upsert_latest(rows):
+    """Insert or move forward LatestEvaluation rows (the caller decided they are newer)."""
+    if not rows:
+        return
+    if not _postgres():
+        LatestEvaluation.objects.bulk_create(
+            rows, batch_size=1000, update_conflicts=True, unique_fields=["rule", "data_source"],
+            update_fields=["evaluation", "status", "score", "evaluated_at"],
+        )
+        return
+    table = LatestEvaluation._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO "{table}" (rule_id, data_source_id, evaluation_id, status, score, evaluated_at)
+            SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::text[], %s::float8[],
+                                 %s::timestamptz[])
+            ON CONFLICT (rule_id, data_source_id) DO UPDATE SET
+                evaluation_id = EXCLUDED.evaluation_id, status = EXCLUDED.status,
+                score = EXCLUDED.score, evaluated_at = EXCLUDED.evaluated_at
+            """,
+            [[r.rule_id for r in rows], [r.data_source_id for r in rows], [r.evaluation_id for r in rows],
+             [r.status for r in rows], [r.score for r in rows], [r.evaluated_at for r in rows]],
+        )
+
+
+def update_findings(findings):
+    """Write the lifecycle fields of existing findings in one statement."""
+    if not findings:
+        return
+    if not _postgres():
+        names = [name.removesuffix("_id") if name == "last_evaluation_id" else name for name, _ in _FINDING_UPDATES]
+        Finding.objects.bulk_update(findings, names, batch_size=500)
+        return
+    table = Finding._meta.db_table
+    columns = ", ".join(name for name, _ in _FINDING_UPDATES)
+    arrays = ", ".join(f"%s::{kind}[]" for _, kind in _FINDING_UPDATES)
+    assignments = ", ".join(f"{name} = v.{name}" for name, _ in _FINDING_UPDATES)
+    params = [[f.pk for f in findings]] + [[getattr(f, name) for f in findings] for name, _ in _FINDING_UPDATES]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'UPDATE "{table}" AS f SET {assignments} FROM unnest(%s::bigint[], {arrays}) AS v(id, {columns}) '
+            "WHERE f.id = v.id",
+            params,
+        )
