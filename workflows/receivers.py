@@ -24,6 +24,7 @@ class _Batch:
         from .models import Workflow, WorkflowTrigger
 
         self.events = {}
+        self.flushed = False
         self.wanted = set(WorkflowTrigger.objects.filter(is_active=True).values_list("event", flat=True).distinct())
         if Workflow.objects.filter(status__in=OPEN_WORKFLOW_STATUSES, finding__isnull=False).exists():
             self.wanted.add(RESOLVED)
@@ -34,6 +35,8 @@ class _Batch:
 
     def flush(self):
         from .tasks import handle_compliance_events
+
+        self.flushed = True
 
         longest = max((len(items) for items in self.events.values()), default=0)
         for start in range(0, longest, CHUNK):
@@ -51,7 +54,7 @@ def _collect(event, items):
         batch.flush()
         return
     batch = getattr(connection, "_workflow_event_batch", None)
-    if batch is None or not any(callback == batch.flush for _, callback, _ in connection.run_on_commit):
+    if batch is None or batch.flushed or not any(cb == batch.flush for _, cb, _ in connection.run_on_commit):
         batch = connection._workflow_event_batch = _Batch()
         transaction.on_commit(batch.flush)
     for item in items:
