@@ -66,7 +66,7 @@ BUILTIN_TEMPLATES = [
 
 @transaction.atomic
 def seed_builtin(stdout=None):
-    """Create or update the built-in templates; return {"created": n, "updated": m}.
+    """Create or update the built-in templates; return {"created", "updated", "unchanged"} counts.
 
     Running it twice changes nothing the second time. Templates a user has edited are
     brought back to the built-in definition (they are marked is_builtin).
@@ -74,7 +74,7 @@ def seed_builtin(stdout=None):
     known_roles = set(Group.objects.values_list("name", flat=True))
     frameworks = dict(Framework.objects.filter(
         code__in=[t["framework"] for t in BUILTIN_TEMPLATES if t["framework"]]).values_list("code", "pk"))
-    counts = {"created": 0, "updated": 0}
+    counts = {"created": 0, "updated": 0, "unchanged": 0}
     for spec in BUILTIN_TEMPLATES:
         defaults = {
             "name": spec["name"], "workflow_type": spec["workflow_type"], "description": spec["description"],
@@ -90,6 +90,9 @@ def seed_builtin(stdout=None):
                 setattr(template, name, value)
             template.save()
             counts["updated"] += 1
+        else:
+            counts["unchanged"] += 1
     if stdout is not None:
-        stdout.write(f"Workflow templates: {counts['created']} created, {counts['updated']} updated.\n")
+        stdout.write(f"Workflow templates: {counts['created']} created, {counts['updated']} updated, "
+                     f"{counts['unchanged']} unchanged.\n")
     return counts
