@@ -3,6 +3,8 @@ import django_filters as filters
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 
+from compliance.filtersets import StrictFilterSet
+
 from .choices import ImpactLevel, Source
 from .models import AuditLog
 
@@ -20,10 +22,10 @@ class ContentTypeFilter(filters.CharFilter):
         return qs.filter(content_type=content_type)
 
 
-class AuditLogFilterSet(filters.FilterSet):
+class AuditLogFilterSet(StrictFilterSet):
     unfiltered_fields = (
         "id", "object_repr", "changes", "ip_address", "user_agent", "session_hash", "message",
-        "content_hash", "seq", "prev_hash", "entry_hash", "actor_username", "timestamp",
+        "content_hash", "seq", "prev_hash", "entry_hash", "actor_username",
     )
     actor = filters.NumberFilter(field_name="actor_id")
     action = filters.CharFilter()

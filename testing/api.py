@@ -40,6 +40,23 @@ class APIResourceTests:
     def results(self, response):
         return response.json()["results"] if self.paginated else response.json()
 
+    def assert_audited(self, response, client, action, pk):
+        """The write left an audit entry naming the acting user and the request's id."""
+        from django.contrib.contenttypes.models import ContentType
+
+        from audit import registry
+        from audit.models import AuditLog
+
+        request_id = response["X-Request-ID"]
+        entries = AuditLog.objects.filter(
+            content_type=ContentType.objects.get_for_model(self.model), object_id=str(pk), request_id=request_id,
+        )
+        if registry.get(self.model) is not None:
+            entries = entries.filter(action=action)
+        # else: an unaudited model (e.g. evaluations) is written by a service that records its own entry
+        assert entries.exists(), f"no {action!r} audit entry for {self.model.__name__} {pk} in request {request_id}"
+        assert {(e.actor_id, e.actor_username) for e in entries} == {(client.user.pk, client.user.get_username())}
+
     # --- reads --------------------------------------------------------------------------
     def test_list(self, client_as):
         objs = [self.make() for _ in range(3)]
@@ -86,9 +103,11 @@ class APIResourceTests:
         if data is None:
             pytest.skip("not creatable through this endpoint")
         before = self.model.objects.count()
-        response = client_as(self.write_role).post(self.base_url, data, format="json")
+        client = client_as(self.write_role)
+        response = client.post(self.base_url, data, format="json")
         assert response.status_code == 201, response.content
         assert self.model.objects.count() == before + 1
+        self.assert_audited(response, client, "create", response.json()["id"])
 
     def test_create_denied_for_read_only_role(self, client_as):
         data = self.create_data()
@@ -120,11 +139,13 @@ class APIResourceTests:
         if self.update_data is None:
             pytest.skip("not updatable")
         obj = self.make()
-        response = client_as(self.write_role).patch(self.detail_url(obj), self.update_data, format="json")
+        client = client_as(self.write_role)
+        response = client.patch(self.detail_url(obj), self.update_data, format="json")
         assert response.status_code == 200, response.content
         body = response.json()
         for key, value in self.update_data.items():
             assert body[key] == value
+        self.assert_audited(response, client, "update", obj.pk)
 
     def test_update_denied_for_read_only_role(self, client_as):
         if self.update_data is None:
@@ -137,9 +158,11 @@ class APIResourceTests:
         if not self.deletable:
             pytest.skip("not deletable")
         obj = self.make()
-        response = client_as(self.write_role).delete(self.detail_url(obj))
+        client = client_as(self.write_role)
+        response = client.delete(self.detail_url(obj))
         assert response.status_code == 204, response.content
         assert not self.model.objects.filter(pk=obj.pk).exists()
+        self.assert_audited(response, client, "delete", obj.pk)
 
     def test_delete_denied_for_read_only_role(self, client_as):
         if not self.deletable:

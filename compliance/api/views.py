@@ -7,6 +7,10 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from audit.api.serializers import AuditLogSerializer
+from audit.api.views import AuditLogPagination
+from audit.selectors import object_history
+
 from .. import services
 from ..evaluation_rows import validate_evaluation_rows
 from ..filtersets import (
@@ -79,6 +83,16 @@ class ComplianceRuleViewSet(viewsets.ModelViewSet):
     filterset_class = ComplianceRuleFilterSet
     search_fields = ["name", "description"]
     ordering_fields = ["name", "severity", "created_at", "updated_at"]
+    action_permissions = {"audit_history": ["compliance.view_compliancerule", "audit.view_auditlog"]}
+
+    @extend_schema(responses=AuditLogSerializer(many=True), filters=False)
+    @action(detail=True, methods=["get"], url_path="audit-history", filterset_class=None,
+            pagination_class=AuditLogPagination)
+    def audit_history(self, request, pk=None):
+        """Audit entries about this rule, newest first (cursor-paginated like /audit-logs/)."""
+        rule = self.get_object()
+        page = self.paginate_queryset(object_history(model=ComplianceRule, object_id=rule.pk))
+        return self.get_paginated_response(AuditLogSerializer(page, many=True).data)
 
     @extend_schema(responses=TrendRowSerializer(many=True), filters=False,
                    parameters=[OpenApiParameter("days", int, description="1..730, default 30")])
