@@ -1,0 +1,66 @@
+"""The admin: the template step editor validates; workflow actions call the services."""
+import json
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from compliance.roles import COMPLIANCE_MANAGER
+from compliance.tests.factories import UserFactory
+from workflows.models import Notification, Workflow, WorkflowTemplate
+
+from .factories import STANDARD_STEPS, WorkflowFactory, started_workflow
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def superuser_client(client):
+    user = get_user_model().objects.create_superuser("root", "root@example.com", "correct-horse-battery")
+    client.force_login(user)
+    client.user = user
+    return client
+
+
+def template_form(steps):
+    return {"name": "Admin template", "slug": "admin-template", "workflow_type": "review", "description": "",
+            "steps": json.dumps(steps), "escalation_role": COMPLIANCE_MANAGER, "escalation_grace_hours": 24}
+
+
+def test_step_editor_rejects_a_bad_condition(superuser_client):
+    steps = [{"key": "g", "name": "Gate", "type": "gate", "condition": "().__class__"}]
+    response = superuser_client.post("/admin/workflows/workflowtemplate/add/", template_form(steps))
+    assert response.status_code == 200
+    assert "Attribute is not allowed" in response.content.decode()
+    assert not WorkflowTemplate.objects.exists()
+
+
+def test_step_editor_saves_valid_steps_and_shows_them(superuser_client):
+    response = superuser_client.post("/admin/workflows/workflowtemplate/add/", template_form(STANDARD_STEPS))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    template = WorkflowTemplate.objects.get(slug="admin-template")
+    assert template.estimated_hours == 7.5
+    page = superuser_client.get(f"/admin/workflows/workflowtemplate/{template.pk}/change/").content.decode()
+    assert "Review the fix" in page and "Step overview" in page
+
+
+def test_workflow_actions_start_pause_cancel(superuser_client):
+    drafts = [WorkflowFactory() for _ in range(2)]
+    url = "/admin/workflows/workflow/"
+    for action, expected in (("start_selected", "active"), ("pause_selected", "paused"),
+                             ("cancel_selected", "cancelled")):
+        response = superuser_client.post(url, {"action": action, "_selected_action": [w.pk for w in drafts]})
+        assert response.status_code == 302
+        assert set(Workflow.objects.filter(pk__in=[w.pk for w in drafts]).values_list("status", flat=True)) == {expected}
+    page = superuser_client.get(f"{url}{drafts[0].pk}/change/").content.decode()
+    assert "Fix the problem" in page  # the step inline
+    assert superuser_client.get(f"{url}?status=cancelled").status_code == 200
+
+
+def test_notification_admin_lists_only_your_own(client):
+    manager = UserFactory(roles=[COMPLIANCE_MANAGER], is_staff=True)
+    other = UserFactory(roles=[COMPLIANCE_MANAGER], is_staff=True)
+    workflow = started_workflow(assigned_to=manager)
+    Notification.objects.create(recipient=other, verb="assigned", workflow=workflow, message="for someone else")
+    client.force_login(manager)
+    page = client.get("/admin/workflows/notification/").content.decode()
+    assert "is waiting for you" in page and "for someone else" not in page
