@@ -89,6 +89,8 @@ def pull_ticket_status(run):
 
 
 def push_findings(run):
+    if not (run.integration.config or {}).get("push_findings", True):
+        return
     if run.provider.finding_delivery == "ticket":
         _push_tickets(run)
     elif run.provider.finding_delivery == "event":

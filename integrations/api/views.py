@@ -1,4 +1,5 @@
 """Thin API views over integrations.services and selectors."""
+from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
@@ -77,6 +78,8 @@ class IntegrationViewSet(viewsets.ModelViewSet):
     @action(detail=True, methods=["get"], filterset_class=IntegrationLogFilterSet,
             pagination_class=IntegrationLogPagination, search_fields=[], ordering_fields=[])
     def logs(self, request, pk=None):
-        integration = self.get_object()
+        # get_object() would run this action's log filters on the integration queryset.
+        integration = get_object_or_404(self.get_queryset(), pk=pk)
+        self.check_object_permissions(request, integration)
         page = self.paginate_queryset(self.filter_queryset(selectors.logs_for(integration)))
         return self.get_paginated_response(IntegrationLogSerializer(page, many=True).data)

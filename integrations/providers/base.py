@@ -99,6 +99,7 @@ COMMON_CONFIG_PROPERTIES = {
         "description": "Push only findings at or above this severity.",
     },
     "page_size": {"type": "integer", "minimum": 1, "maximum": 1000},
+    "push_findings": {"type": "boolean", "description": "Push findings where the provider can (default true)."},
 }
 
 
@@ -133,12 +134,12 @@ class BaseClient:
     label = "Remote service"
     base_url_key = "base_url"
 
-    def __init__(self, *, config, credentials, timeout=None, max_attempts=None, sleep=time.sleep):
+    def __init__(self, *, config, credentials, timeout=None, max_attempts=None, sleep=None):
         self.config = config
         self.credentials = credentials
         self.session = SafeSession(timeout=timeout)
         self.max_attempts = max_attempts or settings.INTEGRATIONS_MAX_ATTEMPTS
-        self.sleep = sleep
+        self.sleep = sleep or time.sleep
         self.requests_made = 0
         self._secrets = sorted(
             (str(v) for v in credentials.values() if isinstance(v, str) and len(v) >= 4), key=len, reverse=True
@@ -302,7 +303,7 @@ class Provider:
         return f"••••{tail}"
 
     # -- behaviour -----------------------------------------------------------------------
-    def client(self, *, config, credentials, timeout=None, max_attempts=None, sleep=time.sleep):
+    def client(self, *, config, credentials, timeout=None, max_attempts=None, sleep=None):
         return self.client_class(
             config=config, credentials=credentials, timeout=timeout, max_attempts=max_attempts, sleep=sleep
         )
