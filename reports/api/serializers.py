@@ -35,6 +35,10 @@ class IdListField(serializers.ListField):
             raise serializers.ValidationError(f"Unknown ids: {', '.join(map(str, missing[:50]))}.")
         return ids
 
+    def to_representation(self, value):
+        # A related manager; iterating .all() uses the view's prefetch (no query per row).
+        return [obj.pk for obj in value.all()]
+
 
 class ReportTemplateSerializer(serializers.ModelSerializer):
     framework = serializers.SlugRelatedField(slug_field="code", queryset=Framework.objects.all(),
@@ -100,14 +104,6 @@ class ReportSerializer(serializers.ModelSerializer):
         progress = dict(report.progress or {})
         progress["label"] = report.progress_label
         return progress
-
-    def to_representation(self, report):
-        data = super().to_representation(report)
-        # Prefetched ids: reading the relations must not cost a query per row.
-        data["rules"] = [r.pk for r in report.rules.all()]
-        data["data_sources"] = [d.pk for d in report.data_sources.all()]
-        data["shared_with"] = [u.pk for u in report.shared_with.all()]
-        return data
 
     def validate_tags(self, value):
         return validate_tags(value)

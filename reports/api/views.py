@@ -1,4 +1,6 @@
 """Thin report API views: visibility via Report.objects.visible_to, work via services."""
+from django.contrib.auth import get_user_model
+from django.db.models import Prefetch
 from django.http import FileResponse, Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
@@ -7,6 +9,7 @@ from rest_framework.response import Response
 
 from compliance.api.exceptions import Conflict
 from compliance.api.permissions import RolePermission
+from compliance.models import ComplianceRule, DataSource
 
 from .. import services
 from ..filtersets import ReportFilterSet, ReportScheduleFilterSet, ReportTemplateFilterSet
@@ -53,7 +56,10 @@ class ReportViewSet(viewsets.ModelViewSet):
         return (
             Report.objects.visible_to(self.request.user)
             .select_related("framework", "generated_by", "created_by")
-            .prefetch_related("rules", "data_sources", "shared_with")
+            # Only ids are shown: fetch nothing else of the related rows.
+            .prefetch_related(Prefetch("rules", queryset=ComplianceRule.objects.only("pk")),
+                              Prefetch("data_sources", queryset=DataSource.objects.only("pk")),
+                              Prefetch("shared_with", queryset=get_user_model().objects.only("pk")))
         )
 
     def perform_destroy(self, instance):

@@ -1,10 +1,10 @@
 """executive_summary and score_trend sections."""
+from compliance.charts import line_chart_svg
 from compliance.choices import Severity
 
 from .. import selectors
 from ..choices import SectionKind
 from .base import SectionResult, days_since, register
-from .chart import trend_chart_svg
 
 
 def _change(now, before):
@@ -51,6 +51,16 @@ def executive_summary(scope, params):
     )
 
 
+def pass_rate_chart(rows):
+    """The dashboard's pass-rate chart (compliance.charts), drawn from the same trend rows."""
+    return line_chart_svg(
+        [row["date"][5:] for row in rows],
+        [("Pass rate", [row["pass_rate"] if row["evaluations"] else None for row in rows])],
+        title="Daily pass rate", unit="%", y_max=100, width=720,
+        description=f"Daily pass rate over the last {len(rows)} days; gaps are days without evaluations.",
+    )
+
+
 @register(SectionKind.SCORE_TREND)
 def score_trend(scope, params):
     rows = selectors.daily_trend(scope)
@@ -63,5 +73,5 @@ def score_trend(scope, params):
                   f"{round(sum(r['pass_rate'] for r in active) / len(active), 1)}%" if active else "—")],
         columns=[("date", "Date"), ("evaluations", "Evaluations"), ("passed", "Passed"), ("failed", "Failed"),
                  ("pass_rate", "Pass rate %"), ("avg_score", "Average score")],
-        rows=rows, total_rows=len(rows), chart_svg=trend_chart_svg(rows),
+        rows=rows, total_rows=len(rows), chart_svg=pass_rate_chart(rows),
     )
