@@ -49,15 +49,16 @@ def permissions_for(role):
     """The exact Permission queryset a built-in role should hold."""
     query = Permission.objects.none()
     for app_label, actions in ROLE_GRANTS[role].items():
-        codenames = [p.codename for p in Permission.objects.filter(content_type__app_label=app_label)
-                     if p.codename.split("_", 1)[0] in actions]
-        query |= Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames)
+        # Exact "<action>_<model>" codenames: a custom "view_confidential_report" is not CRUD.
+        ids = [p.pk for p in Permission.objects.filter(content_type__app_label=app_label).select_related("content_type")
+               if any(p.codename == f"{action}_{p.content_type.model}" for action in actions)]
+        query |= Permission.objects.filter(pk__in=ids)
     extras = EXTRA_GRANTS[role]
     if "*" in extras:  # every non-CRUD permission of the domain apps
-        custom = Permission.objects.filter(content_type__app_label__in=DOMAIN_APPS)
-        for action in _CRUD:
-            custom = custom.exclude(codename__startswith=f"{action}_")
-        query |= custom
+        custom = [p.pk for p in Permission.objects.filter(content_type__app_label__in=DOMAIN_APPS)
+                  .select_related("content_type")
+                  if not any(p.codename == f"{action}_{p.content_type.model}" for action in _CRUD)]
+        query |= Permission.objects.filter(pk__in=custom)
     else:
         for dotted in extras:
             app_label, codename = dotted.split(".", 1)
