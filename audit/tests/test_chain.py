@@ -1,0 +1,207 @@
+"""The chain on real PostgreSQL: append-only triggers, verification, concurrency, purge, checkpoints."""
+import io
+import json
+import threading
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.db import IntegrityError, InternalError, ProgrammingError, connection, connections, transaction
+from django.utils import timezone
+
+from audit.models import AuditChainHead, AuditCheckpoint, AuditLog
+from audit.services import create_checkpoint, purge_audit_log, record_event
+from audit.verify import verify_chain
+from compliance.models import Framework
+from compliance.tests.factories import FrameworkFactory
+
+REFUSED = (InternalError, ProgrammingError, IntegrityError)
+
+
+def run_verify(*args):
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        call_command("verify_audit_chain", *args, stdout=out, stderr=err)
+        code = 0
+    except SystemExit as exc:
+        code = exc.code
+    except Exception as exc:  # CommandError is turned into exit 1 only by the CLI entry point
+        from django.core.management import CommandError
+
+        if not isinstance(exc, CommandError):
+            raise
+        code = exc.returncode
+        err.write(str(exc))
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_entries_are_chained_at_commit_and_verify():
+    for n in range(4):
+        FrameworkFactory(code=f"chain{n}")
+    rows = list(AuditLog.objects.order_by("seq").values_list("seq", "prev_hash", "entry_hash"))
+    assert [r[0] for r in rows] == list(range(1, len(rows) + 1))
+    assert all(rows[i][1] == rows[i - 1][2] for i in range(1, len(rows)))
+    head = AuditChainHead.objects.get(pk=1)
+    assert (head.seq, head.last_hash) == (rows[-1][0], rows[-1][2])
+    code, out, _ = run_verify()
+    assert code == 0 and out.strip() == f"OK {len(rows)} entries"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("statement", [
+    "UPDATE audit_auditlog SET action = 'x'",
+    "DELETE FROM audit_auditlog",
+    "UPDATE audit_auditcheckpoint SET seq = 0",
+    "DELETE FROM audit_auditcheckpoint",
+])
+def test_triggers_refuse_update_and_delete(statement, sealed):
+    FrameworkFactory()
+    sealed()
+    create_checkpoint()
+    with pytest.raises(REFUSED, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(statement)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("table", ["audit_auditlog", "audit_auditcheckpoint"])
+def test_triggers_refuse_truncate(table, sealed):
+    FrameworkFactory()
+    create_checkpoint()
+    sealed()
+    with pytest.raises(REFUSED, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+        # Test databases allow TRUNCATE for the suite's own flushes; ask for production behaviour.
+        cursor.execute("SET LOCAL audit.enforce_truncate = 'on'")
+        cursor.execute(f"TRUNCATE {table}")
+
+
+@pytest.mark.django_db
+def test_sealed_fields_cannot_be_rewritten_by_the_seal_exception(sealed):
+    FrameworkFactory()
+    sealed()
+    entry = AuditLog.objects.order_by("-seq").first()
+    with pytest.raises(REFUSED), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE audit_auditlog SET entry_hash = 'x' WHERE id = %s", [entry.pk])
+    with pytest.raises(REFUSED), transaction.atomic(), connection.cursor() as cursor:
+        # an unsealed row may gain its link fields once, but never change its content with them
+        cursor.execute("INSERT INTO audit_auditlog (timestamp, actor_username, action, object_id, object_repr, "
+                       "changes, impact_level, request_id, user_agent, session_hash, source, message, content_hash, "
+                       "prev_hash, entry_hash) VALUES (now(), '', 'a', '', '', '{}', 'low', '', '', '', 'system', "
+                       "'', 'h', '', '') RETURNING id")
+        new_id = cursor.fetchone()[0]
+        cursor.execute("UPDATE audit_auditlog SET seq = 999999, action = 'b' WHERE id = %s", [new_id])
+
+
+WRITERS = 24
+WRITES_EACH = 4
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_never_fork_the_chain():
+    start = threading.Barrier(WRITERS)
+    errors = []
+
+    def writer(n):
+        try:
+            start.wait()
+            for i in range(WRITES_EACH):
+                with transaction.atomic():
+                    framework = Framework.objects.create(code=f"w{n}-{i}", name=f"W {n} {i}")
+                    framework.name = f"W {n} {i} renamed"
+                    framework.save()
+        except Exception as exc:  # reported below; a thread cannot fail the test itself
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(WRITERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    seqs = list(AuditLog.objects.filter(content_type__model="framework").order_by("seq").values_list("seq", flat=True))
+    assert len(seqs) == WRITERS * WRITES_EACH * 2
+    all_seqs = list(AuditLog.objects.order_by("seq").values_list("seq", flat=True))
+    assert all_seqs == list(range(1, len(all_seqs) + 1))
+    result = verify_chain()
+    assert result.ok, result.problems
+
+
+def _empty_log():
+    # Test setup only: a flush's post_migrate (roles rebuilt) leaves fresh entries at the start.
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE audit_auditlog, audit_auditchainhead, audit_auditcheckpoint")
+
+
+def _old_entry(at, n):
+    from audit import chain
+
+    with transaction.atomic():
+        return chain.append(AuditLog(timestamp=at, action="old_event", message=str(n), changes={}))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_purge_removes_only_old_entries_records_itself_and_leaves_a_verifiable_chain(settings):
+    settings.AUDIT_RETENTION_DAYS = 30
+    _empty_log()
+    for n in range(3):
+        _old_entry(timezone.now() - timedelta(days=40), n)
+    FrameworkFactory(code="recent")
+    recent = set(AuditLog.objects.exclude(action="old_event").values_list("id", flat=True))
+    out = io.StringIO()
+    call_command("purge_audit_log", stdout=out)
+    assert out.getvalue().strip() == "Purged 3 entries."
+    assert not AuditLog.objects.filter(action="old_event").exists()
+    assert recent <= set(AuditLog.objects.values_list("id", flat=True))
+    purge = AuditLog.objects.get(action="audit_purge")
+    assert (purge.actor_username, purge.source, purge.impact_level) == ("system:purge_audit_log", "command", "high")
+    assert purge.changes["deleted"] == [None, 3] and purge.changes["through_seq"] == [None, 3]
+    checkpoint = AuditCheckpoint.objects.get(reason="purge")
+    assert checkpoint.seq == 3
+    code, stdout, _ = run_verify()
+    assert code == 0 and stdout.startswith("OK ")
+    assert purge_audit_log() == 0  # nothing older left
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_cut_without_its_checkpoint_is_detected(settings):
+    settings.AUDIT_RETENTION_DAYS = 30
+    _empty_log()
+    for n in range(3):
+        _old_entry(timezone.now() - timedelta(days=40), n)
+    FrameworkFactory(code="recent2")
+    purge_audit_log()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        cursor.execute("DELETE FROM audit_auditcheckpoint")
+    code, _, err = run_verify()
+    assert code == 1 and "entries before it are missing" in err
+
+
+@pytest.mark.django_db(transaction=True)
+def test_exported_checkpoints_are_checked_and_forgeries_caught(tmp_path):
+    FrameworkFactory(code="cp1")
+    path = tmp_path / "checkpoints.jsonl"
+    call_command("export_audit_checkpoints", output=str(path), stderr=io.StringIO())
+    exported = [json.loads(line) for line in path.read_text().splitlines()]
+    assert len(exported) == 1 and exported[0]["seq"] == AuditChainHead.objects.get(pk=1).seq
+    FrameworkFactory(code="cp2")
+    assert run_verify("--checkpoints", str(path))[0] == 0
+
+    # a checkpoint signed with another key (or edited) is a forgery
+    AuditCheckpoint.objects.create(seq=1, entry_hash="0" * 64, signature="f" * 64)
+    code, _, err = run_verify()
+    assert code == 1 and "signature does not match" in err
+
+
+@pytest.mark.django_db(transaction=True)
+def test_exported_checkpoint_catches_a_rewritten_chain(tmp_path, settings):
+    FrameworkFactory(code="rw1")
+    path = tmp_path / "checkpoints.jsonl"
+    call_command("export_audit_checkpoints", output=str(path), stderr=io.StringIO())
+    row = json.loads(path.read_text())
+    row["entry_hash"] = "1" * 64  # the file says something else than the database: one of them lies
+    path.write_text(json.dumps(row) + "\n")
+    code, _, err = run_verify("--checkpoints", str(path))
+    assert code == 1 and "exported checkpoint" in err
