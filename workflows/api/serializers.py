@@ -4,6 +4,7 @@ from croniter import croniter
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from compliance.api.serializers import validate_tags
@@ -53,6 +54,15 @@ class WorkflowStepSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class CurrentStepSerializer(serializers.ModelSerializer):
+    type = serializers.CharField(source="step_type", read_only=True)
+
+    class Meta:
+        model = WorkflowStep
+        fields = ["order", "key", "name", "type", "role", "status", "due_at"]
+        read_only_fields = fields
+
+
 def validate_variables(value):
     if not isinstance(value, dict):
         raise serializers.ValidationError("Must be a JSON object.")
@@ -74,7 +84,7 @@ class WorkflowSerializer(serializers.ModelSerializer):
     finding = serializers.PrimaryKeyRelatedField(queryset=Finding.objects.all(), required=False, allow_null=True)
     variables = serializers.JSONField(required=False, validators=[validate_variables])
     workflow_type = serializers.ChoiceField(choices=WorkflowType.choices, required=False)
-    current_step = serializers.SerializerMethodField()
+    current_step = CurrentStepSerializer(read_only=True)
 
     class Meta:
         model = Workflow
@@ -85,14 +95,6 @@ class WorkflowSerializer(serializers.ModelSerializer):
                             "created_by", "created_at", "updated_at"]
         # The (finding, trigger) constraint concerns triggered workflows only (trigger is read-only here).
         validators = []
-
-    def get_current_step(self, workflow):
-        step = workflow.current_step
-        if step is None:
-            return None
-        return {"order": step.order, "key": step.key, "name": step.name, "type": step.step_type,
-                "status": step.status, "due_at": serializers.DateTimeField().to_representation(step.due_at)
-                if step.due_at else None}
 
     def validate(self, attrs):
         template = attrs.get("template", getattr(self.instance, "template", None))
@@ -144,6 +146,12 @@ class WorkflowTriggerSerializer(serializers.ModelSerializer):
         return attrs
 
 
+class NotificationTargetSerializer(serializers.Serializer):
+    workflow = serializers.IntegerField()
+    name = serializers.CharField()
+    step = serializers.IntegerField(allow_null=True)
+
+
 class NotificationSerializer(serializers.ModelSerializer):
     target = serializers.SerializerMethodField()
 
@@ -152,6 +160,7 @@ class NotificationSerializer(serializers.ModelSerializer):
         fields = ["id", "verb", "target", "message", "read_at", "created_at"]
         read_only_fields = fields
 
+    @extend_schema_field(NotificationTargetSerializer(allow_null=True))
     def get_target(self, notification):
         if notification.workflow_id is None:
             return None
