@@ -31,10 +31,6 @@ def notifications_for(user):
     return Notification.objects.filter(recipient=user).select_related("workflow", "step")
 
 
-def unread_count(user):
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
-
-
 def steps_past_due(now):
     """In-progress steps of running workflows whose due time has passed and that are not yet marked."""
     return WorkflowStep.objects.filter(
@@ -49,12 +45,3 @@ def steps_to_escalate(now):
         status=StepStatus.IN_PROGRESS, escalate_at__lte=now, overdue_at__isnull=False, escalated_at__isnull=True,
         workflow__status__in=RUNNING_WORKFLOW_STATUSES,
     )
-
-
-def active_and_overdue_counts():
-    """Numbers for the dashboard: running workflows, and those with an overdue current step."""
-    running = Workflow.objects.filter(status__in=RUNNING_WORKFLOW_STATUSES)
-    return {
-        "active": running.count(),
-        "overdue": running.filter(current_step__overdue_at__isnull=False).count(),
-    }
