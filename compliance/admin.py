@@ -11,6 +11,7 @@ from .models import (
     LatestEvaluation,
     RuleEvaluation,
 )
+from .oscal.admin import OscalAdminMixin
 
 
 class ControlInline(admin.TabularInline):
@@ -22,7 +23,7 @@ class ControlInline(admin.TabularInline):
 
 
 @admin.register(Framework)
-class FrameworkAdmin(admin.ModelAdmin):
+class FrameworkAdmin(OscalAdminMixin, admin.ModelAdmin):
     list_display = ["code", "name", "version", "issuer", "control_count", "is_active", "is_builtin"]
     list_filter = ["is_active", "is_builtin"]
     search_fields = ["code", "name", "issuer"]

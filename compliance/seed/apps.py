@@ -16,15 +16,21 @@ def _optional_module(name):
         raise  # the module exists but one of its own imports is broken: that is a bug
 
 
-def seed_app_templates(*, stdout, log):
-    """Run reports.seed and workflows.seed when present. Returns the apps seeded."""
+_TEMPLATE_SEEDERS = (("reports.seed", "report template"), ("workflows.seed", "workflow template"))
+
+
+def seed_app_templates(*, stdout, log, tally):
+    """Run reports.seed and workflows.seed when present and add their counts to the tally."""
     seeded = []
-    for module_name in ("reports.seed", "workflows.seed"):
+    for module_name, kind in _TEMPLATE_SEEDERS:
         module = _optional_module(module_name)
         if module is None or not hasattr(module, "seed_builtin"):
             log(f"  {module_name}: not available yet; skipped")
             continue
-        module.seed_builtin(stdout=stdout)
+        counts = module.seed_builtin(stdout=stdout) or {}
+        tally.add("created", kind, counts.get("created", 0))
+        tally.add("updated", kind, counts.get("updated", 0))
+        tally.add("skipped", kind, counts.get("unchanged", 0))
         seeded.append(module_name)
     return seeded
 

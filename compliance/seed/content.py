@@ -99,7 +99,7 @@ def seed_framework(*, fields, specs, tally, log):
             message=f"Built-in content for {framework.code}: {delta['created']} control(s) created, "
                     f"{delta['updated']} updated.",
         )
-    log(f"  {framework.code}: {len(specs)} controls "
+    log(f"  {framework.code}: {len(specs)} groups and controls "
         f"({delta['created']} new, {delta['updated']} updated, {delta['skipped']} unchanged)")
     return framework
 

@@ -30,7 +30,7 @@ class Command(BaseCommand):
             log("Mappings")
             seed_mappings(tally=tally, log=log)
             log("Templates and catalog")
-            seed_app_templates(stdout=self.stdout, log=log)
+            seed_app_templates(stdout=self.stdout, log=log, tally=tally)
             integration_catalog(log=log)
             if demo:
                 from compliance.seed.demo import seed_demo
