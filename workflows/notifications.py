@@ -2,6 +2,7 @@
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from audit.services import record_event
 from compliance_site.queueing import enqueue_on_commit
 
 from .models import Notification
@@ -29,6 +30,12 @@ def notify(*, recipients, verb, message, workflow=None, step=None):
         Notification(recipient=user, verb=verb, workflow=workflow, step=step, message=message[:5000])
         for user in unique.values()
     ])
+    # bulk_create skips the audit signals, so the batch gets its one entry here.
+    record_event(
+        action="notifications_created", instance=workflow,
+        changes={"verb": [None, verb], "recipients": [None, sorted(u.get_username() for u in unique.values())]},
+        message=f"{len(notifications)} '{verb}' notification(s)" + (f" for step {step.order}" if step else ""),
+    )
     from .tasks import send_notification_emails
 
     enqueue_on_commit(send_notification_emails, args=[[n.pk for n in notifications]])

@@ -179,8 +179,9 @@ def start_workflow(*, workflow, actor=None, now=None):
     workflow.escalation_role = template.escalation_role
     workflow.escalation_grace_hours = template.escalation_grace_hours
     workflow.save(update_fields=["escalation_role", "escalation_grace_hours", "updated_at"])
-    steps = WorkflowStep.objects.bulk_create([
-        WorkflowStep(
+    # One save per step (at most 50), not bulk_create: steps are audited models.
+    steps = [
+        WorkflowStep.objects.create(
             workflow=workflow, order=position, key=spec["key"], name=spec["name"], step_type=spec["type"],
             role=spec.get("role", ""), description=spec.get("description", ""),
             estimated_hours=spec.get("estimated_hours") or 0, due_in_hours=spec.get("due_in_hours"),
@@ -188,7 +189,7 @@ def start_workflow(*, workflow, actor=None, now=None):
             quorum=spec.get("quorum") or 1,
         )
         for position, spec in enumerate(template.steps, start=1)
-    ])
+    ]
     record_event(action="workflow_started", instance=workflow, message=f"Started from template {template.slug}.")
     _advance(workflow, steps, 0, actor=actor, now=now)
     return workflow
