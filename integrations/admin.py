@@ -5,7 +5,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
-from . import registry, services
+from . import registry, selectors, services
 from .models import FindingTicket, Integration, IntegrationLog
 
 
@@ -52,6 +52,9 @@ class IntegrationAdmin(admin.ModelAdmin):
                        "last_sync_at", "last_success_at", "next_sync_at", "total_syncs", "successful_syncs",
                        "failed_syncs", "consecutive_failures", "created_at", "updated_at"]
     actions = ["test_connection_action", "sync_now_action"]
+
+    def get_queryset(self, request):
+        return selectors.integrations_for_list()
 
     @admin.display(description="Success rate")
     def success_rate_display(self, obj):

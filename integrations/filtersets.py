@@ -1,7 +1,7 @@
 """One FilterSet per model (compliance/filtersets.py explains the convention)."""
 import django_filters as filters
 
-from compliance.filtersets import BaseFilterSet
+from compliance.filtersets import BaseFilterSet, StrictBooleanFilter, StrictFilterSet
 from compliance.models import Framework
 
 from . import registry
@@ -26,7 +26,7 @@ class IntegrationFilterSet(BaseFilterSet):
     )
     last_sync_after = filters.IsoDateTimeFilter(field_name="last_sync_at", lookup_expr="gte")
     last_sync_before = filters.IsoDateTimeFilter(field_name="last_sync_at", lookup_expr="lt")
-    failing = filters.BooleanFilter(method="filter_failing", label="Has consecutive failures")
+    failing = StrictBooleanFilter(field_name="consecutive_failures", method="filter_failing", label="Has consecutive failures")
 
     class Meta:
         model = Integration
@@ -36,7 +36,7 @@ class IntegrationFilterSet(BaseFilterSet):
         return queryset.filter(consecutive_failures__gt=0) if value else queryset.filter(consecutive_failures=0)
 
 
-class IntegrationLogFilterSet(filters.FilterSet):
+class IntegrationLogFilterSet(StrictFilterSet):
     unfiltered_fields = (
         "id", "integration", "task_id", "finished_at", "duration_ms", "fetched", "created", "updated",
         "skipped", "unmapped", "message", "error",
@@ -46,7 +46,7 @@ class IntegrationLogFilterSet(filters.FilterSet):
     trigger = filters.CharFilter()
     started_after = filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="gte")
     started_before = filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="lt")
-    has_failures = filters.BooleanFilter(method="filter_failures", label="Some results failed")
+    has_failures = StrictBooleanFilter(field_name="failed", method="filter_failures", label="Some results failed")
 
     class Meta:
         model = IntegrationLog
@@ -56,7 +56,7 @@ class IntegrationLogFilterSet(filters.FilterSet):
         return queryset.filter(failed__gt=0) if value else queryset.filter(failed=0)
 
 
-class FindingTicketFilterSet(filters.FilterSet):
+class FindingTicketFilterSet(StrictFilterSet):
     unfiltered_fields = ("id", "remote_id", "remote_url", "created_at", "updated_at")
     remote_key = filters.CharFilter(lookup_expr="iexact")
     remote_status = filters.CharFilter(lookup_expr="iexact")

@@ -6,7 +6,9 @@ from .models import Integration, IntegrationLog
 
 
 def integrations_for_list():
-    return Integration.objects.prefetch_related("frameworks")
+    """Credentials stay unloaded: reads never need them, and a key problem must not
+    turn every list or detail request into an error."""
+    return Integration.objects.defer("credentials").prefetch_related("frameworks")
 
 
 def logs_for(integration):

@@ -186,7 +186,7 @@ def dispatch_due_syncs(*, now=None):
     queued = []
     with transaction.atomic():
         due = list(
-            Integration.objects.select_for_update(skip_locked=True)
+            Integration.objects.defer("credentials").select_for_update(skip_locked=True)
             .filter(status__in=SCHEDULABLE_STATUSES, sync_frequency_minutes__gt=0)
             .filter(Q(next_sync_at__lte=now) | Q(next_sync_at__isnull=True))
             .order_by("next_sync_at")[:500]

@@ -184,7 +184,7 @@ def _finish(integration, log, *, counts, error, auth_failed, started):
 
     threshold = settings.INTEGRATIONS_FAILURES_BEFORE_ERROR
     with transaction.atomic():
-        current = Integration.objects.select_for_update().get(pk=integration.pk)
+        current = Integration.objects.defer("credentials").select_for_update().get(pk=integration.pk)
         changes = {
             "last_sync_at": now, "total_syncs": F("total_syncs") + 1,
             "total_sync_duration_ms": F("total_sync_duration_ms") + duration,
@@ -223,7 +223,8 @@ def run_sync(*, integration_id, trigger="schedule", task_id="", client=None):
     Transient errors were already retried by the client; what arrives here is final.
     `client` lets a caller supply a prepared client (botocore Stubber, benchmarks).
     """
-    integration = Integration.objects.filter(pk=integration_id).first()
+    # Credentials are decrypted inside the try below, so a key problem is logged like any failure.
+    integration = Integration.objects.defer("credentials").filter(pk=integration_id).first()
     if integration is None:
         return None
     if not acquire_lock(integration_id):
@@ -239,9 +240,10 @@ def run_sync(*, integration_id, trigger="schedule", task_id="", client=None):
     try:
         provider = registry.get(integration.provider)
         if client is None:
-            if not integration.credentials and provider.required_credentials(integration.config):
+            credentials = integration.credentials
+            if not credentials and provider.required_credentials(integration.config):
                 raise ConfigurationError("No credentials are set for this integration.")
-            client = provider.client(config=integration.config, credentials=integration.credentials)
+            client = provider.client(config=integration.config, credentials=credentials)
         run = SyncRun(integration=integration, provider=provider, client=client, counts=counts)
         for capability, step in STEPS:
             if capability in provider.capabilities:
