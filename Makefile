@@ -1,4 +1,8 @@
+SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
 VENV := .venv
+# This machine's pip.conf names local wheel folders that may not exist; drop pip's noise about them.
+PIP_QUIET := 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
@@ -6,8 +10,8 @@ PYTEST_ARGS ?=
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --upgrade pip $(PIP_QUIET)
+	$(PY) -m pip install --quiet -r requirements.txt $(PIP_QUIET)
 	touch $@
 
 install: $(VENV)/.installed
