@@ -64,3 +64,20 @@ def test_notification_admin_lists_only_your_own(client):
     client.force_login(manager)
     page = client.get("/admin/workflows/notification/").content.decode()
     assert "is waiting for you" in page and "for someone else" not in page
+
+
+def test_admin_approve_action_needs_approve_step_and_the_step_role(client):
+    from .factories import WorkflowTemplateFactory
+
+    steps = [{"key": "ok", "name": "Sign off", "type": "approval", "role": COMPLIANCE_MANAGER}]
+    workflow = started_workflow(template=WorkflowTemplateFactory(steps=steps))
+    auditor = UserFactory(roles=["Auditor"], is_staff=True)
+    client.force_login(auditor)
+    page = client.get("/admin/workflows/workflow/").content.decode()
+    assert "approve_current_step" not in page  # no workflows.approve_step
+    manager = UserFactory(roles=[COMPLIANCE_MANAGER], is_staff=True)
+    client.force_login(manager)
+    assert "approve_current_step" in client.get("/admin/workflows/workflow/").content.decode()
+    client.post("/admin/workflows/workflow/", {"action": "approve_current_step", "_selected_action": [workflow.pk]})
+    workflow.refresh_from_db()
+    assert workflow.status == "completed"
