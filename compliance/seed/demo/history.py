@@ -72,7 +72,7 @@ def _reliability(rng):
     return rng.uniform(0.985, 0.999) if rng.random() < 0.6 else rng.uniform(0.9, 0.98)
 
 
-def make_pairs(rules, sources_by_type, rng, per_rule=4):
+def make_pairs(rules, sources_by_type, rng, per_rule=3):
     """[(Pair)] choosing up to per_rule applicable sources per rule, the same ones for every
     rule of a theme (the same check, tracked against several frameworks)."""
     chosen_by_theme = {}
