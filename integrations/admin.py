@@ -9,11 +9,18 @@ from . import registry, selectors, services
 from .models import FindingTicket, Integration, IntegrationLog
 
 
+class WriteOnlyTextarea(forms.Textarea):
+    """Never renders its value back, not even after a validation error (like PasswordInput)."""
+
+    def format_value(self, value):
+        return None
+
+
 class IntegrationAdminForm(forms.ModelForm):
     provider = forms.ChoiceField(choices=())
     new_credentials = forms.CharField(
         required=False, label="Credentials",
-        widget=forms.Textarea(attrs={"rows": 4, "autocomplete": "off", "spellcheck": "false"}),
+        widget=WriteOnlyTextarea(attrs={"rows": 4, "autocomplete": "off", "spellcheck": "false"}),
         help_text="Write-only JSON object with the provider's credential fields. Leave blank to keep the stored ones.",
     )
 
@@ -38,6 +45,21 @@ class IntegrationAdminForm(forms.ModelForm):
         if not isinstance(value, dict):
             raise ValidationError("Must be a JSON object.")
         return value
+
+    def clean(self):
+        data = super().clean()
+        if "status" in self.changed_data and data.get("status") not in services.USER_SETTABLE_STATUSES:
+            self.add_error("status", "Only active, inactive or configured can be chosen; syncs set the others.")
+        slug = self.instance.provider if self.instance.pk else data.get("provider")
+        if slug and "config" in data:
+            try:
+                services.validate_settings(provider=slug, config=data["config"] or {},
+                                           credentials=data.get("new_credentials"))
+            except ValidationError as exc:
+                for name, errors in exc.message_dict.items():
+                    field = {"credentials": "new_credentials"}.get(name, name)
+                    self.add_error(field if field in self.fields else None, errors)
+        return data
 
 
 @admin.register(Integration)
@@ -64,23 +86,19 @@ class IntegrationAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
         credentials = data.get("new_credentials")
-        try:
-            if change:
-                changes = {k: data[k] for k in ("name", "description", "status", "config", "sync_frequency_minutes")}
-                changes["frameworks"] = data.get("frameworks", [])
-                if credentials is not None:
-                    changes["credentials"] = credentials
-                saved = services.update_integration(integration=obj, changes=changes)
-            else:
-                saved = services.create_integration(
-                    name=data["name"], provider=data["provider"], config=data.get("config") or {},
-                    credentials=credentials, frameworks=data.get("frameworks", []),
-                    description=data.get("description", ""),
-                    sync_frequency_minutes=data.get("sync_frequency_minutes"), created_by=request.user,
-                )
-        except ValidationError as exc:
-            messages.error(request, "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items()))
-            raise
+        if change:
+            changes = {k: data[k] for k in services.EDITABLE_FIELDS if k in form.changed_data}
+            changes["frameworks"] = data.get("frameworks", [])
+            if credentials is not None:
+                changes["credentials"] = credentials
+            saved = services.update_integration(integration=obj, changes=changes)
+        else:
+            saved = services.create_integration(
+                name=data["name"], provider=data["provider"], config=data.get("config") or {},
+                credentials=credentials, frameworks=data.get("frameworks", []),
+                description=data.get("description", ""),
+                sync_frequency_minutes=data.get("sync_frequency_minutes"), created_by=request.user,
+            )
         obj.pk = saved.pk
 
     def save_related(self, request, form, formsets, change):

@@ -48,6 +48,11 @@ def _validate(provider, *, config, credentials=None):
             raise ValidationError({"config": [f"rule_mapping names rules that do not exist: {sorted(missing)[:20]}."]})
 
 
+def validate_settings(*, provider, config, credentials=None):
+    """Raise ValidationError unless config (and credentials, when given) suit the provider."""
+    _validate(_provider_or_error(provider), config=config, credentials=credentials)
+
+
 def _store_credentials(integration, provider, credentials):
     """Encrypt new credentials onto the instance and write the critical audit entry."""
     rotated = integration.credentials_set
