@@ -5,7 +5,7 @@ transaction. The receivers do no queries per signal: they append ids to a batch 
 belongs to the current transaction, and one on-commit callback enqueues the task(s).
 Whether any trigger exists at all is asked once per transaction.
 """
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.dispatch import receiver
 
 from compliance import signals
@@ -47,15 +47,16 @@ class _Batch:
 
 def _collect(event, items):
     """Add items to the current transaction's batch (a rolled-back transaction's batch goes with it)."""
-    if not connection.in_atomic_block:
+    conn = connections[DEFAULT_DB_ALIAS]  # one lookup: the proxy costs more than the rest of this call
+    if not conn.in_atomic_block:
         batch = _Batch()
         for item in items:
             batch.add(event, item)
         batch.flush()
         return
-    batch = getattr(connection, "_workflow_event_batch", None)
-    if batch is None or batch.flushed or not any(cb == batch.flush for _, cb, _ in connection.run_on_commit):
-        batch = connection._workflow_event_batch = _Batch()
+    batch = getattr(conn, "_workflow_event_batch", None)
+    if batch is None or batch.flushed or not any(cb == batch.flush for _, cb, _ in conn.run_on_commit):
+        batch = conn._workflow_event_batch = _Batch()
         transaction.on_commit(batch.flush)
     for item in items:
         batch.add(event, item)
