@@ -117,6 +117,10 @@ class StepActionSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
 
 
+class StateChangeSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+
+
 class StepAssignSerializer(serializers.Serializer):
     assigned_to = serializers.PrimaryKeyRelatedField(queryset=get_user_model().objects.all())
 

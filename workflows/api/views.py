@@ -2,7 +2,7 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
 from compliance.api.exceptions import Conflict
@@ -13,6 +13,7 @@ from ..filtersets import NotificationFilterSet, WorkflowFilterSet, WorkflowTempl
 from ..models import Notification, WorkflowStep, WorkflowTemplate, WorkflowTrigger
 from .serializers import (
     NotificationSerializer,
+    StateChangeSerializer,
     StepActionSerializer,
     StepAssignSerializer,
     WorkflowSerializer,
@@ -46,6 +47,15 @@ def _call(service, **kwargs):
 STEP_ACTION = r"steps/(?P<order>[0-9]{1,4})"
 
 
+def _object_body(request):
+    """The JSON body, which must be an object when present (a list or a string is a 400)."""
+    if request.data is None or request.data == {}:
+        return {}
+    if not isinstance(request.data, dict):
+        raise ValidationError({"detail": "Expected a JSON object."})
+    return request.data
+
+
 class WorkflowViewSet(viewsets.ModelViewSet):
     queryset = selectors.workflows_for_api()
     serializer_class = WorkflowSerializer
@@ -65,9 +75,10 @@ class WorkflowViewSet(viewsets.ModelViewSet):
         serializer.save(created_by=self.request.user)
 
     def _state_change(self, service):
-        data = self.request.data if isinstance(self.request.data, dict) else {}
+        body = StateChangeSerializer(data=_object_body(self.request))
+        body.is_valid(raise_exception=True)
         workflow, _ = _call(service, workflow=self.get_object(), actor=self.request.user,
-                            reason=str(data.get("reason", ""))[:2000])
+                            reason=body.validated_data["reason"])
         return Response(self.get_serializer(self.get_queryset().get(pk=workflow.pk)).data)
 
     @extend_schema(request=None, responses=WorkflowSerializer)
@@ -76,17 +87,17 @@ class WorkflowViewSet(viewsets.ModelViewSet):
         workflow, _ = _call(services.start_workflow, workflow=self.get_object(), actor=request.user)
         return Response(self.get_serializer(self.get_queryset().get(pk=workflow.pk)).data)
 
-    @extend_schema(request=None, responses=WorkflowSerializer)
+    @extend_schema(request=StateChangeSerializer, responses=WorkflowSerializer)
     @action(detail=True, methods=["post"])
     def pause(self, request, pk=None):
         return self._state_change(services.pause_workflow)
 
-    @extend_schema(request=None, responses=WorkflowSerializer)
+    @extend_schema(request=StateChangeSerializer, responses=WorkflowSerializer)
     @action(detail=True, methods=["post"])
     def resume(self, request, pk=None):
         return self._state_change(services.resume_workflow)
 
-    @extend_schema(request=None, responses=WorkflowSerializer)
+    @extend_schema(request=StateChangeSerializer, responses=WorkflowSerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         return self._state_change(services.cancel_workflow)
@@ -97,7 +108,7 @@ class WorkflowViewSet(viewsets.ModelViewSet):
         return Response(WorkflowStepSerializer(selectors.steps_of(self.get_object()), many=True).data)
 
     def _step_action(self, request, service, order):
-        body = StepActionSerializer(data=request.data if isinstance(request.data, dict) else {"comment": []})
+        body = StepActionSerializer(data=_object_body(request))
         body.is_valid(raise_exception=True)
         workflow, denied = _call(service, workflow=self.get_object(), order=int(order), user=request.user,
                                  comment=body.validated_data["comment"])
@@ -125,7 +136,7 @@ class WorkflowViewSet(viewsets.ModelViewSet):
     @extend_schema(request=StepAssignSerializer, responses=WorkflowStepSerializer)
     @action(detail=True, methods=["post"], url_path=f"{STEP_ACTION}/assign")
     def assign(self, request, pk=None, order=None):
-        body = StepAssignSerializer(data=request.data if isinstance(request.data, dict) else {"assigned_to": []})
+        body = StepAssignSerializer(data=_object_body(request))
         body.is_valid(raise_exception=True)
         step, _ = _call(services.assign_step, workflow=self.get_object(), order=int(order),
                         assignee=body.validated_data["assigned_to"], actor=request.user)

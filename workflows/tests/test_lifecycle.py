@@ -189,3 +189,32 @@ def test_notifications_are_the_callers_own(people, django_capture_on_commit_call
     assert manager.get("/api/v1/notifications/?verb=bogus").status_code == 400
     # The assignment email went out through Django's email backend.
     assert any(manager.user.email in m.to and "Fix bucket" in m.body for m in mail.outbox)
+
+
+def test_state_change_bad_input_changes_nothing(people):
+    manager = people[COMPLIANCE_MANAGER]
+    pk, _ = create_and_start(manager)
+    for body in ({"reason": {"nested": 1}}, {"reason": "x" * 2001}, ["a", "list"]):
+        response = manager.post(f"/api/v1/workflows/{pk}/pause/", body, format="json")
+        assert response.status_code == 400, (body, response.content)
+    assert manager.post(f"/api/v1/workflows/{pk}/pause/", "{bad", content_type="application/json").status_code == 400
+    assert manager.post(f"/api/v1/workflows/{pk}/steps/1/complete/", ["x"], format="json").status_code == 400
+    assert manager.get(f"/api/v1/workflows/{pk}/").json()["status"] == "active"
+
+
+def test_notification_and_step_lists_do_not_grow_queries(people, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    manager = people[COMPLIANCE_MANAGER]
+    counts = []
+    for _ in range(2):
+        for _ in range(3):
+            create_and_start(manager, assigned_to=manager.user.pk)
+        with CaptureQueriesContext(connection) as notifications:
+            assert manager.get("/api/v1/notifications/").status_code == 200
+        counts.append(len(notifications))
+    assert counts[0] == counts[1], counts
+    pk, _ = create_and_start(manager, assigned_to=manager.user.pk)
+    with django_assert_max_num_queries(6):
+        assert len(manager.get(f"/api/v1/workflows/{pk}/steps/").json()) == 4
