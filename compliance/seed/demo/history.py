@@ -81,8 +81,12 @@ def make_pairs(rules, sources_by_type, rng, per_rule=3):
         if theme not in chosen_by_theme:
             candidates = sorted((s for t in source_types for s in sources_by_type.get(t, [])),
                                 key=lambda s: s.name)
-            chosen_by_theme[theme] = sorted(rng.sample(candidates, min(per_rule, len(candidates))),
-                                            key=lambda s: s.name)
+            # The sources a regression names are always in scope, or it could not replay.
+            named = {name for r_theme, names, _, _ in REGRESSIONS if r_theme == theme for name in names}
+            required = [s for s in candidates if s.name in named]
+            others = [s for s in candidates if s.name not in named]
+            picked = rng.sample(others, max(0, min(per_rule - len(required), len(others))))
+            chosen_by_theme[theme] = sorted(required + picked, key=lambda s: s.name)
         for source in chosen_by_theme[theme]:
             pairs.append(Pair(
                 rule_id=rule.pk, source_id=source.pk, theme=theme, source_name=source.name,
