@@ -75,19 +75,37 @@ _M2M_FIELDS = {}
 def connect_models():
     """Connect the model receivers for everything in the registry."""
     for model, spec in registry.discover().items():
-        _SPECS[model] = spec
-        uid = f"audit:{spec.label}"
-        signals.post_init.connect(_on_post_init, sender=model, dispatch_uid=f"{uid}:init")
-        signals.post_save.connect(_on_post_save, sender=model, dispatch_uid=f"{uid}:save")
-        signals.post_delete.connect(_on_post_delete, sender=model, dispatch_uid=f"{uid}:delete")
-        if not getattr(model.save_base, "_audit_atomic", False):
-            model.save_base = _atomic_save_base(model.save_base)
-        for m2m in model._meta.many_to_many:
-            through = m2m.remote_field.through
-            _M2M_FIELDS[(through, False)] = m2m.name
-            if m2m.related_model in registry.audited_models() and m2m.remote_field.get_accessor_name():
-                _M2M_FIELDS[(through, True)] = m2m.remote_field.get_accessor_name()
-            signals.m2m_changed.connect(_on_m2m_changed, sender=through, dispatch_uid=f"{uid}:m2m:{m2m.name}")
+        connect_model(model, spec)
+
+
+def connect_model(model, spec):
+    _SPECS[model] = spec
+    uid = f"audit:{spec.label}"
+    signals.post_init.connect(_on_post_init, sender=model, dispatch_uid=f"{uid}:init")
+    signals.post_save.connect(_on_post_save, sender=model, dispatch_uid=f"{uid}:save")
+    signals.post_delete.connect(_on_post_delete, sender=model, dispatch_uid=f"{uid}:delete")
+    if not getattr(model.save_base, "_audit_atomic", False):
+        model.save_base = _atomic_save_base(model.save_base)
+    for m2m in model._meta.many_to_many:
+        through = m2m.remote_field.through
+        _M2M_FIELDS[(through, False)] = m2m.name
+        if m2m.related_model in registry.audited_models() and m2m.remote_field.get_accessor_name():
+            _M2M_FIELDS[(through, True)] = m2m.remote_field.get_accessor_name()
+        signals.m2m_changed.connect(_on_m2m_changed, sender=through, dispatch_uid=f"{uid}:m2m:{m2m.name}")
+
+
+def disconnect_model(model):
+    """Stop auditing `model` in this process (the benchmark's unaudited baseline)."""
+    spec = _SPECS.pop(model)
+    uid = f"audit:{spec.label}"
+    signals.post_init.disconnect(sender=model, dispatch_uid=f"{uid}:init")
+    signals.post_save.disconnect(sender=model, dispatch_uid=f"{uid}:save")
+    signals.post_delete.disconnect(sender=model, dispatch_uid=f"{uid}:delete")
+    if "save_base" in vars(model):
+        del model.save_base
+    for m2m in model._meta.many_to_many:
+        signals.m2m_changed.disconnect(sender=m2m.remote_field.through, dispatch_uid=f"{uid}:m2m:{m2m.name}")
+    return spec
 
 
 # --- sign-in events ----------------------------------------------------------------------

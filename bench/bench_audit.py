@@ -1,0 +1,111 @@
+"""Audit overhead: create + update of one model, unaudited vs ours vs django-auditlog.
+
+All three run in one process on one database, interleaved round by round so that load
+from anything else on the machine hits every variant alike. Each create and each update
+is its own transaction, as in an API request. Printed, never asserted (issue 3 target:
+ours <= 1.5x unaudited).
+
+    .venv/bin/python bench/bench_audit.py [--pairs 300] [--rounds 7]
+"""
+import argparse
+import os
+import statistics
+import sys
+import time
+
+from common import ROOT, machine_note, setup_django
+
+DATABASE = "bench_audit"
+
+
+def install_settings():
+    """The test settings plus django-auditlog (installed for this baseline only)."""
+    sys.path.insert(0, str(ROOT))
+    # Before the settings load: test_settings would otherwise default to another database.
+    os.environ.setdefault("DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/{DATABASE}")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "compliance_site.test_settings"
+    from django.conf import settings
+
+    settings.INSTALLED_APPS = [*settings.INSTALLED_APPS, "auditlog"]
+    name = settings.DATABASES["default"]["NAME"]
+    if not name.startswith("bench"):
+        sys.exit(f"refusing to benchmark on database {name!r}: set DATABASE_URL to a bench_* database")
+
+
+class Variants:
+    """Switch the Framework model between unaudited, ours and django-auditlog."""
+
+    def __init__(self, model):
+        from audit import receivers
+
+        self.model = model
+        self.receivers = receivers
+        self.spec = receivers.disconnect_model(model)  # start unaudited
+
+    def use(self, name):
+        from auditlog.registry import auditlog
+
+        if auditlog.contains(self.model):
+            auditlog.unregister(self.model)
+        if self.model in self.receivers._SPECS:
+            self.receivers.disconnect_model(self.model)
+        if name == "ours":
+            self.receivers.connect_model(self.model, self.spec)
+        elif name == "django-auditlog":
+            auditlog.register(self.model)
+
+
+def run_pairs(model, pairs, tag):
+    """`pairs` x (create, then load and update one field): what an API create + PATCH does."""
+    start = time.perf_counter()
+    for n in range(pairs):
+        obj = model.objects.create(code=f"{tag}-{n}", name=f"Framework {n}", version="1")
+        loaded = model.objects.get(pk=obj.pk)
+        loaded.name = f"Framework {n} renamed"
+        loaded.save()
+    return (time.perf_counter() - start) * 1000 / pairs
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--pairs", type=int, default=300)
+    parser.add_argument("--rounds", type=int, default=7)
+    args = parser.parse_args()
+    install_settings()
+    setup_django(DATABASE)
+    from auditlog.models import LogEntry
+    from django.db import connection
+
+    from audit.models import AuditLog
+    from compliance.models import Framework
+
+    Framework.objects.filter(code__startswith="bench-").delete()
+    variants = Variants(Framework)
+    names = ("unaudited", "ours", "django-auditlog")
+    samples = {name: [] for name in names}
+    run = 0
+    for round_no in range(args.rounds + 1):  # round 0 warms caches and is dropped
+        for name in names:
+            variants.use(name)
+            run += 1
+            per_pair = run_pairs(Framework, args.pairs, f"bench-{run}")
+            if round_no:
+                samples[name].append(per_pair)
+            variants.use("unaudited")
+            Framework.objects.filter(code__startswith="bench-").delete()
+
+    base = statistics.median(samples["unaudited"])
+    print(f"audit overhead, create + update of compliance.Framework, {args.pairs} pairs x {args.rounds} rounds")
+    print(f"machine: {machine_note()}; PostgreSQL {connection.pg_version // 10000}; each write its own transaction")
+    for name in names:
+        median = statistics.median(samples[name])
+        spread = f"{min(samples[name]):.3f}-{max(samples[name]):.3f}"
+        print(f"  {name:<16} {median:7.3f} ms per create+update  (rounds {spread})   {median / base:4.2f}x unaudited")
+    ours = statistics.median(samples["ours"]) / base
+    print(f"target ours <= 1.50x unaudited: {'met' if ours <= 1.5 else 'MISSED'} ({ours:.2f}x)")
+    print(f"entries written: ours {AuditLog.objects.filter(content_type__model='framework').count()}, "
+          f"django-auditlog {LogEntry.objects.count()}")
+
+
+if __name__ == "__main__":
+    main()
