@@ -330,9 +330,17 @@ def assign_step(*, workflow, order, assignee, actor=None):
 
 
 @transaction.atomic
-def add_note(*, workflow, text, author=""):
-    """Append a note to a workflow's notes (locked, so concurrent notes are never lost)."""
+def add_note(*, workflow, text, author="", key=None):
+    """Append a note (locked, so concurrent notes are never lost).
+
+    A note with a `key` is added once: a task that runs twice does not repeat it.
+    """
     workflow = Workflow.objects.select_for_update().get(pk=workflow.pk)
-    workflow.notes = [*workflow.notes, {"at": timezone.now().isoformat(), "author": author, "text": text[:5000]}]
+    if key is not None and any(note.get("key") == key for note in workflow.notes):
+        return workflow
+    note = {"at": timezone.now().isoformat(), "author": author, "text": text[:5000]}
+    if key is not None:
+        note["key"] = key
+    workflow.notes = [*workflow.notes, note]
     workflow.save(update_fields=["notes", "updated_at"])
     return workflow

@@ -94,7 +94,7 @@ def note_resolved_findings(*, finding_ids):
     count = 0
     for workflow in workflows:
         resolved_at = workflow.finding.resolved_at
-        add_note(workflow=workflow, author="system",
+        add_note(workflow=workflow, author="system", key=f"finding-resolved:{resolved_at.isoformat()}",
                  text=f"Finding resolved by a passing evaluation at {resolved_at:%Y-%m-%d %H:%M} UTC.")
         count += 1
     return count

@@ -14,6 +14,7 @@ from compliance.tests.factories import DataSourceFactory, FrameworkFactory, Rule
 from workflows.choices import WorkflowStatus
 from workflows.models import Workflow
 from workflows.services import cancel_workflow
+from workflows.tasks import handle_compliance_events
 from workflows.triggering import run_due_schedule_triggers
 
 from .factories import WorkflowFactory, WorkflowTemplateFactory, WorkflowTriggerFactory
@@ -49,6 +50,10 @@ class TestTriggers:
         assert workflow.variables["framework"] == "soc2" and workflow.variables["score"] == 40.0
         # Failing again opens nothing new, so nothing starts again.
         ingest(django_capture_on_commit_callbacks, [(high, s) for s in sources])
+        assert Workflow.objects.filter(trigger=trigger).count() == 2
+        # A redelivered task (acks are late) starts nothing twice.
+        finding_ids = list(started.values_list("finding_id", flat=True))
+        assert handle_compliance_events.apply(args=[{"finding_opened": finding_ids}]).get()["started"] == 0
         assert Workflow.objects.filter(trigger=trigger).count() == 2
 
     def test_evaluation_failed_trigger_one_open_workflow_per_finding(self, django_capture_on_commit_callbacks,
@@ -95,6 +100,10 @@ class TestTriggers:
         workflow = Workflow.objects.get(trigger=trigger)
         assert workflow.is_open
         assert len(workflow.notes) == 1 and "Finding resolved" in workflow.notes[0]["text"]
+        # The task is idempotent: running it again for the same resolution adds nothing.
+        handle_compliance_events.apply(args=[{"finding_resolved": [workflow.finding_id]}])
+        workflow.refresh_from_db()
+        assert len(workflow.notes) == 1
 
     def test_nothing_is_enqueued_for_a_rolled_back_ingest(self, django_capture_on_commit_callbacks):
         WorkflowTriggerFactory(event="finding_opened")
