@@ -7,7 +7,7 @@ An app whose seed module is missing is reported and skipped rather than failing 
 from importlib import import_module
 
 
-def _optional_module(name):
+def optional_module(name):
     try:
         return import_module(name)
     except ModuleNotFoundError as exc:
@@ -23,7 +23,7 @@ def seed_app_templates(*, stdout, log, tally):
     """Run reports.seed and workflows.seed when present and add their counts to the tally."""
     seeded = []
     for module_name, kind in _TEMPLATE_SEEDERS:
-        module = _optional_module(module_name)
+        module = optional_module(module_name)
         if module is None or not hasattr(module, "seed_builtin"):
             log(f"  {module_name}: not available yet; skipped")
             continue
@@ -37,7 +37,7 @@ def seed_app_templates(*, stdout, log, tally):
 
 def integration_catalog(*, log):
     """Load the provider registry and list it. The catalog lives in code, not in rows."""
-    registry = _optional_module("integrations.registry")
+    registry = optional_module("integrations.registry")
     if registry is None:
         log("  integrations.registry: not available yet; skipped")
         return []

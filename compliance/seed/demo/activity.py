@@ -11,7 +11,7 @@ from compliance.choices import FindingStatus
 from compliance.models import Finding, Framework
 from compliance.services import update_finding
 
-from ..apps import _optional_module
+from ..apps import optional_module
 
 # name, template slug, priority, variables, how far to take it, days ago started
 WORKFLOWS = (
@@ -50,6 +50,21 @@ REPORTS = (
 )
 
 
+def _services_of(app, log):
+    """The app's services module, or None (with a notice) while the app has none."""
+    services = optional_module(f"{app}.services")
+    if services is None:
+        log(f"  {app}: not available yet; skipped")
+    return services
+
+
+def _missing_names(model, names, kind, tally):
+    """Names of `model` rows not created yet; the others count as skipped (found by name)."""
+    existing = set(model.objects.filter(name__in=names).values_list("name", flat=True))
+    tally.add("skipped", kind, len(existing))
+    return [name for name in names if name not in existing]
+
+
 def triage_findings(*, users, rng, tally, log):
     """Give a few open findings an owner, a due date and a status, as a team would."""
     open_findings = list(Finding.objects.filter(status=FindingStatus.OPEN).order_by("-severity", "opened_at", "pk"))
@@ -68,17 +83,16 @@ def triage_findings(*, users, rng, tally, log):
 
 
 def seed_workflows(*, users, tally, log):
-    services = _optional_module("workflows.services")
+    services = _services_of("workflows", log)
     if services is None:
-        log("  workflows: not available yet; skipped")
         return
     from workflows.models import Workflow, WorkflowTemplate
 
     admin = users["demo.admin"]
     now = timezone.now()
+    missing = _missing_names(Workflow, [w[0] for w in WORKFLOWS], "workflow", tally)
     for name, slug, priority, variables, progress, days_ago in WORKFLOWS:
-        if Workflow.objects.filter(name=name).exists():
-            tally.add("skipped", "workflow")
+        if name not in missing:
             continue
         template = WorkflowTemplate.objects.filter(slug=slug).first()
         if template is None:
@@ -110,16 +124,15 @@ def seed_workflows(*, users, tally, log):
 
 
 def seed_integrations(*, users, tally, log):
-    services = _optional_module("integrations.services")
+    services = _services_of("integrations", log)
     if services is None:
-        log("  integrations: not available yet; skipped")
         return
     from integrations.models import Integration
 
     frameworks = list(Framework.objects.filter(code__in=["soc2", "iso27001", "pci_dss"]))
+    missing = _missing_names(Integration, [i[0] for i in INTEGRATIONS], "integration", tally)
     for name, provider, config, credentials in INTEGRATIONS:
-        if Integration.objects.filter(name=name).exists():
-            tally.add("skipped", "integration")
+        if name not in missing:
             continue
         # No schedule: demo integrations must never call out to a vendor on their own.
         services.create_integration(
@@ -132,15 +145,14 @@ def seed_integrations(*, users, tally, log):
 
 
 def seed_reports(*, users, tally, log):
-    services = _optional_module("reports.services")
+    services = _services_of("reports", log)
     if services is None:
-        log("  reports: not available yet; skipped")
         return
     from reports.models import Report, ReportTemplate
 
+    missing = _missing_names(Report, [r[0] for r in REPORTS], "report", tally)
     for name, slug, file_format, access_level in REPORTS:
-        if Report.objects.filter(name=name).exists():
-            tally.add("skipped", "report")
+        if name not in missing:
             continue
         template = ReportTemplate.objects.filter(slug=slug).first()
         if template is None:
