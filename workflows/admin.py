@@ -63,33 +63,34 @@ class WorkflowTemplateAdmin(admin.ModelAdmin):
                            "<th>Condition</th></tr>{}</table>", rows)
 
 
-class WorkflowStepInline(admin.TabularInline):
+class ReadOnlyInline(admin.TabularInline):
+    """History shown on the workflow page; it changes only through the services."""
+
+    extra = 0
+    can_delete = False
+    select_related = ()
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related(*self.select_related)
+
+
+class WorkflowStepInline(ReadOnlyInline):
     model = WorkflowStep
     fields = ["order", "name", "step_type", "role", "status", "assigned_to", "due_at", "overdue_at", "escalated_at",
               "completed_by", "comment"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("assigned_to", "completed_by")
+    select_related = ("assigned_to", "completed_by")
 
 
-class WorkflowTransitionInline(admin.TabularInline):
+class WorkflowTransitionInline(ReadOnlyInline):
     model = WorkflowTransition
     fields = ["created_at", "from_status", "to_status", "actor", "reason"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("actor")
+    select_related = ("actor",)
 
 
 def _run(modeladmin, request, queryset, service, verb):
