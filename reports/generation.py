@@ -66,8 +66,8 @@ class ProgressReporter:
             with self.side.cursor() as cursor:
                 cursor.execute(
                     f"UPDATE {Report._meta.db_table} SET progress = %s WHERE id = %s AND task_id = %s "
-                    f"AND status IN %s",
-                    [json.dumps(progress), self.report_id, self.task_id, tuple(PENDING_STATUSES)],
+                    f"AND status = ANY(%s)",
+                    [json.dumps(progress), self.report_id, self.task_id, [str(s) for s in PENDING_STATUSES]],
                 )
                 changed = cursor.rowcount
         if not changed:

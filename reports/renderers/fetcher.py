@@ -9,7 +9,11 @@ import os
 from urllib.parse import unquote, urlsplit
 
 from django.contrib.staticfiles import finders
-from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+# WeasyPrint logs every layout step at INFO; a worker log needs only its warnings.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+
+from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: E402  (after the log level)
 
 logger = logging.getLogger(__name__)
 

@@ -1,7 +1,6 @@
 """HTML → PDF with WeasyPrint: safe fetcher, time limit, page count read back."""
 import contextlib
 import io
-import logging
 import signal
 import threading
 
@@ -9,9 +8,6 @@ from django.conf import settings
 from pypdf import PdfReader
 
 from .fetcher import STATIC_BASE, SafeURLFetcher
-
-# WeasyPrint logs every layout step at INFO; a worker log needs only its warnings.
-logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 
 class RenderTimeout(Exception):
