@@ -49,11 +49,19 @@ def _lock_pairs(pairs):
         )
 
 
-def _rows_for_pairs(model, pairs):
-    rule_ids = {rule_id for rule_id, _ in pairs}
-    source_ids = {source_id for _, source_id in pairs}
-    found = model.objects.filter(rule_id__in=rule_ids, data_source_id__in=source_ids)
-    return {(row.rule_id, row.data_source_id): row for row in found if (row.rule_id, row.data_source_id) in pairs}
+def _in_pairs(queryset, pairs):
+    # Filtering on both id sets is a superset of the pairs; one indexed query beats an OR per pair.
+    return queryset.filter(rule_id__in={p[0] for p in pairs}, data_source_id__in={p[1] for p in pairs})
+
+
+def _latest_times(pairs):
+    rows = _in_pairs(LatestEvaluation.objects, pairs).values_list("rule_id", "data_source_id", "evaluated_at")
+    return {(rule_id, source_id): at for rule_id, source_id, at in rows if (rule_id, source_id) in pairs}
+
+
+def _findings(pairs):
+    return {(f.rule_id, f.data_source_id): f for f in _in_pairs(Finding.objects, pairs)
+            if (f.rule_id, f.data_source_id) in pairs}
 
 
 class _FindingBook:
@@ -153,21 +161,21 @@ def record_evaluations(*, rows, source=""):
         by_pair[(evaluation.rule_id, evaluation.data_source_id)].append(evaluation)
     pairs = set(by_pair)
     _lock_pairs(pairs)
-    latest = _rows_for_pairs(LatestEvaluation, pairs)
+    latest = _latest_times(pairs)
     rules = {
         pk: (name, severity)
         for pk, name, severity in ComplianceRule.objects.filter(pk__in={p[0] for p in pairs})
         .values_list("pk", "name", "severity")
     }
     sources = dict(DataSource.objects.filter(pk__in={p[1] for p in pairs}).values_list("pk", "name"))
-    book = _FindingBook(_rows_for_pairs(Finding, pairs), rules, sources, result)
+    book = _FindingBook(_findings(pairs), rules, sources, result)
 
     new_latest = []
     for pair, pair_evaluations in by_pair.items():
-        previous = latest.get(pair)
+        previous_at = latest.get(pair)
         # Stable sort keeps arrival order among equal timestamps: the later arrival wins.
         pair_evaluations.sort(key=lambda e: e.evaluated_at)
-        fresh = [e for e in pair_evaluations if previous is None or e.evaluated_at >= previous.evaluated_at]
+        fresh = [e for e in pair_evaluations if previous_at is None or e.evaluated_at >= previous_at]
         if not fresh:
             continue
         for evaluation in fresh:

@@ -29,7 +29,7 @@ def _beat_schedule():
 
 
 def _configure(settings):
-    broker_options = {"visibility_timeout": settings.CELERY_VISIBILITY_TIMEOUT}
+    broker_options = {"visibility_timeout": settings.CELERY_VISIBILITY_TIMEOUT, "socket_connect_timeout": 2}
     broker_url = settings.CELERY_BROKER_URL or "memory://"
     if broker_url.startswith("filesystem://"):
         # Embedded mode: the broker is a folder, so `make run` needs no Redis.
@@ -67,6 +67,10 @@ def _configure(settings):
             "integrations.*": {"queue": "integrations", "routing_key": "integrations"},
         },
         broker_connection_retry_on_startup=True,
+        broker_connection_timeout=2,
+        # Publishing after commit gives up quickly instead of hanging a request on a dead broker.
+        task_publish_retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.5,
+                                   "interval_max": 1},
         timezone="UTC",
         enable_utc=True,
         worker_hijack_root_logger=False,

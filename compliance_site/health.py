@@ -6,6 +6,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from .celery import app as celery_app
+from .queueing import ping_broker
 
 
 def _database_ok():
@@ -22,8 +23,7 @@ def _broker_state():
     if settings.CELERY_TASK_ALWAYS_EAGER and not settings.CELERY_BROKER_URL:
         return "eager", 0
     try:
-        with celery_app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, timeout=2)
+        ping_broker(celery_app)
         if settings.CELERY_BROKER_URL.startswith("filesystem://"):
             return "ok", None  # the folder broker cannot broadcast, so workers cannot be pinged
         replies = celery_app.control.ping(timeout=0.5) or []

@@ -1,7 +1,47 @@
 """Enqueueing Celery work only once the surrounding transaction has committed."""
+import logging
+import time
 import uuid
 
+from django.conf import settings
 from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+BROKER_CHECK_TIMEOUT = 2  # seconds; a request that needs the broker answers 503 well within 5 s
+BROKER_OK_FOR = 1.0  # seconds a successful check is trusted (bulk paths enqueue in loops)
+_last_ok = 0.0
+
+
+class BrokerUnavailable(Exception):
+    """The message broker cannot be reached, so work cannot be queued."""
+
+
+def ensure_broker_available():
+    """Raise BrokerUnavailable unless the broker accepts a connection right now.
+
+    Called before the caller's transaction commits: when Redis is down the request fails
+    (503) and rolls back, instead of committing rows that promise work nobody will do.
+    """
+    global _last_ok
+    if settings.CELERY_TASK_ALWAYS_EAGER or time.monotonic() - _last_ok < BROKER_OK_FOR:
+        return
+    from .celery import app
+
+    try:
+        ping_broker(app)
+    except Exception as exc:  # kombu raises transport-specific errors; all mean "not reachable"
+        logger.warning("broker unavailable: %s", exc.__class__.__name__)
+        raise BrokerUnavailable("The task queue is unavailable; nothing was changed. Try again shortly.") from exc
+    _last_ok = time.monotonic()
+
+
+def ping_broker(app):
+    """Round-trip to the broker. kombu connects to Redis lazily, so connecting proves nothing."""
+    with app.connection_for_write() as connection:
+        connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=BROKER_CHECK_TIMEOUT)
+        if connection.transport.driver_type == "redis":
+            connection.default_channel.client.ping()
 
 
 def enqueue_on_commit(task, *, args=(), kwargs=None, **options):
@@ -10,6 +50,7 @@ def enqueue_on_commit(task, *, args=(), kwargs=None, **options):
     The id is minted up front so an API can answer 202 with it before the message exists,
     and a rolled-back request never leaves a task behind that points at missing rows.
     """
+    ensure_broker_available()
     task_id = options.pop("task_id", None) or uuid.uuid4().hex
     transaction.on_commit(
         lambda: task.apply_async(args=tuple(args), kwargs=dict(kwargs or {}), task_id=task_id, **options)

@@ -7,6 +7,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from compliance_site.queueing import BrokerUnavailable
+
 logger = logging.getLogger(__name__)
 
 
@@ -37,6 +39,8 @@ def exception_handler(exc, context):
         exc = exceptions.ValidationError(detail)
     elif isinstance(exc, RequestDataTooBig):
         return Response({"detail": "Request body too large."}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+    elif isinstance(exc, BrokerUnavailable):
+        exc = ServiceUnavailable(str(exc))
     elif isinstance(exc, (ProtectedError, RestrictedError)):
         names = sorted({str(obj._meta.verbose_name_plural) for obj in list(exc.protected_objects)[:50]})
         exc = Conflict(f"Cannot delete: still referenced by {', '.join(names)}.")

@@ -11,7 +11,7 @@ from compliance.api.pagination import KeysetPagination
 from .. import registry, selectors, services
 from ..choices import IntegrationStatus
 from ..filtersets import IntegrationFilterSet, IntegrationLogFilterSet
-from ..models import Integration
+from ..models import Integration, IntegrationLog
 from .serializers import (
     CatalogEntrySerializer,
     IntegrationLogSerializer,
@@ -75,11 +75,12 @@ class IntegrationViewSet(viewsets.ModelViewSet):
         return Response({"task_id": task_id}, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(responses=IntegrationLogSerializer(many=True))
-    @action(detail=True, methods=["get"], filterset_class=IntegrationLogFilterSet,
+    # queryset= makes this action's model IntegrationLog, so its FilterSet matches (the schema
+    # generator checks that); the integration itself is looked up explicitly below.
+    @action(detail=True, methods=["get"], filterset_class=IntegrationLogFilterSet, queryset=IntegrationLog.objects.all(),
             pagination_class=IntegrationLogPagination, search_fields=[], ordering_fields=[])
     def logs(self, request, pk=None):
-        # get_object() would run this action's log filters on the integration queryset.
-        integration = get_object_or_404(self.get_queryset(), pk=pk)
+        integration = get_object_or_404(selectors.integrations_for_list(), pk=pk)
         self.check_object_permissions(request, integration)
         page = self.paginate_queryset(self.filter_queryset(selectors.logs_for(integration)))
         return self.get_paginated_response(IntegrationLogSerializer(page, many=True).data)
