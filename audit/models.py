@@ -14,7 +14,7 @@ from .choices import ImpactLevel, Source
 
 
 class AuditLog(models.Model):
-    timestamp = models.DateTimeField(default=timezone.now, db_index=True)
+    timestamp = models.DateTimeField(default=timezone.now)  # indexed with id below (audit_time_id)
     # Neither FK is a database constraint nor cascades: the trail outlives users and
     # content types, and a cascade would try to UPDATE entries (the triggers refuse).
     actor = models.ForeignKey(
@@ -26,7 +26,7 @@ class AuditLog(models.Model):
     content_type = models.ForeignKey(
         ContentType, null=True, blank=True, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False,
     )
-    object_id = models.CharField(max_length=64, blank=True, db_index=True)
+    object_id = models.CharField(max_length=64, blank=True)  # indexed with content_type (audit_object)
     object_repr = models.CharField(max_length=300, blank=True)
     changes = models.JSONField(default=dict, blank=True)
     impact_level = models.CharField(max_length=10, choices=ImpactLevel.choices, default=ImpactLevel.LOW)
@@ -37,9 +37,11 @@ class AuditLog(models.Model):
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.SYSTEM)
     message = models.TextField(blank=True)
     # Chain fields. content_hash covers every field above; entry_hash links it to the
-    # previous entry: sha256(prev_hash ":" seq ":" content_hash).
+    # previous entry: sha256(prev_hash ":" seq ":" content_hash). The link fields are
+    # deliberately not indexed: the seal at commit then updates the fresh row in place
+    # (a PostgreSQL HOT update, no index writes). Verification sorts by seq once.
     content_hash = models.CharField(max_length=64)
-    seq = models.BigIntegerField(null=True, blank=True, unique=True)
+    seq = models.BigIntegerField(null=True, blank=True)
     prev_hash = models.CharField(max_length=64, blank=True)
     entry_hash = models.CharField(max_length=64, blank=True)
 

@@ -4,15 +4,17 @@ Applied by migration 0002 for the database vendor in use. Kept here (not inlined
 migration) so docs and tests can refer to one text.
 """
 
+# Every column except the three link fields the seal fills in: an UPDATE may only seal a
+# fresh entry, never touch these (test_sql_covers_every_column keeps this list complete).
+SEALED_COLUMNS = (
+    "id", "timestamp", "actor_id", "actor_username", "action", "content_type_id", "object_id", "object_repr",
+    "changes", "impact_level", "request_id", "ip_address", "user_agent", "session_hash", "source", "message",
+    "content_hash",
+)
+
 PG_FUNCTIONS = r"""
 CREATE OR REPLACE FUNCTION audit_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    -- The seal trigger fills the link fields of a fresh entry once; nothing else may change.
-    IF TG_OP = 'UPDATE' AND TG_TABLE_NAME = 'audit_auditlog' AND OLD.seq IS NULL AND NEW.seq IS NOT NULL
-       AND (to_jsonb(NEW) - 'seq' - 'prev_hash' - 'entry_hash')
-           = (to_jsonb(OLD) - 'seq' - 'prev_hash' - 'entry_hash') THEN
-        RETURN NEW;
-    END IF;
     -- The retention purge (audit.services.purge_audit_log) is the one sanctioned delete.
     IF TG_OP = 'DELETE' AND TG_TABLE_NAME = 'audit_auditlog'
        AND current_setting('audit.purge', true) = 'on' THEN
@@ -32,32 +34,40 @@ $$;
 CREATE OR REPLACE FUNCTION audit_seal_entry() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     head_seq bigint;
-    head_hash varchar(64);
+    head_prev varchar(64);
     new_hash varchar(64);
 BEGIN
-    IF NEW.seq IS NOT NULL THEN
-        RETURN NULL;
-    END IF;
-    SELECT seq, last_hash INTO head_seq, head_hash FROM audit_auditchainhead WHERE id = 1 FOR UPDATE;
-    IF NOT FOUND THEN
+    LOOP
+        -- One statement takes the head's row lock (held to the end of this commit), advances
+        -- it and computes the link; SET expressions see the old values.
+        UPDATE audit_auditchainhead
+           SET seq = seq + 1, prev_hash = last_hash,
+               last_hash = encode(sha256(convert_to(
+                   last_hash || ':' || (seq + 1)::text || ':' || NEW.content_hash, 'UTF8')), 'hex')
+         WHERE id = 1
+        RETURNING seq, prev_hash, last_hash INTO head_seq, head_prev, new_hash;
+        EXIT WHEN FOUND;
         -- A fresh (or flushed) database: continue from the last sealed entry.
         INSERT INTO audit_auditchainhead (id, seq, prev_hash, last_hash)
         SELECT 1, coalesce(max(seq), 0), '',
                coalesce((SELECT entry_hash FROM audit_auditlog WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1), '')
         FROM audit_auditlog
         ON CONFLICT (id) DO NOTHING;
-        SELECT seq, last_hash INTO head_seq, head_hash FROM audit_auditchainhead WHERE id = 1 FOR UPDATE;
-    END IF;
-    new_hash := encode(sha256(convert_to(head_hash || ':' || (head_seq + 1)::text || ':' || NEW.content_hash, 'UTF8')), 'hex');
-    UPDATE audit_auditlog SET seq = head_seq + 1, prev_hash = head_hash, entry_hash = new_hash WHERE id = NEW.id;
-    UPDATE audit_auditchainhead SET seq = head_seq + 1, prev_hash = head_hash, last_hash = new_hash WHERE id = 1;
+    END LOOP;
+    UPDATE audit_auditlog SET seq = head_seq, prev_hash = head_prev, entry_hash = new_hash WHERE id = NEW.id;
     RETURN NULL;
 END
 $$;
 """
 
-PG_TRIGGERS = """
-CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_auditlog
+_OLD = ", ".join(f"OLD.{name}" for name in SEALED_COLUMNS)
+_NEW = ", ".join(f"NEW.{name}" for name in SEALED_COLUMNS)
+PG_TRIGGERS = f"""
+-- The WHEN clause is evaluated in C: sealing a fresh entry costs no function call.
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_auditlog FOR EACH ROW
+    WHEN (OLD.seq IS NOT NULL OR NEW.seq IS NULL OR ROW({_OLD}) IS DISTINCT FROM ROW({_NEW}))
+    EXECUTE FUNCTION audit_refuse_change();
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_auditlog
     FOR EACH ROW EXECUTE FUNCTION audit_refuse_change();
 CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_auditlog
     FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change();
@@ -65,13 +75,16 @@ CREATE TRIGGER audit_checkpoint_append_only BEFORE UPDATE OR DELETE ON audit_aud
     FOR EACH ROW EXECUTE FUNCTION audit_refuse_change();
 CREATE TRIGGER audit_checkpoint_no_truncate BEFORE TRUNCATE ON audit_auditcheckpoint
     FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change();
+-- Only entries inserted unsealed (PostgreSQL path) need the seal.
 CREATE CONSTRAINT TRIGGER audit_seal AFTER INSERT ON audit_auditlog
-    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION audit_seal_entry();
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.seq IS NULL) EXECUTE FUNCTION audit_seal_entry();
 """
 
 PG_DROP = """
 DROP TRIGGER IF EXISTS audit_seal ON audit_auditlog;
 DROP TRIGGER IF EXISTS audit_log_append_only ON audit_auditlog;
+DROP TRIGGER IF EXISTS audit_log_no_update ON audit_auditlog;
+DROP TRIGGER IF EXISTS audit_log_no_delete ON audit_auditlog;
 DROP TRIGGER IF EXISTS audit_log_no_truncate ON audit_auditlog;
 DROP TRIGGER IF EXISTS audit_checkpoint_append_only ON audit_auditcheckpoint;
 DROP TRIGGER IF EXISTS audit_checkpoint_no_truncate ON audit_auditcheckpoint;
@@ -103,6 +116,8 @@ SQLITE_DROP = [
 
 
 def install(schema_editor):
+    """(Re)create the triggers; safe to run again (later migrations refresh them)."""
+    uninstall(schema_editor)
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(PG_FUNCTIONS, params=None)
         schema_editor.execute(PG_TRIGGERS, params=None)

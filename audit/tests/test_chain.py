@@ -205,3 +205,12 @@ def test_exported_checkpoint_catches_a_rewritten_chain(tmp_path, settings):
     path.write_text(json.dumps(row) + "\n")
     code, _, err = run_verify("--checkpoints", str(path))
     assert code == 1 and "exported checkpoint" in err
+
+
+def test_sql_covers_every_column():
+    from audit.chain import CONTENT_FIELDS
+    from audit.sql import SEALED_COLUMNS
+
+    columns = {field.column for field in AuditLog._meta.concrete_fields}
+    assert set(SEALED_COLUMNS) == columns - {"seq", "prev_hash", "entry_hash"}
+    assert set(CONTENT_FIELDS) == columns - {"id", "seq", "prev_hash", "entry_hash", "content_hash"}
