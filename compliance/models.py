@@ -228,4 +228,4 @@ class Finding(TimeStampedModel):
         return self.status in ACTIVE_FINDING_STATUSES
 
 # Daily evaluation rollups (analytics); a separate module so its owner edits do not collide.
-from .models_rollups import EvaluationRollup, RollupDimension  # noqa: E402,F401
+from .models_rollups import EvaluationRollup, LatestStatusCount, RollupDimension  # noqa: E402,F401

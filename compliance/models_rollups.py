@@ -47,6 +47,29 @@ class EvaluationRollup(models.Model):
         return f"{self.dimension}:{self.key} {self.day}: {self.evaluations}"
 
 
+class LatestStatusCount(models.Model):
+    """How many (rule, data source) pairs of a rule have each latest status.
+
+    The score's input pre-counted: scoring everything or a framework reads at most
+    rules × 4 rows instead of every LatestEvaluation. Kept exact by statement-level
+    PostgreSQL triggers on compliance_latestevaluation (migration 0003), whatever writes
+    it: ingest upserts, cascading deletes of rules or data sources. No foreign-key
+    constraint: a deleted rule's rows fall to zero through its cascaded deletes and are
+    removed by the trigger, in whatever order Django deletes the two tables.
+    """
+
+    rule = models.ForeignKey("compliance.ComplianceRule", on_delete=models.DO_NOTHING, db_constraint=False,
+                             related_name="+")
+    status = models.CharField(max_length=16)
+    pairs = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["rule", "status"], name="latest_status_count_unique")]
+
+    def __str__(self):
+        return f"{self.rule_id}/{self.status}: {self.pairs}"
+
+
 def _forget_rule(sender, instance, **kwargs):
     from .rollups import subtract_deleted
 

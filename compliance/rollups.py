@@ -7,6 +7,7 @@ aggregates the batch in Python and upserts every touched rollup row with ONE sta
 the two after random ingests.
 """
 from collections import defaultdict
+from functools import lru_cache
 from datetime import timezone as dt_timezone
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -22,11 +23,10 @@ COUNT_FIELDS = (
     "evaluations", "passed", "failed", "error", "not_applicable", "score_count", "score_sum",
     "duration_count", "duration_sum",
 )
-_STATUS_SLOT = {
-    EvaluationStatus.PASSED: 1, EvaluationStatus.FAILED: 2,
-    EvaluationStatus.ERROR: 3, EvaluationStatus.NOT_APPLICABLE: 4,
-}
+_STATUS_SLOT = {"passed": 1, "failed": 2, "error": 3, "not_applicable": 4}
 _MICRO = Decimal("0.000001")
+_ALL, _RULE, _SOURCE, _HOUR = (RollupDimension.ALL.value, RollupDimension.RULE.value,
+                               RollupDimension.DATA_SOURCE.value, RollupDimension.HOUR.value)
 _TABLE = EvaluationRollup._meta.db_table
 
 
@@ -35,34 +35,56 @@ def rollup_score(score):
     return Decimal(f"{score:.15g}").quantize(_MICRO, rounding=ROUND_HALF_UP)
 
 
-def _vector(evaluation):
-    vec = [1, 0, 0, 0, 0, 0, Decimal(0), 0, 0]
-    vec[_STATUS_SLOT[evaluation.status]] = 1
-    if evaluation.score is not None:
-        vec[5] = 1
-        vec[6] = rollup_score(evaluation.score)
-    if evaluation.duration_ms is not None:
-        vec[7] = 1
-        vec[8] = evaluation.duration_ms
-    return vec
+@lru_cache(maxsize=65536)
+def _score_micros(score):
+    # Scores repeat a lot within a batch; integer micro-units sum much faster than Decimals.
+    return int(rollup_score(score).scaleb(6))
+
+
+def _empty():
+    return [0, 0, 0, 0, 0, 0, 0, 0, 0]
+
+
+def _add(total, part):
+    for i in range(9):
+        total[i] += part[i]
 
 
 def aggregate_batch(evaluations):
-    """{(dimension, key, day): [counts in COUNT_FIELDS order]} for a batch of evaluations."""
-    totals = defaultdict(lambda: [0, 0, 0, 0, 0, 0, Decimal(0), 0, 0])
+    """{(dimension, key, day): [counts in COUNT_FIELDS order]} for a batch of evaluations.
+
+    Each evaluation is folded once per (rule, day, hour) and once per (source, day); the
+    rule groups, far fewer than the rows, then give the rule, "all" and hour rows.
+    """
+    by_rule, by_source = {}, {}
+    slot = _STATUS_SLOT
     for evaluation in evaluations:
         at = evaluation.evaluated_at.astimezone(dt_timezone.utc)
         day = at.date()
-        vec = _vector(evaluation)
-        for key in (
-            (RollupDimension.ALL.value, 0, day),
-            (RollupDimension.RULE.value, evaluation.rule_id, day),
-            (RollupDimension.DATA_SOURCE.value, evaluation.data_source_id, day),
-            (RollupDimension.HOUR.value, at.hour, day),
-        ):
-            row = totals[key]
-            for i, value in enumerate(vec):
-                row[i] += value
+        status = slot[evaluation.status]
+        micros = None if evaluation.score is None else _score_micros(evaluation.score)
+        duration = evaluation.duration_ms
+        for book, key in ((by_rule, (evaluation.rule_id, day, at.hour)), (by_source, (evaluation.data_source_id, day))):
+            group = book.get(key)
+            if group is None:
+                group = book[key] = _empty()
+            group[0] += 1
+            group[status] += 1
+            if micros is not None:
+                group[5] += 1
+                group[6] += micros
+            if duration is not None:
+                group[7] += 1
+                group[8] += duration
+    totals = defaultdict(_empty)
+    for (rule_id, day, hour), group in by_rule.items():
+        _add(totals[(_RULE, rule_id, day)], group)
+        _add(totals[(_ALL, 0, day)], group)
+        _add(totals[(_HOUR, hour, day)], group)
+    for (source_id, day), group in by_source.items():
+        _add(totals[(_SOURCE, source_id, day)], group)
+    for row in totals.values():
+        row[6] = Decimal(row[6]).scaleb(-6)
     return totals
 
 
@@ -125,22 +147,25 @@ _KEY_EXPRESSIONS = {
 }
 
 
-def live_rollup_rows(dimension, evaluations=None):
-    """The rollup rows of one dimension, aggregated live over raw evaluations (slow; for
-    rebuilds, tests and the benchmark). Returns {(key, day): {field: value}}."""
+def _live_queryset(dimension, evaluations=None):
     queryset = RuleEvaluation.objects.all() if evaluations is None else evaluations
-    rows = (
+    return (
         queryset.order_by()
         .annotate(rollup_key=_KEY_EXPRESSIONS[RollupDimension(dimension)](), rollup_day=TruncDate("evaluated_at"))
         .values("rollup_key", "rollup_day")
         .annotate(**_live_counts())
     )
+
+
+def live_rollup_rows(dimension, evaluations=None):
+    """The rollup rows of one dimension, aggregated live over raw evaluations (slow; for
+    repairs, tests and the benchmark). Returns {(key, day): {field: value}}."""
     return {
         (row["rollup_key"], row["rollup_day"]): {
             name: (row[name] if row[name] is not None else (Decimal(0) if name == "score_sum" else 0))
             for name in COUNT_FIELDS
         }
-        for row in rows
+        for row in _live_queryset(dimension, evaluations)
     }
 
 
@@ -157,17 +182,21 @@ def rebuild_rollups():
     """Replace every rollup row with a live aggregation of the raw evaluations.
 
     For backfills and repairs (e.g. after evaluations were deleted by hand); ingest keeps
-    the rollups exact on its own. Returns the number of rollup rows written.
+    the rollups exact on its own. The database aggregates and inserts (INSERT … SELECT),
+    so millions of evaluations never travel through Python. Returns the rows written.
     """
     EvaluationRollup.objects.all().delete()
+    totals = ", ".join(f"COALESCE(live.{name}, 0)" for name in COUNT_FIELDS)
     written = 0
-    for dimension in RollupDimension:
-        objects = [
-            EvaluationRollup(dimension=dimension, key=key, day=day, **counts)
-            for (key, day), counts in live_rollup_rows(dimension).items()
-        ]
-        EvaluationRollup.objects.bulk_create(objects, batch_size=5000)
-        written += len(objects)
+    with connection.cursor() as cursor:
+        for dimension in RollupDimension:
+            sql, params = _live_queryset(dimension).query.sql_with_params()
+            cursor.execute(
+                f"INSERT INTO {_TABLE} ({', '.join(_COLUMNS)}) "
+                f"SELECT %s, live.rollup_key, live.rollup_day, {totals} FROM ({sql}) AS live",
+                [dimension.value, *params],
+            )
+            written += cursor.rowcount
     return written
 
 
@@ -184,12 +213,13 @@ def subtract_deleted(*, rule_id=None, data_source_id=None):
     EvaluationRollup.objects.filter(dimension=own, key=own_key).delete()
     if not doomed.exists():
         return
-    for dimension in (RollupDimension.ALL, RollupDimension.HOUR, other):
-        for (key, day), counts in live_rollup_rows(dimension, doomed).items():
-            row = EvaluationRollup.objects.select_for_update().get(dimension=dimension, key=key, day=day)
-            for name in COUNT_FIELDS:
-                setattr(row, name, getattr(row, name) - counts[name])
-            if row.evaluations:
-                row.save()
-            else:
-                row.delete()
+    minus = ", ".join(f"{name} = {_TABLE}.{name} - COALESCE(live.{name}, 0)" for name in COUNT_FIELDS)
+    with connection.cursor() as cursor:
+        for dimension in (RollupDimension.ALL, RollupDimension.HOUR, other):
+            sql, params = _live_queryset(dimension, doomed).query.sql_with_params()
+            cursor.execute(
+                f"UPDATE {_TABLE} SET {minus} FROM ({sql}) AS live WHERE {_TABLE}.dimension = %s "
+                f"AND {_TABLE}.key = live.rollup_key AND {_TABLE}.day = live.rollup_day",
+                [*params, dimension.value],
+            )
+            cursor.execute(f"DELETE FROM {_TABLE} WHERE dimension = %s AND evaluations = 0", [dimension.value])

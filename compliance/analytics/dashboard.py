@@ -6,7 +6,8 @@ from django.utils import timezone
 
 from ..choices import ACTIVE_FINDING_STATUSES, Severity
 from ..models import ComplianceRule, Control, DataSource, Finding, Framework, LatestEvaluation
-from ..scoring import ScoreTally, combine_tallies, score_tallies_by_framework
+from ..scoring import ScoreTally, combine_tallies
+from .scores import framework_tallies
 from . import external
 from .trends import evaluation_totals, evaluations_last_hours
 
@@ -58,7 +59,7 @@ def dashboard_stats(*, now=None):
     30 days), workflows, integrations, reports_last_30_days.
     """
     now = now or timezone.now()
-    tallies = score_tallies_by_framework()
+    tallies = framework_tallies()
     overall = combine_tallies(tallies.values())
     by_severity = open_findings_by_severity()
     today = now.date()
@@ -100,7 +101,7 @@ def framework_distribution():
                     .annotate(n=Count("id")).order_by())
     sources = dict(LatestEvaluation.objects.filter(rule__is_active=True).values_list("rule__framework_id")
                    .annotate(n=Count("data_source_id", distinct=True)).order_by())
-    tallies = score_tallies_by_framework()
+    tallies = framework_tallies()
     return [
         {
             "framework": framework.code,

@@ -69,7 +69,7 @@ def rule_detail(rule, *, days=30, evaluations=50, history=20):
     )
     audit_log = external.model_or_none("audit.AuditLog")
     audit = []
-    if audit_log is not None:
+    if audit_log is not None and history:
         content_type = ContentType.objects.get_for_model(ComplianceRule)
         audit = list(audit_log.objects.filter(content_type=content_type, object_id=str(rule.pk))
                      .order_by("-id")[:history])

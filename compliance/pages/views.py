@@ -20,6 +20,8 @@ from ..models import ComplianceRule, Finding, Framework
 
 TREND_DAYS = 30
 FINDINGS_PER_PAGE = 50
+# Drawing widths matched to the card a chart fills, so its text renders at about 12 px.
+CHART_WIDTH, WIDE_CHART_WIDTH = 560, 1040
 
 
 def dashboard_view(view):
@@ -35,10 +37,15 @@ def dashboard_view(view):
     return wrapped
 
 
-def _pass_rate_chart(rows, title):
+def can_read_audit(user):
+    """The audit trail is for roles granted it (not Viewer), on pages as in the API."""
+    return user.has_perm("audit.view_auditlog")
+
+
+def _pass_rate_chart(rows, title, width=CHART_WIDTH):
     labels = [row["date"][5:] for row in rows]
     values = [row["pass_rate"] if row["evaluations"] else None for row in rows]
-    return line_chart_svg(labels, [("Pass rate", values)], title=title, unit="%", y_max=100,
+    return line_chart_svg(labels, [("Pass rate", values)], title=title, unit="%", y_max=100, width=width,
                           description=f"Daily pass rate over the last {len(rows)} days; gaps are days without evaluations.")
 
 
@@ -74,11 +81,11 @@ def overview(request):
         "distribution_chart": bar_chart_svg(
             [row["framework"] for row in distribution],
             [("Score", [row["score"] for row in distribution])],
-            title="Score per framework", unit="", y_max=100,
+            title="Score per framework", unit="", y_max=100, width=CHART_WIDTH,
             description="Compliance score of each active framework; a missing bar means no counted evaluation.",
         ),
         "explanation": analytics.score_explanation(limit=5),
-        "audit": analytics.recent_audit_activity(limit=10),
+        "audit": analytics.recent_audit_activity(limit=10) if can_read_audit(request.user) else None,
     }
     return render(request, "dashboard/overview.html", context)
 
@@ -90,7 +97,8 @@ def framework_detail(request, code):
     return render(request, "dashboard/framework.html", {
         "framework": framework,
         "detail": analytics.framework_controls(framework),
-        "trend_chart": _pass_rate_chart(rows, f"{framework.name}: daily pass rate, last {TREND_DAYS} days"),
+        "trend_chart": _pass_rate_chart(rows, f"{framework.name}: daily pass rate, last {TREND_DAYS} days",
+                                       WIDE_CHART_WIDTH),
         "open_findings": analytics.open_findings_by_severity(framework=framework),
     })
 
@@ -98,11 +106,12 @@ def framework_detail(request, code):
 @dashboard_view
 def rule_detail(request, pk):
     rule = get_object_or_404(ComplianceRule.objects.select_related("framework"), pk=pk)
-    detail = analytics.rule_detail(rule, days=TREND_DAYS)
+    detail = analytics.rule_detail(rule, days=TREND_DAYS, history=20 if can_read_audit(request.user) else 0)
     return render(request, "dashboard/rule.html", {
         "rule": rule,
         "detail": detail,
-        "trend_chart": _pass_rate_chart(detail["trend"], f"{rule.name}: daily pass rate, last {TREND_DAYS} days"),
+        "trend_chart": _pass_rate_chart(detail["trend"], f"{rule.name}: daily pass rate, last {TREND_DAYS} days",
+                                       WIDE_CHART_WIDTH),
     })
 
 

@@ -129,3 +129,14 @@ def test_page_query_count_does_not_grow_with_data(viewer_client, data, page):
         record(rule, DataSourceFactory(), "failed")
         record(data["rule"], DataSourceFactory(), "failed")
     assert count() == before
+
+
+def test_audit_activity_only_for_roles_that_may_read_the_audit_log(client, role_user, data):
+    from compliance.roles import AUDITOR
+
+    client.force_login(role_user(VIEWER))
+    assert "Recent audit activity" not in client.get("/dashboard/").content.decode()
+    assert "Audit history" not in client.get(f"/dashboard/rules/{data['rule'].pk}/").content.decode()
+    client.force_login(role_user(AUDITOR))
+    assert "Recent audit activity" in client.get("/dashboard/").content.decode()
+    assert "Audit history" in client.get(f"/dashboard/rules/{data['rule'].pk}/").content.decode()

@@ -6,14 +6,17 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.db.models import Count, Sum
 from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
 from compliance.evaluation_rows import EvaluationRow
-from compliance.models import EvaluationRollup, RollupDimension
+from compliance.analytics.scores import framework_tallies
+from compliance.models import EvaluationRollup, LatestEvaluation, LatestStatusCount, RollupDimension
 from compliance.rollups import live_rollup_rows, rebuild_rollups, rollup_score, stored_rollup_rows
+from compliance.scoring import score_tallies_by_framework
 from compliance.services import record_evaluations
 
 from .factories import DataSourceFactory, RuleFactory
@@ -31,6 +34,12 @@ def _row(rule, source, status, minutes, score=None, duration=None):
 def assert_rollups_match_live():
     for dimension in RollupDimension:
         assert stored_rollup_rows(dimension) == live_rollup_rows(dimension), dimension
+    live_counts = {(row["rule_id"], row["status"]): row["n"] for row in
+                   LatestEvaluation.objects.values("rule_id", "status").annotate(n=Count("id")).order_by()}
+    stored_counts = {(rule_id, status): n for rule_id, status, n in
+                     LatestStatusCount.objects.values_list("rule_id", "status").annotate(n=Sum("pairs")).order_by()}
+    assert stored_counts == live_counts
+    assert framework_tallies() == score_tallies_by_framework()
 
 
 evaluation = st.tuples(
@@ -47,8 +56,9 @@ class RollupPropertyTests(TestCase):
     """Each Hypothesis example runs in its own rolled-back transaction."""
 
     @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-    @given(batches=st.lists(st.lists(evaluation, min_size=1, max_size=25), min_size=1, max_size=5))
-    def test_rollups_equal_live_aggregation_after_random_ingests(self, batches):
+    @given(batches=st.lists(st.lists(evaluation, min_size=1, max_size=25), min_size=1, max_size=5),
+           delete_rule=st.booleans(), delete_source=st.booleans())
+    def test_rollups_equal_live_aggregation_after_random_ingests(self, batches, delete_rule, delete_source):
         rules = [RuleFactory(severity=s) for s in ("low", "high", "critical")]
         sources = [DataSourceFactory() for _ in range(3)]
         # Batches arrive in list order but carry arbitrary times: later batches often hold
@@ -61,6 +71,13 @@ class RollupPropertyTests(TestCase):
         assert_rollups_match_live()
         total = sum(len(batch) for batch in batches)
         assert sum(row["evaluations"] for row in stored_rollup_rows(RollupDimension.ALL).values()) == total
+        if delete_rule:
+            rules[0].delete()
+        if delete_source:
+            sources[1].delete()
+        rules[2].is_active = False
+        rules[2].save()
+        assert_rollups_match_live()
 
 
 @pytest.mark.django_db
