@@ -102,6 +102,12 @@ class WorkflowSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError({"template": ["The template of an existing workflow cannot change."]})
         if self.instance is None:
             attrs.setdefault("workflow_type", template.workflow_type)
+        finding = attrs.get("finding", getattr(self.instance, "finding", None))
+        if finding is not None:
+            rule = attrs.get("rule", getattr(self.instance, "rule", None))
+            if rule is not None and rule.pk != finding.rule_id:
+                raise serializers.ValidationError({"rule": ["Must be the rule of the finding (or left out)."]})
+            attrs["rule"] = finding.rule
         user = attrs.get("assigned_to")
         if user is not None:
             roles = {step.get("role") for step in template.steps if step.get("role")}

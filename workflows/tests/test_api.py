@@ -151,3 +151,20 @@ class TestWorkflowValidation:
         workflow = WorkflowFactory()
         response = client_as(role).post(f"/api/v1/workflows/{workflow.pk}/start/")
         assert response.status_code == (200 if allowed else 403)
+
+
+@pytest.mark.django_db
+def test_finding_sets_the_rule_and_a_mismatch_is_400(client_as):
+    from compliance.tests.factories import FindingFactory, RuleFactory
+
+    finding = FindingFactory()
+    client = client_as(COMPLIANCE_MANAGER)
+    template = WorkflowTemplateFactory().slug
+    ok = client.post("/api/v1/workflows/", {"name": "W", "template": template, "finding": finding.pk}, format="json")
+    assert ok.status_code == 201 and ok.json()["rule"] == finding.rule_id
+    bad = client.post("/api/v1/workflows/", {"name": "W", "template": template, "finding": finding.pk,
+                                             "rule": RuleFactory().pk}, format="json")
+    assert bad.status_code == 400 and "rule" in bad.json()
+    missing = client.post("/api/v1/workflows/", {"name": "W", "template": template, "finding": 99999999},
+                          format="json")
+    assert missing.status_code == 400 and "finding" in missing.json()
