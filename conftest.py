@@ -13,6 +13,16 @@ ROLE_USERNAMES = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """Cache state (login failure counters, memoised reads) must not leak between tests."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def role_user(db):
     """role_user(role) -> an active user holding exactly that built-in role."""

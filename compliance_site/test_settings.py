@@ -20,3 +20,5 @@ CELERY_TASK_ALWAYS_EAGER = False
 # No collectstatic in the suite: serve from the finders with unhashed names.
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
 WHITENOISE_USE_FINDERS = True
+# Per-process cache, cleared around every test (root conftest), so lockout counters never leak.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
