@@ -67,7 +67,7 @@ def _missing_names(model, names, kind, tally):
 
 def triage_findings(*, users, rng, tally, log):
     """Give a few open findings an owner, a due date and a status, as a team would."""
-    open_findings = list(Finding.objects.filter(status=FindingStatus.OPEN).order_by("-severity", "opened_at", "pk"))
+    open_findings = list(Finding.objects.filter(status=FindingStatus.OPEN).order_by("opened_at", "pk"))
     now = timezone.now()
     plan = [(FindingStatus.IN_PROGRESS, "Fix scheduled in the next sprint.")] * 4 + [
         (FindingStatus.RISK_ACCEPTED, "Legacy system retires next quarter; accepted by the CISO."),
