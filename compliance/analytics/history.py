@@ -11,8 +11,8 @@ from datetime import timezone as dt_timezone
 
 from django.db.models import Case, CharField, Count, F, OuterRef, Subquery, When
 
-from ..models import ComplianceRule, LatestEvaluation, RuleEvaluation
-from ..scoring import ScoreTally, combine_tallies
+from ..models import ComplianceRule, RuleEvaluation
+from ..scoring import ScoreTally, _latest_in_scope, combine_tallies
 
 
 def as_of_moment(when):
@@ -25,13 +25,8 @@ def as_of_moment(when):
 
 
 def _pair_status_counts(moment, *, framework=None, rules=None, data_sources=None):
-    pairs = LatestEvaluation.objects.filter(rule__is_active=True)
-    if framework is not None:
-        pairs = pairs.filter(rule__framework=framework)
-    if rules is not None:
-        pairs = pairs.filter(rule__in=rules)
-    if data_sources is not None:
-        pairs = pairs.filter(data_source__in=data_sources)
+    # Every pair with any evaluation has a LatestEvaluation row: the pairs to look back at.
+    pairs = _latest_in_scope(framework=framework, rules=rules, data_sources=data_sources)
     older = RuleEvaluation.objects.filter(
         rule_id=OuterRef("rule_id"), data_source_id=OuterRef("data_source_id"), evaluated_at__lte=moment,
     ).order_by("-evaluated_at", "-id").values("status")[:1]
