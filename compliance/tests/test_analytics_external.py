@@ -1,0 +1,83 @@
+"""Dashboard and performance figures that come from the workflows, integrations and reports
+apps (read through the app registry), checked against hand-counted rows."""
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from compliance import analytics
+from integrations.models import Integration, IntegrationLog
+from reports.tests.factories import ReportFactory
+from workflows.tests.factories import WorkflowFactory, started_workflow
+
+from .factories import DataSourceFactory, RuleFactory
+from .test_analytics import ingest
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def other_apps():
+    now = timezone.now()
+    started_workflow(due_at=now - timedelta(hours=2))  # overdue
+    started_workflow(due_at=now + timedelta(days=2))
+    WorkflowFactory()  # a draft is not active
+    finished = started_workflow()
+    finished.started_at = now - timedelta(hours=10)
+    finished.save(update_fields=["started_at"])
+    finished.transition_to("completed")
+
+    Integration.objects.create(name="snow", provider="servicenow", integration_type="ticketing", health="healthy",
+                               total_syncs=10, successful_syncs=9)
+    jira = Integration.objects.create(name="jira", provider="jira", integration_type="ticketing", health="unhealthy",
+                                      status="error", total_syncs=10, successful_syncs=5)
+    for status, duration in (("success", 100), ("failed", 300), ("running", None), ("skipped", None)):
+        IntegrationLog.objects.create(integration=jira, kind="sync", status=status, duration_ms=duration,
+                                      started_at=now - timedelta(hours=1))
+    IntegrationLog.objects.create(integration=jira, kind="test_connection", status="failed", duration_ms=5)
+
+    ReportFactory(status="completed", generation_time_ms=1200)
+    ReportFactory(status="completed", generation_time_ms=800)
+    ReportFactory(status="failed")
+    old = ReportFactory(status="completed", generation_time_ms=99_999)
+    old.created_at = now - timedelta(days=40)
+    old.save(update_fields=["created_at"])
+
+
+def test_dashboard_counts_workflows_integrations_and_reports(other_apps):
+    stats = analytics.dashboard_stats()
+    assert (stats["workflows"]["active"], stats["workflows"]["overdue"]) == (2, 1)
+    integrations = stats["integrations"]
+    assert integrations["total"] == 2
+    assert integrations["by_health"] == {"healthy": 1, "unhealthy": 1}
+    assert integrations["sync_success_rate"] == 70.0  # 14 of 20 syncs
+    reports = stats["reports_last_30_days"]
+    assert (reports["total"], reports["by_status"]) == (3, {"completed": 2, "failed": 1})
+    assert len(reports["latest"]) == 3
+
+
+def test_performance_metrics(other_apps):
+    rule, source = RuleFactory(), DataSourceFactory()
+    today = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
+    ingest((rule, source, "passed", today, None, 100), (rule, source, "failed", today, None, 201),
+           (rule, source, "passed", today - timedelta(days=1), None, None))
+    metrics = analytics.performance_metrics(days=7)
+    assert metrics["evaluations_total"] == 3
+    assert metrics["avg_duration_ms"] == 150.5
+    assert metrics["avg_evaluations_per_day"] == round(3 / 7, 1)
+    assert [row["evaluations"] for row in metrics["evaluations_per_day"][-2:]] == [1, 2]
+    assert metrics["evaluations_per_day"][-1]["avg_duration_ms"] == 150.5
+    assert metrics["syncs"] == {"available": True, "runs": 2, "success_rate": 50.0, "avg_duration_ms": 200.0}
+    assert metrics["report_generation"] == {"available": True, "completed": 2, "avg_generation_ms": 1000.0,
+                                            "max_generation_ms": 1200}
+    assert metrics["workflow_cycle"]["completed"] == 1
+    assert metrics["workflow_cycle"]["avg_cycle_hours"] == 10.0
+
+
+def test_performance_endpoint_equals_the_service(client_as, other_apps):
+    from compliance.roles import VIEWER
+
+    body = client_as(VIEWER).get("/api/v1/analytics/performance/?days=14").json()
+    expected = analytics.performance_metrics(days=14)
+    assert body["syncs"] == expected["syncs"] and body["workflow_cycle"] == expected["workflow_cycle"]
+    assert len(body["evaluations_per_day"]) == 14
