@@ -126,3 +126,30 @@ def test_outline_parser_rejects_malformed_and_duplicate_lines():
         parse_outline("- A | One\n- A | Again")
     with pytest.raises(ValueError):
         parse_outline("- A missing separator")
+
+
+def test_other_apps_templates_and_catalog_are_seeded_and_audited():
+    from audit.models import AuditLog
+
+    output = seed()
+    assert "report template" in output and "workflow template" in output
+    assert "integration catalog: " in output
+    assert AuditLog.objects.filter(action="seeded", object_id=str(Framework.objects.get(code="soc2").pk)).exists()
+    seeded_entries = AuditLog.objects.filter(action="seeded").count()
+    assert seeded_entries == 7  # one per framework and one for the mappings
+    assert "created: 0" in seed()
+    assert AuditLog.objects.filter(action="seeded").count() == seeded_entries  # a no-op run says nothing
+
+
+def test_optional_app_modules_skip_only_when_the_module_itself_is_missing(tmp_path, monkeypatch):
+    from compliance.seed.apps import optional_module
+
+    assert optional_module("reports.no_such_module") is None
+    assert optional_module("no_such_app.seed") is None
+    broken = tmp_path / "brokenseedpkg"
+    broken.mkdir()
+    (broken / "__init__.py").write_text("")
+    (broken / "seed.py").write_text("import a_dependency_that_is_not_installed\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(ModuleNotFoundError):
+        optional_module("brokenseedpkg.seed")
