@@ -237,3 +237,33 @@ def test_real_nist_moderate_baseline_imports():
     assert controls.filter(is_group=False, parent__is_group=True).count() == 177
     assert controls.filter(is_group=False, parent__is_group=False).count() == 110
     assert controls.get(ref_id="ac-2.1").parent.ref_id == "ac-2"
+
+
+def _generated_catalog(groups, per_group):
+    return {"catalog": {
+        "uuid": "4c1b7f0e-2d3a-4e5f-8a9b-0c1d2e3f4a5b",
+        "metadata": {"title": "Generated", "last-modified": "2026-01-01T00:00:00+00:00", "version": "1",
+                     "oscal-version": "1.1.2"},
+        "groups": [{"id": f"g{g}", "title": f"Group {g}", "controls": [
+            {"id": f"g{g}-{c}", "title": f"Control {g}.{c}",
+             "parts": [{"id": f"g{g}-{c}_smt", "name": "statement", "prose": "Do the thing."}],
+             "controls": [{"id": f"g{g}-{c}.1", "title": "Enhancement"}]}
+            for c in range(per_group)]} for g in range(groups)],
+    }}
+
+
+def test_import_query_count_does_not_grow_with_the_catalog():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries_for(code, document):
+        with CaptureQueriesContext(connection) as captured:
+            import_catalog(document=document, framework_code=code, tally=Tally())
+        return len(captured)
+
+    small = queries_for("small", _generated_catalog(2, 2))
+    large = queries_for("large", _generated_catalog(10, 20))
+    assert Control.objects.filter(framework__code="large").count() == 10 + 10 * 20 * 2
+    assert large <= small  # the first call also warms the content-type cache
+    # A re-import that changes nothing stays just as cheap.
+    assert queries_for("large", _generated_catalog(10, 20)) <= large
