@@ -267,3 +267,16 @@ def test_import_query_count_does_not_grow_with_the_catalog():
     assert large <= small  # the first call also warms the content-type cache
     # A re-import that changes nothing stays just as cheap.
     assert queries_for("large", _generated_catalog(10, 20)) <= large
+
+
+def test_oversized_catalog_is_refused_before_it_is_parsed(monkeypatch):
+    from compliance.management.commands import import_oscal_catalog as command
+    from compliance.oscal import catalog_import
+
+    monkeypatch.setattr(command, "MAX_DOCUMENT_BYTES", 1024)
+    with pytest.raises(CommandError, match="larger than"):
+        run("import_oscal_catalog", str(FIXTURE), "--framework", "acme")
+    monkeypatch.setattr(catalog_import, "MAX_DOCUMENT_BYTES", 1024)
+    with pytest.raises(OscalError, match="larger than"):
+        catalog_import.load_json(FIXTURE.read_bytes())
+    assert not Framework.objects.exists()
