@@ -7,38 +7,41 @@ from django.utils import timezone
 from ..choices import ACTIVE_FINDING_STATUSES, Severity
 from ..models import ComplianceRule, Control, DataSource, Finding, Framework, LatestEvaluation
 from ..scoring import ScoreTally, combine_tallies
-from .scores import framework_tallies
 from . import external
-from .trends import evaluation_totals, evaluations_last_hours
+from .scores import framework_tallies
+from .trends import evaluation_windows, evaluations_last_hours
 
 # (label, lower bound in days inclusive, upper bound exclusive or None)
 AGE_BUCKETS = (("0-7 days", 0, 8), ("8-30 days", 8, 31), ("31-90 days", 31, 91), ("over 90 days", 91, None))
 SEVERITY_ORDER = [value for value, _ in reversed(Severity.choices)]  # critical first
 
 
-def open_findings_by_severity(*, framework=None):
-    """{severity: count} of open and in-progress findings, every severity present, critical first."""
-    findings = Finding.objects.filter(status__in=ACTIVE_FINDING_STATUSES)
-    if framework is not None:
-        findings = findings.filter(rule__framework=framework)
-    counts = dict(findings.values_list("severity").annotate(n=Count("id")).order_by())
-    return {severity: counts.get(severity, 0) for severity in SEVERITY_ORDER}
-
-
-def finding_age_buckets(*, now=None, framework=None):
-    """Open findings by age since `opened_at`: [{"bucket", "count"}] from youngest to oldest."""
+def open_finding_counts(*, now=None, framework=None):
+    """({severity: count}, [{"bucket", "count"}]) of open and in-progress findings, one query."""
     now = now or timezone.now()
     findings = Finding.objects.filter(status__in=ACTIVE_FINDING_STATUSES)
     if framework is not None:
         findings = findings.filter(rule__framework=framework)
-    aggregates = {}
-    for index, (label, low, high) in enumerate(AGE_BUCKETS):
+    aggregates = {f"severity_{severity}": Count("id", filter=Q(severity=severity)) for severity in SEVERITY_ORDER}
+    for index, (_, low, high) in enumerate(AGE_BUCKETS):
         condition = Q(opened_at__lte=now - timedelta(days=low))
         if high is not None:
             condition &= Q(opened_at__gt=now - timedelta(days=high))
         aggregates[f"bucket_{index}"] = Count("id", filter=condition)
     counts = findings.aggregate(**aggregates)
-    return [{"bucket": label, "count": counts[f"bucket_{index}"]} for index, (label, _, _) in enumerate(AGE_BUCKETS)]
+    by_severity = {severity: counts[f"severity_{severity}"] for severity in SEVERITY_ORDER}
+    ages = [{"bucket": label, "count": counts[f"bucket_{index}"]} for index, (label, _, _) in enumerate(AGE_BUCKETS)]
+    return by_severity, ages
+
+
+def open_findings_by_severity(*, framework=None):
+    """{severity: count} of open and in-progress findings, every severity present, critical first."""
+    return open_finding_counts(framework=framework)[0]
+
+
+def finding_age_buckets(*, now=None, framework=None):
+    """Open findings by age since `opened_at`: [{"bucket", "count"}] from youngest to oldest."""
+    return open_finding_counts(now=now, framework=framework)[1]
 
 
 def _framework_rows(tallies):
@@ -61,8 +64,9 @@ def dashboard_stats(*, now=None):
     now = now or timezone.now()
     tallies = framework_tallies()
     overall = combine_tallies(tallies.values())
-    by_severity = open_findings_by_severity()
+    by_severity, ages = open_finding_counts(now=now)
     today = now.date()
+    windows = evaluation_windows(today=today, days=(7, 30))
     return {
         "generated_at": now,
         "totals": {
@@ -70,7 +74,7 @@ def dashboard_stats(*, now=None):
             "controls": Control.objects.filter(is_group=False).count(),
             "rules": ComplianceRule.objects.filter(is_active=True).count(),
             "data_sources": DataSource.objects.filter(is_active=True).count(),
-            "evaluations": evaluation_totals()["evaluations"],
+            "evaluations": windows["all"],
             "open_findings": sum(by_severity.values()),
         },
         "overall_score": overall.score,
@@ -78,11 +82,11 @@ def dashboard_stats(*, now=None):
                     "not_applicable": overall.not_applicable},
         "frameworks": _framework_rows(tallies),
         "open_findings_by_severity": by_severity,
-        "finding_age": finding_age_buckets(now=now),
+        "finding_age": ages,
         "evaluations": {
             "last_24_hours": evaluations_last_hours(hours=24, now=now),
-            "last_7_days": evaluation_totals(since_day=today - timedelta(days=6))["evaluations"],
-            "last_30_days": evaluation_totals(since_day=today - timedelta(days=29))["evaluations"],
+            "last_7_days": windows[7],
+            "last_30_days": windows[30],
         },
         "workflows": external.workflow_stats(now=now),
         "integrations": external.integration_health(now=now),
