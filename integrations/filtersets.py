@@ -26,7 +26,8 @@ class IntegrationFilterSet(BaseFilterSet):
     )
     last_sync_after = filters.IsoDateTimeFilter(field_name="last_sync_at", lookup_expr="gte")
     last_sync_before = filters.IsoDateTimeFilter(field_name="last_sync_at", lookup_expr="lt")
-    failing = StrictBooleanFilter(field_name="consecutive_failures", method="filter_failing", label="Has consecutive failures")
+    failing = StrictBooleanFilter(field_name="consecutive_failures", method="filter_failing",
+                                  label="Has consecutive failures")
 
     class Meta:
         model = Integration

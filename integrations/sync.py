@@ -63,8 +63,12 @@ def findings_in_scope(integration):
 # --- steps ------------------------------------------------------------------------------
 def pull_evaluations(run):
     ingester = PageIngester(integration=run.integration, provider=run.provider, counts=run.counts)
-    for page in run.provider.fetch_pages(run.client, state=run.integration.sync_state):
-        ingester.ingest(page)
+    try:
+        for page in run.provider.fetch_pages(run.client, state=run.integration.sync_state):
+            ingester.add(page)
+    finally:
+        # Pages fetched before a failure are kept: the next run skips them by their keys.
+        ingester.flush()
 
 
 def pull_ticket_status(run):
@@ -202,7 +206,8 @@ def _finish(integration, log, *, counts, error, auth_failed, started):
             changes.update(
                 successful_syncs=F("successful_syncs") + 1, consecutive_failures=0, last_success_at=now,
                 health=Health.DEGRADED if counts.failed else Health.HEALTHY,
-                status_message=f"{counts.failed} result(s) could not be mapped; see the sync log." if counts.failed else "",
+                status_message=(f"{counts.failed} result(s) could not be mapped; see the sync log."
+                                if counts.failed else ""),
             )
             if current.status != IntegrationStatus.INACTIVE:
                 changes["status"] = IntegrationStatus.ACTIVE

@@ -7,7 +7,13 @@ every call and response against the real service model.
 """
 import boto3
 from botocore.config import Config as BotoConfig
-from botocore.exceptions import BotoCoreError, ClientError, ConnectTimeoutError, EndpointConnectionError, ReadTimeoutError
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+)
 from django.conf import settings
 
 from ..choices import Capability, IntegrationType
@@ -78,7 +84,8 @@ class AwsConfigClient:
             message = f"{code}: {error.get('Message', '')}"[:300]
             if code in AUTH_ERROR_CODES:
                 raise AuthenticationFailed(f"AWS refused the credentials ({message}).") from None
-            if code in TRANSIENT_ERROR_CODES or exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) >= 500:
+            http_status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+            if code in TRANSIENT_ERROR_CODES or http_status >= 500:
                 raise TransientError(f"AWS Config is unavailable ({message}).") from None
             raise RemoteError(f"AWS Config answered {message}") from None
         except (EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError):

@@ -80,7 +80,8 @@ class GcpClient(BaseClient):
         token_url = self.config.get("token_url", "https://oauth2.googleapis.com/token")
         assertion = signed_jwt(email=email, private_key_pem=key, key_id=info.get("private_key_id"), audience=token_url)
         try:
-            response = self.request("POST", token_url, auth=False, data={"grant_type": JWT_GRANT, "assertion": assertion})
+            response = self.request("POST", token_url, auth=False,
+                                    data={"grant_type": JWT_GRANT, "assertion": assertion})
         except RemoteError as exc:
             # The token endpoint answers 400 invalid_grant for a bad key or account.
             raise AuthenticationFailed(f"Google refused the service account: {exc}") from None
