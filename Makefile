@@ -6,7 +6,7 @@ PIP_QUIET := 2>&1 | { grep -v "is ignored: it is neither a file nor a directory"
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: install run test bench loadtest lint clean
+.PHONY: install run test bench loadtest fuzz clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -29,6 +29,16 @@ test: install
 bench: install
 	./scripts/ensure_services.sh
 	$(PY) bench/run.py
+
+## 60 s of mixed load against gunicorn (4 workers) on loopback; fails on any 5xx.
+loadtest: install
+	./scripts/ensure_services.sh
+	$(PY) loadtest/run.py
+
+## A long schemathesis run (the suite runs a bounded one).
+fuzz: install
+	./scripts/ensure_services.sh
+	FUZZ_EXAMPLES=50 $(PY) -m pytest compliance_site/tests/test_api_fuzz.py -q
 
 clean:
 	rm -rf var/test .pytest_cache

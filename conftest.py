@@ -1,4 +1,4 @@
-"""Fixtures shared by every app's tests."""
+"""Fixtures shared by every app's tests, and the suite-wide canary watch."""
 import pytest
 from rest_framework.test import APIClient
 
@@ -64,3 +64,20 @@ def admin_client_api(client_as):
 @pytest.fixture
 def manager_client(client_as):
     return client_as(COMPLIANCE_MANAGER)
+
+
+def pytest_configure(config):
+    from testing import canary
+
+    canary.install()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    from testing import canary
+
+    if canary.sightings:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        lines = ["", f"CANARY SECRET SURFACED {len(canary.sightings)} time(s):", *canary.sightings[:50]]
+        if reporter:
+            reporter.write_line("\n".join(lines), red=True)
+        session.exitstatus = 1
