@@ -93,6 +93,24 @@ class WorkflowTransitionInline(ReadOnlyInline):
     select_related = ("actor",)
 
 
+class WorkflowForm(forms.ModelForm):
+    class Meta:
+        model = Workflow
+        fields = "__all__"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["workflow_type"].required = False
+
+    def clean(self):
+        cleaned = super().clean()
+        template = cleaned.get("template")
+        if template is not None and not cleaned.get("workflow_type"):
+            # Left empty: the template's type (set here so model validation sees it).
+            cleaned["workflow_type"] = self.instance.workflow_type = template.workflow_type
+        return cleaned
+
+
 def _run(modeladmin, request, queryset, service, verb):
     done = 0
     for workflow in queryset:
@@ -115,13 +133,13 @@ class WorkflowAdmin(admin.ModelAdmin):
     list_select_related = ["template", "assigned_to", "current_step"]
     readonly_fields = ["status", "progress_percentage", "current_step", "trigger", "notes_display", "started_at",
                        "completed_at", "created_by", "escalation_role", "escalation_grace_hours", "created_at"]
+    form = WorkflowForm
     inlines = [WorkflowStepInline, WorkflowTransitionInline]
     actions = ["start_selected", "pause_selected", "cancel_selected", "approve_current_step"]
 
     def save_model(self, request, obj, form, change):
         if not change:
             obj.created_by = request.user
-            obj.workflow_type = obj.workflow_type or obj.template.workflow_type
         super().save_model(request, obj, form, change)
 
     @admin.display(description="Notes")

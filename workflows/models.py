@@ -130,6 +130,15 @@ class Workflow(TimeStampedModel):
     def is_open(self):
         return self.status in OPEN_WORKFLOW_STATUSES
 
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        from .selectors import assignee_problem
+
+        problem = self.template_id and assignee_problem(self.template, self.assigned_to)
+        if problem:
+            raise ValidationError({"assigned_to": problem})
+
     def can_transition_to(self, new_status):
         return new_status in self.ALLOWED_TRANSITIONS[self.status]
 

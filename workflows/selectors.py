@@ -16,6 +16,21 @@ def user_may_act_on_step(user, step):
     return is_compliance_admin(user)
 
 
+def assignee_problem(template, user):
+    """Why `user` cannot own a workflow of `template` (None when they can).
+
+    The owner must be active and in one of the template's step roles (or a compliance admin).
+    """
+    if user is None:
+        return None
+    if not user.is_active:
+        return f"{user} is not an active user."
+    roles = {step.get("role") for step in template.steps if step.get("role")}
+    if not is_compliance_admin(user) and not user.groups.filter(name__in=roles).exists():
+        return f"{user} is in none of this workflow's step roles ({', '.join(sorted(roles)) or 'none'})."
+    return None
+
+
 def workflows_for_api():
     return Workflow.objects.select_related(
         "template", "assigned_to", "assigned_team", "current_step", "rule", "finding", "created_by",

@@ -9,10 +9,10 @@ from rest_framework import serializers
 
 from compliance.api.serializers import validate_tags
 from compliance.models import ComplianceRule, Finding, Framework
-from compliance.roles import is_compliance_admin
 
 from ..choices import TriggerEvent, WorkflowType
 from ..models import Notification, Workflow, WorkflowStep, WorkflowTemplate, WorkflowTrigger
+from ..selectors import assignee_problem
 from ..step_specs import validate_steps
 
 MAX_VARIABLES_BYTES = 16 * 1024
@@ -108,14 +108,9 @@ class WorkflowSerializer(serializers.ModelSerializer):
             if rule is not None and rule.pk != finding.rule_id:
                 raise serializers.ValidationError({"rule": ["Must be the rule of the finding (or left out)."]})
             attrs["rule"] = finding.rule
-        user = attrs.get("assigned_to")
-        if user is not None:
-            roles = {step.get("role") for step in template.steps if step.get("role")}
-            if not user.is_active:
-                raise serializers.ValidationError({"assigned_to": [f"{user} is not an active user."]})
-            if not is_compliance_admin(user) and not user.groups.filter(name__in=roles).exists():
-                raise serializers.ValidationError({"assigned_to": [
-                    f"{user} is in none of this workflow's step roles ({', '.join(sorted(roles)) or 'none'})."]})
+        problem = assignee_problem(template, attrs.get("assigned_to"))
+        if problem:
+            raise serializers.ValidationError({"assigned_to": [problem]})
         return attrs
 
 
