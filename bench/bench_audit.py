@@ -84,6 +84,7 @@ def main():
     setup_django(DATABASE)
     from auditlog.models import LogEntry
     from django.db import connection
+    from django.test.utils import CaptureQueriesContext
 
     from audit.models import AuditLog
     from compliance.models import Framework
@@ -105,6 +106,16 @@ def main():
                 variants.use("unaudited")
                 Framework.objects.filter(code__startswith="bench-").delete()
 
+    statements = {}
+    for mode in modes:
+        for name in names:
+            variants.use(name)
+            with CaptureQueriesContext(connection) as queries:
+                run_pairs(Framework, 1, f"bench-count-{mode}-{name}", mode)
+            statements[(mode, name)] = len(queries)  # BEGIN and COMMIT are round trips too
+            variants.use("unaudited")
+    Framework.objects.filter(code__startswith="bench-").delete()
+
     print(f"audit overhead, create + update of compliance.Framework, {args.pairs} pairs x {args.rounds} rounds")
     print(f"machine: {machine_note()}; load average {os.getloadavg()[0]:.1f}; "
           f"PostgreSQL {connection.pg_version // 10000}")
@@ -115,7 +126,7 @@ def main():
             runs = samples[(mode, name)]
             median = statistics.median(runs)
             print(f"  {name:<16} {median:7.3f} ms per create+update  (rounds {min(runs):.3f}-{max(runs):.3f})"
-                  f"   {median / base:4.2f}x unaudited")
+                  f"   {median / base:4.2f}x unaudited   {statements[(mode, name)]} statements")
         ours = statistics.median(samples[(mode, "ours")]) / base
         print(f"  target ours <= 1.50x unaudited: {'met' if ours <= 1.5 else 'MISSED'} ({ours:.2f}x)")
     print(f"entries written: ours {AuditLog.objects.filter(content_type__model='framework').count()}, "
