@@ -11,7 +11,7 @@ class ComplianceConfig(AppConfig):
         from .roles import ensure_builtin_roles
 
         # Permissions exist only after migrate, so the roles are (re)built after it.
-        post_migrate.connect(ensure_builtin_roles, sender=self, dispatch_uid="compliance_builtin_roles")
+        post_migrate.connect(ensure_builtin_roles, dispatch_uid="compliance_builtin_roles")
 
         from django.contrib.auth import signals as auth_signals
 

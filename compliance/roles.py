@@ -66,8 +66,20 @@ def permissions_for(role):
     return query.distinct()
 
 
-def ensure_builtin_roles(**kwargs):
-    """Create the built-in groups and set their permissions to exactly the table above."""
+def _last_app_with_models():
+    from django.apps import apps
+
+    return [config for config in apps.get_app_configs() if config.models_module is not None][-1]
+
+
+def ensure_builtin_roles(app_config=None, **kwargs):
+    """Create the built-in groups and set their permissions to exactly the table above.
+
+    As a post_migrate receiver it acts once, after the last app's signal, when every app's
+    permissions exist (Django creates them app by app in the same signal).
+    """
+    if app_config is not None and app_config is not _last_app_with_models():
+        return
     for role in BUILTIN_ROLES:
         group, _ = Group.objects.get_or_create(name=role)
         group.permissions.set(permissions_for(role))

@@ -119,8 +119,22 @@ def test_matrix(resource, verb, role, client_as):
 
 
 @pytest.mark.django_db
-def test_builtin_groups_exist_after_migrate():
+def test_builtin_groups_exist_after_migrate_with_every_apps_permissions():
     assert set(Group.objects.values_list("name", flat=True)) >= {ADMIN, MANAGER, AUDITOR, VIEWER}
+
+    def perms(role):
+        group = Group.objects.get(name=role)
+        return {f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.select_related("content_type")}
+
+    # Apps installed after compliance must be covered too (their permissions come later).
+    assert {"workflows.approve_step", "reports.add_report", "workflows.add_workflow"} <= perms(MANAGER)
+    assert "integrations.change_integration" not in perms(MANAGER)
+    assert {"integrations.change_integration", "audit.view_auditlog"} <= perms(ADMIN)
+    assert "audit.change_auditlog" not in perms(ADMIN)
+    assert {"integrations.view_integration", "reports.view_report"} <= perms(VIEWER)
+    assert "audit.view_auditlog" not in perms(VIEWER)
+    assert "audit.view_auditlog" in perms(AUDITOR) and not any(p.split(".")[1].startswith(("add_", "change_", "delete_"))
+                                                              for p in perms(AUDITOR))
 
 
 def test_every_api_resource_is_in_the_matrix():
