@@ -1,10 +1,11 @@
 """Reports in the admin: visibility enforced, generate/cancel actions, permission-checked downloads."""
 from django.contrib import admin, messages
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.urls import path, reverse
 from django.utils.html import format_html
 
 from . import services
+from .http import report_file_response
 from .models import InvalidTransition, Report, ReportSchedule, ReportTemplate
 
 
@@ -75,13 +76,7 @@ class ReportAdmin(admin.ModelAdmin):
         report = self.get_queryset(request).filter(pk=report_id).first()
         if report is None or not self.has_view_permission(request, report):
             raise Http404("No such report.")
-        try:
-            handle, filename, content_type = services.open_download(report=report)
-        except Report.DoesNotExist as exc:
-            raise Http404(str(exc)) from None
-        response = FileResponse(handle, as_attachment=True, filename=filename, content_type=content_type)
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
+        return report_file_response(report)
 
     @admin.action(description="Generate now", permissions=["change"])
     def generate_now(self, request, queryset):

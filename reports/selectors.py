@@ -11,11 +11,11 @@ from django.db.models import Count, DecimalField, F, Q, Sum
 from django.db.models.functions import Cast, Round
 
 from audit.models import AuditLog
+from compliance.analytics import history, trends
 from compliance.choices import EvaluationStatus, Severity
+from compliance.models import Control, ControlMapping, Finding, LatestEvaluation, RuleEvaluation
 from compliance.models_rollups import EvaluationRollup, RollupDimension
 from compliance.rollups import COUNT_FIELDS
-from compliance.models import Control, ControlMapping, Finding, LatestEvaluation, RuleEvaluation
-from compliance.analytics import history, trends
 from compliance.scoring import ScoreTally, score_tally
 
 FINISHED_WORKFLOW_STATUSES = ("completed", "cancelled", "failed")

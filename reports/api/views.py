@@ -1,7 +1,6 @@
 """Thin report API views: visibility via Report.objects.visible_to, work via services."""
 from django.contrib.auth import get_user_model
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
@@ -13,6 +12,7 @@ from compliance.models import ComplianceRule, DataSource
 
 from .. import services
 from ..filtersets import ReportFilterSet, ReportScheduleFilterSet, ReportTemplateFilterSet
+from ..http import report_file_response
 from ..models import InvalidTransition, Report, ReportSchedule, ReportTemplate
 from .serializers import GenerateResponseSerializer, ReportScheduleSerializer, ReportSerializer, ReportTemplateSerializer
 
@@ -96,16 +96,7 @@ class ReportViewSet(viewsets.ModelViewSet):
                    filters=False)
     @action(detail=True, methods=["get"], filterset_class=None)
     def download(self, request, pk=None):
-        report = self.get_object()
-        try:
-            handle, filename, content_type = services.open_download(report=report)
-        except Report.DoesNotExist as exc:
-            raise Http404(str(exc)) from None
-        response = FileResponse(handle, as_attachment=True, filename=filename, content_type=content_type)
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Cache-Control"] = "private, no-store"
-        response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
-        return response
+        return report_file_response(self.get_object())
 
 
 class ReportScheduleViewSet(viewsets.ModelViewSet):

@@ -12,6 +12,8 @@ from reports.storage import write_file
 from .factories import ReportFactory
 
 pytestmark = pytest.mark.django_db
+# The first configured backend is the lockout guard, which loads no users for sessions.
+MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 LEVELS = ("public", "internal", "confidential", "restricted")
 # Who sees a report of each level (API.md + issue 4). "creator" and "shared" see every level.
@@ -108,7 +110,7 @@ def test_admin_pages_hide_invisible_reports(matrix, who):
     user.is_staff = True
     user.save()
     client = Client()
-    client.force_login(user)
+    client.force_login(user, backend=MODEL_BACKEND)
     changelist = client.get("/admin/reports/report/")
     assert changelist.status_code == 200
     for level, report in reports.items():
@@ -117,3 +119,19 @@ def test_admin_pages_hide_invisible_reports(matrix, who):
         assert client.get(f"/admin/reports/report/{report.pk}/change/").status_code in ((200,) if visible else (302, 404))
         download = client.get(f"/admin/reports/report/{report.pk}/download/")
         assert download.status_code == (200 if visible else 404), (who, level)
+
+
+def test_admin_generate_now_action_queues_and_shows_progress(matrix, django_capture_on_commit_callbacks):
+    users, reports = matrix
+    manager = users[COMPLIANCE_MANAGER]
+    manager.is_staff = True
+    manager.save()
+    client = Client()
+    client.force_login(manager, backend=MODEL_BACKEND)
+    draft = ReportFactory(access_level="internal", name="Admin draft")
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = client.post("/admin/reports/report/", {"action": "generate_now", "_selected_action": [draft.pk]})
+    assert response.status_code == 302 and len(callbacks) == 1
+    draft.refresh_from_db()
+    assert draft.status == "generating" and draft.progress["stage"] == "queued"
+    assert "queued" in client.get("/admin/reports/report/").content.decode()

@@ -11,7 +11,7 @@ from reports import generation, services
 from reports.models import Report
 from reports.storage import resolve, write_file
 
-from .factories import ReportFactory, ReportTemplateFactory
+from .factories import ReportFactory
 
 pytestmark = pytest.mark.django_db
 
