@@ -31,6 +31,7 @@ ACTION_IMPACT = {
     "login": LOW,
     "logout": LOW,
     "login_failed": MEDIUM,
+    "login_locked_out": HIGH,
     "permission_denied": MEDIUM,  # record_permission_denied lowers it to low for reads
     # the audit trail itself
     "audit_export": MEDIUM,

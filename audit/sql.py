@@ -22,7 +22,7 @@ BEGIN
     END IF;
     -- Test databases are emptied with TRUNCATE between transactional tests; a test that
     -- checks this trigger sets audit.enforce_truncate to see the production behaviour.
-    IF TG_OP = 'TRUNCATE' AND current_database() LIKE 'test\_%'
+    IF TG_OP = 'TRUNCATE' AND current_database() ~ '^test($|_)'
        AND coalesce(current_setting('audit.enforce_truncate', true), '') <> 'on' THEN
         RETURN NULL;
     END IF;

@@ -155,3 +155,13 @@ def test_rule_audit_history_permissions_and_404(client_as):
     rule = RuleFactory()
     assert client_as(VIEWER).get(f"/api/v1/rules/{rule.pk}/audit-history/").status_code == 403
     assert client_as(AUDITOR).get("/api/v1/rules/99999999/audit-history/").status_code == 404
+
+
+def test_unknown_entry_is_404_and_oversized_filters_are_harmless(client_as):
+    client = client_as(AUDITOR)
+    assert client.get(f"{URL}999999999/").status_code == 404
+    huge = "x" * 20000
+    for name in ("request_id", "object_id", "action"):
+        response = client.get(URL, {name: huge})
+        assert response.status_code == 200 and response.json()["results"] == []
+    assert client.get(URL, {"content_type": huge}).status_code == 400

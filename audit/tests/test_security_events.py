@@ -9,6 +9,8 @@ from compliance.roles import COMPLIANCE_ADMIN, VIEWER
 from compliance.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
+# force_login() would pick the first backend (the lockout guard), which loads no users.
+MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 PASSWORD = "correct-horse-battery"
 UA = "audit-test-agent/1.0"
 
@@ -68,7 +70,7 @@ def test_token_issue_is_a_login_and_a_bad_password_a_failure():
 
 def test_logout_with_session_hash(client):
     user = UserFactory(username="leaver", is_staff=True)
-    client.force_login(user)
+    client.force_login(user, backend=MODEL_BACKEND)
     session_key = client.session.session_key
     client.post("/admin/logout/", HTTP_USER_AGENT=UA)
     entry = AuditLog.objects.get(action="logout")
@@ -139,3 +141,29 @@ def test_secrets_are_always_masked():
     dumped = str(list(AuditLog.objects.values()))
     assert CANARY not in dumped
     assert AuditLog.objects.filter(content_type__model="integration").count() == 3
+
+
+@pytest.mark.parametrize("action, level", [
+    ("report_download", "medium"), ("credentials_set", "critical"), ("credentials_rotated", "critical"),
+    ("key_rotation", "critical"), ("connection_test", "low"), ("integration_sync", "low"),
+    ("step_approved", "medium"), ("step_rejected", "medium"), ("something_new", "low"),
+])
+def test_other_apps_events_get_their_level_from_the_impact_table(action, level):
+    from audit.context import audit_context
+    from audit.services import record_event
+
+    user = UserFactory(username="doer")
+    with audit_context(source="api", actor_resolver=lambda: user, request_id="req-impact-0123456789",
+                       ip_address="127.0.0.1", user_agent=UA):
+        entry = record_event(action=action, instance=user, message=f"{action} happened")
+    assert_complete(entry, action=action, actor=user, source="api", impact=level, obj=user)
+    assert record_event(action=action, impact_level="high").impact_level == "high"  # explicit wins
+
+
+def test_deleting_a_framework_is_high():
+    from compliance.tests.factories import FrameworkFactory
+
+    framework = FrameworkFactory()
+    pk = framework.pk
+    framework.delete()
+    assert AuditLog.objects.get(action="delete", object_id=str(pk), content_type__model="framework").impact_level == "high"
