@@ -1,6 +1,7 @@
 """Report API serializers: API.md field names; scope ids and parameters validated up front."""
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from compliance.api.serializers import validate_tags
@@ -95,11 +96,13 @@ class ReportSerializer(serializers.ModelSerializer):
                             "compliance_score", "page_count", "finding_count", "data_source_count", "rule_count",
                             "error_message", "created_at", "task_id", "schedule"]
 
+    @extend_schema_field(serializers.URLField(allow_null=True))
     def get_file_url(self, report):
         url = report.download_url
         request = self.context.get("request")
         return request.build_absolute_uri(url) if url and request else url
 
+    @extend_schema_field(serializers.DictField())
     def get_progress(self, report):
         progress = dict(report.progress or {})
         progress["label"] = report.progress_label
