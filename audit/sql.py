@@ -132,3 +132,12 @@ def uninstall(schema_editor):
     elif schema_editor.connection.vendor == "sqlite":
         for statement in SQLITE_DROP:
             schema_editor.execute(statement, params=None)
+
+
+def run_install(apps, schema_editor):
+    """RunPython entry point for migrations that (re)install the triggers."""
+    install(schema_editor)
+
+
+def run_uninstall(apps, schema_editor):
+    uninstall(schema_editor)

@@ -4,6 +4,8 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
+from audit import sql
+
 
 def link_existing_entries(apps, schema_editor):
     """Chain entries written before this migration, in id order."""
@@ -19,18 +21,6 @@ def link_existing_entries(apps, schema_editor):
         entry.entry_hash = prev = link_hash(prev, seq, entry.content_hash)
         entry.save(update_fields=["content_hash", "seq", "prev_hash", "entry_hash"])
     AuditChainHead.objects.create(pk=1, seq=seq, last_hash=prev)
-
-
-def install_triggers(apps, schema_editor):
-    from audit import sql
-
-    sql.install(schema_editor)
-
-
-def uninstall_triggers(apps, schema_editor):
-    from audit import sql
-
-    sql.uninstall(schema_editor)
 
 
 class Migration(migrations.Migration):
@@ -105,5 +95,5 @@ class Migration(migrations.Migration):
             options={"ordering": ["-seq", "-id"]},
         ),
         migrations.RunPython(link_existing_entries, migrations.RunPython.noop),
-        migrations.RunPython(install_triggers, uninstall_triggers),
+        migrations.RunPython(sql.run_install, sql.run_uninstall),
     ]

@@ -2,11 +2,7 @@
 the trigger's WHEN clause instead of a function call comparing the rows as JSON."""
 from django.db import migrations
 
-
-def install_triggers(apps, schema_editor):
-    from audit import sql
-
-    sql.install(schema_editor)
+from audit import sql
 
 
 class Migration(migrations.Migration):
@@ -16,5 +12,5 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(install_triggers, migrations.RunPython.noop),
+        migrations.RunPython(sql.run_install, migrations.RunPython.noop),
     ]

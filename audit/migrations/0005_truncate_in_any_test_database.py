@@ -1,11 +1,7 @@
 """Let the suite's flush TRUNCATE the audit tables in a database named plain `test` too."""
 from django.db import migrations
 
-
-def install_triggers(apps, schema_editor):
-    from audit import sql
-
-    sql.install(schema_editor)
+from audit import sql
 
 
 class Migration(migrations.Migration):
@@ -15,5 +11,5 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(install_triggers, migrations.RunPython.noop),
+        migrations.RunPython(sql.run_install, migrations.RunPython.noop),
     ]

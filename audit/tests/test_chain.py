@@ -134,20 +134,22 @@ def _empty_log():
         cursor.execute("TRUNCATE audit_auditlog, audit_auditchainhead, audit_auditcheckpoint")
 
 
-def _old_entry(at, n):
+def _three_old_entries_then_a_recent_change(settings, code):
+    """A fresh chain: 3 entries 40 days old (retention 30 days), then a recent change."""
     from audit import chain
 
-    with transaction.atomic():
-        return chain.append(AuditLog(timestamp=at, action="old_event", message=str(n), changes={}))
+    settings.AUDIT_RETENTION_DAYS = 30
+    _empty_log()
+    for n in range(3):
+        with transaction.atomic():
+            chain.append(AuditLog(timestamp=timezone.now() - timedelta(days=40), action="old_event",
+                                  message=str(n), changes={}))
+    FrameworkFactory(code=code)
 
 
 @pytest.mark.django_db(transaction=True)
 def test_purge_removes_only_old_entries_records_itself_and_leaves_a_verifiable_chain(settings):
-    settings.AUDIT_RETENTION_DAYS = 30
-    _empty_log()
-    for n in range(3):
-        _old_entry(timezone.now() - timedelta(days=40), n)
-    FrameworkFactory(code="recent")
+    _three_old_entries_then_a_recent_change(settings, "recent")
     recent = set(AuditLog.objects.exclude(action="old_event").values_list("id", flat=True))
     out = io.StringIO()
     call_command("purge_audit_log", stdout=out)
@@ -166,11 +168,7 @@ def test_purge_removes_only_old_entries_records_itself_and_leaves_a_verifiable_c
 
 @pytest.mark.django_db(transaction=True)
 def test_a_cut_without_its_checkpoint_is_detected(settings):
-    settings.AUDIT_RETENTION_DAYS = 30
-    _empty_log()
-    for n in range(3):
-        _old_entry(timezone.now() - timedelta(days=40), n)
-    FrameworkFactory(code="recent2")
+    _three_old_entries_then_a_recent_change(settings, "recent2")
     purge_audit_log()
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL session_replication_role = replica")
