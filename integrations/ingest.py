@@ -18,8 +18,11 @@ from .models import RemoteResource, SyncKey
 
 MAX_LISTED_PROBLEMS = 200
 # Pages are small (vendors cap them at 100-1000); ingesting several per transaction
-# amortises record_evaluations' fixed cost (locks, audit entry, rollups) per call.
-INGEST_BATCH = 5000
+# amortises record_evaluations' fixed cost (audit entry, rollups) per call. Not more:
+# record_evaluations takes one advisory lock per (rule, data source) pair, and PostgreSQL's
+# shared lock table (max_locks_per_transaction × max_connections ≈ 6,400 by default) is
+# shared by every session; 5,000 pairs in one transaction ran out of it under load.
+INGEST_BATCH = 2000
 MAX_SOURCE_NAME = 200
 
 
