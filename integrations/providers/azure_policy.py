@@ -8,7 +8,7 @@ policyStates/latest/queryResults?api-version=2019-10-01 → {"value": [...],
 """
 from ..choices import Capability, IntegrationType
 from ..registry import register
-from .base import BaseClient, CredentialField, Provider, RemoteError, RemoteResult, parse_remote_time
+from .base import CredentialField, Provider, RemoteError, RemoteResult, TokenClient, parse_remote_time
 
 API_VERSION = "2019-10-01"
 STATUS_MAP = {"compliant": "passed", "noncompliant": "failed", "exempt": "not_applicable",
@@ -17,20 +17,11 @@ RULE_KEY_FIELDS = ("policyDefinitionName", "policyAssignmentName", "policyDefini
                    "policySetDefinitionName")
 
 
-class AzureClient(BaseClient):
+class AzureClient(TokenClient):
     label = "Azure"
     base_url_key = "management_url"
 
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self._token = None
-
-    def auth_headers(self):
-        if self._token is None:
-            self._token = self._fetch_token()
-        return {"Authorization": f"Bearer {self._token}"}
-
-    def _fetch_token(self):
+    def fetch_token(self):
         authority = self.config.get("authority_url", "https://login.microsoftonline.com").rstrip("/")
         scope = self.config.get("token_scope") or self.base_url.rstrip("/") + "/.default"
         response = self.request(
@@ -41,20 +32,7 @@ class AzureClient(BaseClient):
                 "scope": scope,
             },
         )
-        token = self.json(response).get("access_token")
-        if not token:
-            raise RemoteError("Azure AD returned no access_token.")
-        return token
-
-    def error_detail(self, response):
-        try:
-            body = response.json()
-            error = body.get("error")
-            if isinstance(error, dict):
-                return f"{error.get('code', '')}: {error.get('message', '')}"[:300]
-            return f"{error}: {body.get('error_description', '')}"[:300]
-        except (ValueError, AttributeError):
-            return response.text[:300]
+        return self.access_token(response, "Azure AD")
 
 
 @register

@@ -222,6 +222,43 @@ class BaseClient:
         return url
 
 
+class TokenClient(BaseClient):
+    """A client that trades its credentials for a bearer token once, on first use."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._token = None
+
+    def fetch_token(self):
+        raise NotImplementedError
+
+    def bearer_headers(self):
+        if self._token is None:
+            self._token = self.fetch_token()
+        return {"Authorization": f"Bearer {self._token}"}
+
+    def auth_headers(self):
+        return self.bearer_headers()
+
+    def access_token(self, response, issuer):
+        token = self.json(response).get("access_token")
+        if not token:
+            raise RemoteError(f"{issuer} returned no access_token.")
+        return token
+
+    def error_detail(self, response):
+        """Cloud APIs answer {"error": {"code"|"status", "message"}}; OAuth endpoints
+        answer {"error": "...", "error_description": "..."}."""
+        try:
+            body = response.json()
+            error = body.get("error")
+            if isinstance(error, dict):
+                return f"{error.get('status') or error.get('code', '')}: {error.get('message', '')}"[:300]
+            return f"{error}: {body.get('error_description', '')}"[:300]
+        except (ValueError, AttributeError):
+            return response.text[:300]
+
+
 class Provider:
     """A connector's declaration plus its behaviour; one subclass per vendor."""
 

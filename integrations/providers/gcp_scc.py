@@ -18,12 +18,12 @@ from ..choices import Capability, IntegrationType
 from ..registry import register
 from .base import (
     AuthenticationFailed,
-    BaseClient,
     ConfigurationError,
     CredentialField,
     Provider,
     RemoteError,
     RemoteResult,
+    TokenClient,
     parse_remote_time,
 )
 
@@ -62,20 +62,11 @@ def signed_jwt(*, email, private_key_pem, key_id, audience, now=None):
     return f"{signing_input}.{_b64(signature)}"
 
 
-class GcpClient(BaseClient):
+class GcpClient(TokenClient):
     label = "Google Cloud"
     base_url_key = "api_url"
 
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self._token = None
-
-    def auth_headers(self):
-        if self._token is None:
-            self._token = self._fetch_token()
-        return {"Authorization": f"Bearer {self._token}"}
-
-    def _fetch_token(self):
+    def fetch_token(self):
         info, email, key = service_account(self.credentials)
         token_url = self.config.get("token_url", "https://oauth2.googleapis.com/token")
         assertion = signed_jwt(email=email, private_key_pem=key, key_id=info.get("private_key_id"), audience=token_url)
@@ -85,20 +76,7 @@ class GcpClient(BaseClient):
         except RemoteError as exc:
             # The token endpoint answers 400 invalid_grant for a bad key or account.
             raise AuthenticationFailed(f"Google refused the service account: {exc}") from None
-        token = self.json(response).get("access_token")
-        if not token:
-            raise RemoteError("Google's token endpoint returned no access_token.")
-        return token
-
-    def error_detail(self, response):
-        try:
-            body = response.json()
-            error = body.get("error")
-            if isinstance(error, dict):
-                return f"{error.get('status', '')}: {error.get('message', '')}"[:300]
-            return f"{error}: {body.get('error_description', '')}"[:300]
-        except (ValueError, AttributeError):
-            return response.text[:300]
+        return self.access_token(response, "Google's token endpoint")
 
 
 @register

@@ -10,12 +10,12 @@ import base64
 from ..choices import Capability, IntegrationType
 from ..registry import register
 from .base import (
-    BaseClient,
     CredentialField,
     Provider,
     RemoteError,
     RemoteResult,
     TicketRef,
+    TokenClient,
     finding_description_lines,
     finding_summary,
     parse_remote_time,
@@ -25,23 +25,17 @@ SEVERITY_TO_IMPACT = {"critical": "1", "high": "1", "medium": "2", "low": "3"}
 DEFAULT_STATUS_MAP = {"compliant": "passed", "non_compliant": "failed", "not_applicable": "not_applicable"}
 
 
-class ServiceNowClient(BaseClient):
+class ServiceNowClient(TokenClient):
     label = "ServiceNow"
     base_url_key = "instance_url"
 
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self._token = None
-
     def auth_headers(self):
         if self.config.get("auth_type", "basic") == "oauth":
-            if self._token is None:
-                self._token = self._fetch_token()
-            return {"Authorization": f"Bearer {self._token}"}
+            return self.bearer_headers()
         raw = f"{self.credentials.get('username', '')}:{self.credentials.get('password', '')}"
         return {"Authorization": "Basic " + base64.b64encode(raw.encode()).decode()}
 
-    def _fetch_token(self):
+    def fetch_token(self):
         response = self.request("POST", "oauth_token.do", auth=False, data={
             "grant_type": "password",
             "client_id": self.credentials.get("client_id", ""),
@@ -49,10 +43,7 @@ class ServiceNowClient(BaseClient):
             "username": self.credentials.get("username", ""),
             "password": self.credentials.get("password", ""),
         })
-        token = self.json(response).get("access_token")
-        if not token:
-            raise RemoteError("ServiceNow's token endpoint returned no access_token.")
-        return token
+        return self.access_token(response, "ServiceNow's token endpoint")
 
     def error_detail(self, response):
         try:

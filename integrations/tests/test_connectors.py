@@ -5,7 +5,7 @@ import json
 import pytest
 
 from compliance.models import DataSource, Finding, RuleEvaluation
-from compliance.tests.factories import DataSourceFactory, RuleFactory, record
+from compliance.tests.factories import DataSourceFactory, record
 from integrations import registry, services
 from integrations.models import FindingTicket, RemoteResource
 
