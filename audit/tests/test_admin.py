@@ -8,14 +8,13 @@ from compliance.tests.factories import RuleFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 # force_login() would pick the first backend (the lockout guard), which loads no users.
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 @pytest.fixture
 def staff(client):
     def login(role):
         user = UserFactory(username=f"staff-{role}".replace(" ", "-").lower(), is_staff=True, roles=[role])
-        client.force_login(user, backend=MODEL_BACKEND)
+        client.force_login(user)
         return client
 
     return login
@@ -44,7 +43,7 @@ def test_history_page_works_for_models_of_other_apps(staff):
     from django.test import Client
 
     superuser_client = Client()
-    superuser_client.force_login(admin, backend=MODEL_BACKEND)
+    superuser_client.force_login(admin)
     html = superuser_client.get(f"/admin/auth/group/{group.pk}/history/").content.decode()
     assert 'id="audit-history"' in html and "Reviewers" in html
 

@@ -212,3 +212,37 @@ def test_sql_covers_every_column():
     columns = {field.column for field in AuditLog._meta.concrete_fields}
     assert set(SEALED_COLUMNS) == columns - {"seq", "prev_hash", "entry_hash"}
     assert set(CONTENT_FIELDS) == columns - {"id", "seq", "prev_hash", "entry_hash", "content_hash"}
+
+
+def _cli_verify(*args):
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings as django_settings
+
+    db = connection.settings_dict
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "compliance_site.test_settings",
+           "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"}
+    env.pop("TEST_DATABASE_NAME", None)
+    return subprocess.run([sys.executable, "manage.py", "verify_audit_chain", *args], cwd=django_settings.BASE_DIR,
+                          env=env, capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_command_line_exit_codes(tmp_path):
+    FrameworkFactory(code="cli")
+    count = AuditLog.objects.count()
+    ok = _cli_verify()
+    assert (ok.returncode, ok.stdout.strip()) == (0, f"OK {count} entries"), ok.stderr
+    victim = AuditLog.objects.order_by("seq")[1]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        cursor.execute("UPDATE audit_auditlog SET message = 'rewritten' WHERE id = %s", [victim.pk])
+    bad = _cli_verify()
+    assert bad.returncode == 1
+    assert f"entry id={victim.pk} seq={victim.seq}: content does not match" in bad.stderr
+    garbage = tmp_path / "checkpoints.jsonl"
+    garbage.write_text("{not json\n")
+    unreadable = _cli_verify("--checkpoints", str(garbage))
+    assert unreadable.returncode == 1 and "cannot read checkpoints" in unreadable.stderr

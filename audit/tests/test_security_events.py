@@ -10,7 +10,6 @@ from compliance.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 # force_login() would pick the first backend (the lockout guard), which loads no users.
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 PASSWORD = "correct-horse-battery"
 UA = "audit-test-agent/1.0"
 
@@ -70,7 +69,7 @@ def test_token_issue_is_a_login_and_a_bad_password_a_failure():
 
 def test_logout_with_session_hash(client):
     user = UserFactory(username="leaver", is_staff=True)
-    client.force_login(user, backend=MODEL_BACKEND)
+    client.force_login(user)
     session_key = client.session.session_key
     client.post("/admin/logout/", HTTP_USER_AGENT=UA)
     entry = AuditLog.objects.get(action="logout")
