@@ -7,7 +7,7 @@ every web process sees the same counters. Each lockout is an audit entry.
 import hashlib
 
 from django.conf import settings
-from django.contrib.auth.backends import BaseBackend
+from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 
@@ -52,13 +52,17 @@ def clear_failures(username, request):
     cache.delete(_key("failures", username, _ip(request)))
 
 
-class LockoutBackend(BaseBackend):
-    """First in AUTHENTICATION_BACKENDS: refuses a locked pair before any password check."""
+class LockoutModelBackend(ModelBackend):
+    """Django's ModelBackend that refuses a locked (username, IP) pair before the password check.
+
+    One backend, not a guard in front of ModelBackend: sessions (and force_login) name the
+    first backend, which must be able to load users.
+    """
 
     def authenticate(self, request, username=None, password=None, **kwargs):
         if username is not None and is_locked(username, request):
             raise PermissionDenied("Too many failed sign-in attempts; try again later.")
-        return None
+        return super().authenticate(request, username=username, password=password, **kwargs)
 
 
 def on_login_failed(sender, credentials, request=None, **kwargs):

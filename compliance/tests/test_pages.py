@@ -13,8 +13,6 @@ from .factories import ControlFactory, DataSourceFactory, FindingFactory, Framew
 pytestmark = pytest.mark.django_db
 
 PAGES = ["/dashboard/", "/dashboard/findings/"]
-# force_login() would pick the first backend, the lockout guard, which finds no users.
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 @pytest.fixture
@@ -34,7 +32,7 @@ def data():
 
 @pytest.fixture
 def viewer_client(client, role_user):
-    client.force_login(role_user(VIEWER), backend=MODEL_BACKEND)
+    client.force_login(role_user(VIEWER))
     return client
 
 
@@ -54,7 +52,7 @@ def test_pages_require_login(client, data):
 
 
 def test_pages_refuse_a_user_without_a_role(client, data):
-    client.force_login(UserFactory(username="no-role"), backend=MODEL_BACKEND)
+    client.force_login(UserFactory(username="no-role"))
     for url in PAGES + detail_pages(data):
         assert client.get(url).status_code == 403
 
@@ -109,7 +107,7 @@ def test_findings_page_uses_the_api_filterset(viewer_client, data):
 
 
 def test_admin_index_links_to_the_dashboard(client, data):
-    client.force_login(UserFactory(username="boss", is_staff=True, is_superuser=True), backend=MODEL_BACKEND)
+    client.force_login(UserFactory(username="boss", is_staff=True, is_superuser=True))
     assert 'href="/dashboard/"' in client.get("/admin/").content.decode()
 
 
@@ -136,9 +134,9 @@ def test_page_query_count_does_not_grow_with_data(viewer_client, data, page):
 def test_audit_activity_only_for_roles_that_may_read_the_audit_log(client, role_user, data):
     from compliance.roles import AUDITOR
 
-    client.force_login(role_user(VIEWER), backend=MODEL_BACKEND)
+    client.force_login(role_user(VIEWER))
     assert "Recent audit activity" not in client.get("/dashboard/").content.decode()
     assert "Audit history" not in client.get(f"/dashboard/rules/{data['rule'].pk}/").content.decode()
-    client.force_login(role_user(AUDITOR), backend=MODEL_BACKEND)
+    client.force_login(role_user(AUDITOR))
     assert "Recent audit activity" in client.get("/dashboard/").content.decode()
     assert "Audit history" in client.get(f"/dashboard/rules/{data['rule'].pk}/").content.decode()
