@@ -12,8 +12,6 @@ from reports.storage import write_file
 from .factories import ReportFactory
 
 pytestmark = pytest.mark.django_db
-# The first configured backend is the lockout guard, which loads no users for sessions.
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 LEVELS = ("public", "internal", "confidential", "restricted")
 # Who sees a report of each level (API.md + issue 4). "creator" and "shared" see every level.
@@ -103,31 +101,36 @@ def test_report_without_a_file_is_not_downloadable(matrix):
     assert api(users[COMPLIANCE_ADMIN]).get(f"/api/v1/reports/{draft.pk}/download/").status_code == 404
 
 
-@pytest.mark.parametrize("who", [COMPLIANCE_ADMIN, COMPLIANCE_MANAGER, AUDITOR])
-def test_admin_pages_hide_invisible_reports(matrix, who):
-    users, reports = matrix
-    user = users[who]
+def staff_client(user):
     user.is_staff = True
     user.save()
     client = Client()
-    client.force_login(user, backend=MODEL_BACKEND)
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize("who", [COMPLIANCE_ADMIN, COMPLIANCE_MANAGER, AUDITOR])
+def test_admin_pages_hide_invisible_reports(matrix, who):
+    users, reports = matrix
+    client = staff_client(users[who])
     changelist = client.get("/admin/reports/report/")
     assert changelist.status_code == 200
     for level, report in reports.items():
         visible = level in VISIBLE[who]
         assert (f"{level} report" in changelist.content.decode()) is visible
-        assert client.get(f"/admin/reports/report/{report.pk}/change/").status_code in ((200,) if visible else (302, 404))
+        for page in ("change", "delete", "history"):
+            response = client.get(f"/admin/reports/report/{report.pk}/{page}/")
+            if visible:  # visible: the page, or 403 where the role may not delete
+                assert response.status_code in ((200, 403) if page == "delete" else (200,)), (who, level, page)
+            else:
+                assert response.status_code == 404, (who, level, page)
         download = client.get(f"/admin/reports/report/{report.pk}/download/")
         assert download.status_code == (200 if visible else 404), (who, level)
 
 
 def test_admin_generate_now_action_queues_and_shows_progress(matrix, django_capture_on_commit_callbacks):
-    users, reports = matrix
-    manager = users[COMPLIANCE_MANAGER]
-    manager.is_staff = True
-    manager.save()
-    client = Client()
-    client.force_login(manager, backend=MODEL_BACKEND)
+    users, _ = matrix
+    client = staff_client(users[COMPLIANCE_MANAGER])
     draft = ReportFactory(access_level="internal", name="Admin draft")
     with django_capture_on_commit_callbacks() as callbacks:
         response = client.post("/admin/reports/report/", {"action": "generate_now", "_selected_action": [draft.pk]})
