@@ -1,7 +1,4 @@
-"""Read-side queries shared by the API, the admin and the dashboards."""
-from django.db.models import Count, Q
-
-from .choices import Health
+"""Read-side queries shared by the API and the admin."""
 from .models import Integration, IntegrationLog
 
 
@@ -13,13 +10,3 @@ def integrations_for_list():
 
 def logs_for(integration):
     return IntegrationLog.objects.filter(integration=integration)
-
-
-def health_summary():
-    """{"total", "healthy", "degraded", "unhealthy", "unknown", "error"} over all integrations."""
-    totals = Integration.objects.aggregate(
-        total=Count("id"),
-        **{value: Count("id", filter=Q(health=value)) for value in Health.values},
-        error=Count("id", filter=Q(status="error")),
-    )
-    return totals

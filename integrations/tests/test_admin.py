@@ -15,10 +15,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def admin_web():
     client = Client()
-    # Named backend: force_login() otherwise picks the first one, the lockout backend,
-    # which authenticates nobody and cannot load the user back.
-    client.force_login(UserFactory(username="integrations-admin", is_staff=True, is_superuser=True),
-                       backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(UserFactory(username="integrations-admin", is_staff=True, is_superuser=True))
     return client
 
 
