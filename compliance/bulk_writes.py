@@ -75,15 +75,23 @@ def upsert_latest(rows):
         )
 
 
+def _db_value(value):
+    # SQLite stores datetimes as text; let Django's adapter produce its format.
+    return connection.ops.adapt_datetimefield_value(value) if hasattr(value, "tzinfo") else value
+
+
 def update_findings(findings):
     """Write the lifecycle fields of existing findings in one statement."""
     if not findings:
         return
-    if not _postgres():
-        names = [name.removesuffix("_id") if name == "last_evaluation_id" else name for name, _ in _FINDING_UPDATES]
-        Finding.objects.bulk_update(findings, names, batch_size=500)
-        return
     table = Finding._meta.db_table
+    if not _postgres():
+        # One prepared UPDATE run per row: far faster on SQLite than bulk_update's CASE chains.
+        assignments = ", ".join(f"{name} = %s" for name, _ in _FINDING_UPDATES)
+        rows = [[_db_value(getattr(f, name)) for name, _ in _FINDING_UPDATES] + [f.pk] for f in findings]
+        with connection.cursor() as cursor:
+            cursor.executemany(f'UPDATE "{table}" SET {assignments} WHERE id = %s', rows)
+        return
     columns = ", ".join(name for name, _ in _FINDING_UPDATES)
     arrays = ", ".join(f"%s::{kind}[]" for _, kind in _FINDING_UPDATES)
     assignments = ", ".join(f"{name} = v.{name}" for name, _ in _FINDING_UPDATES)

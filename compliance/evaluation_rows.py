@@ -6,7 +6,7 @@ in Python and all rule/data-source ids are resolved with two queries in total.
 import json
 import math
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import timedelta, timezone as dt_timezone
 
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -78,7 +78,7 @@ def _check_row(raw, now):
             errors["evaluated_at"] = ["Must be an ISO 8601 date-time, e.g. 2026-01-31T12:00:00Z."]
         else:
             if timezone.is_naive(parsed):
-                parsed = timezone.make_aware(parsed, timezone.utc)
+                parsed = timezone.make_aware(parsed, dt_timezone.utc)  # naive means UTC
             if parsed > now + FUTURE_TOLERANCE:
                 errors["evaluated_at"] = ["Must not be in the future."]
             evaluated_at = parsed

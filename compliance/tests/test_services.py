@@ -165,3 +165,11 @@ def test_bulk_ingest_query_count_does_not_grow_with_rows():
     with CaptureQueriesContext(connection) as q_large:
         record_evaluations(rows=large)
     assert len(q_large) <= len(q_small) + 2, [q["sql"][:120] for q in q_large.captured_queries]
+
+
+def test_naive_timestamps_are_taken_as_utc():
+    rule, source = RuleFactory(), DataSourceFactory()
+    rows, errors = validate_evaluation_rows(
+        [{"rule": rule.pk, "data_source": source.pk, "status": "passed", "evaluated_at": "2026-01-31T12:00:00"}])
+    assert errors == []
+    assert rows[0].evaluated_at.isoformat() == "2026-01-31T12:00:00+00:00"
