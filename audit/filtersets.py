@@ -1,4 +1,6 @@
 """The AuditLog FilterSet (API list, rule history and exports share it)."""
+from datetime import timezone as dt_timezone
+
 import django_filters as filters
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
@@ -22,6 +24,14 @@ class ContentTypeFilter(filters.CharFilter):
         return qs.filter(content_type=content_type)
 
 
+class UTCDateTimeFilter(filters.IsoDateTimeFilter):
+    """ISO 8601 accepts offsets up to ±23:59; PostgreSQL refuses beyond ±15:59 (a 500).
+    The instant is the same in UTC, so compare in UTC."""
+
+    def filter(self, qs, value):
+        return super().filter(qs, value.astimezone(dt_timezone.utc) if value else value)
+
+
 class AuditLogFilterSet(StrictFilterSet):
     unfiltered_fields = (
         "id", "object_repr", "changes", "ip_address", "user_agent", "session_hash", "message",
@@ -34,8 +44,8 @@ class AuditLogFilterSet(StrictFilterSet):
     impact_level = filters.MultipleChoiceFilter(choices=ImpactLevel.choices)
     source = filters.ChoiceFilter(choices=Source.choices)
     request_id = filters.CharFilter()
-    timestamp_after = filters.IsoDateTimeFilter(field_name="timestamp", lookup_expr="gte")
-    timestamp_before = filters.IsoDateTimeFilter(field_name="timestamp", lookup_expr="lt")
+    timestamp_after = UTCDateTimeFilter(field_name="timestamp", lookup_expr="gte")
+    timestamp_before = UTCDateTimeFilter(field_name="timestamp", lookup_expr="lt")
 
     class Meta:
         model = AuditLog
