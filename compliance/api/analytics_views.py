@@ -94,8 +94,18 @@ class TrendsView(AnalyticsView):
         return Response(analytics.trend(**query))
 
 
+class FrameworkDistributionRowSerializer(serializers.Serializer):
+    framework = serializers.CharField()
+    framework_id = serializers.IntegerField()
+    name = serializers.CharField()
+    rules = serializers.IntegerField()
+    controls = serializers.IntegerField()
+    data_sources = serializers.IntegerField()
+    score = serializers.FloatField(allow_null=True)
+
+
 class FrameworkDistributionView(AnalyticsView):
-    @extend_schema(responses={200: dict})
+    @extend_schema(responses=FrameworkDistributionRowSerializer(many=True))
     def get(self, request):
         return Response(analytics.framework_distribution())
 

@@ -1,8 +1,8 @@
 """Thin API views over integrations.services and selectors."""
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from compliance.api.exceptions import Conflict
