@@ -2,6 +2,7 @@
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
@@ -33,7 +34,10 @@ class AuditLogViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(
         parameters=[OpenApiParameter("file_format", enum=list(EXPORT_FORMATS), default="csv")],
-        responses={(200, "text/csv"): str, (200, "application/json"): str},
+        responses={
+            (200, "text/csv"): OpenApiTypes.STR,
+            (200, "application/json"): {"type": "array", "items": {"type": "object", "additionalProperties": True}},
+        },
     )
     @action(detail=False, methods=["get"])
     def export(self, request):
