@@ -106,9 +106,11 @@ def main():
         steady_seconds = time.perf_counter() - started
         assert steady.status == "success" and steady.created == args.results, (steady.status, steady.error)
 
+        # One second later than the first pull, so newer than the steady-state pull too: the
+        # bulk API then does the same work (latest evaluation and findings move forward).
         rows = [
             {"rule": e["rule_id"], "data_source": e["data_source_id"], "status": e["status"],
-             "evaluated_at": (e["evaluated_at"] + timedelta(microseconds=1)).isoformat(), "details": e["details"]}
+             "evaluated_at": (e["evaluated_at"] + timedelta(seconds=1)).isoformat(), "details": e["details"]}
             for e in RuleEvaluation.objects.order_by("id").values("rule_id", "data_source_id", "status",
                                                                  "evaluated_at", "details")[:args.results]
         ]
