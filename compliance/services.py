@@ -33,19 +33,26 @@ class IngestResult:
         }
 
 
-def _lock_pairs(pairs):
-    """Serialise concurrent ingests per (rule, data source) with transaction-scoped locks.
+# Advisory-lock namespace for ingest (the two-int form keeps it apart from other locks),
+# and how many buckets the (rule, data source) pairs hash into: one lock per pair could
+# exhaust PostgreSQL's lock table (max_locks_per_transaction) on a 10,000-pair batch.
+_INGEST_LOCK_NAMESPACE = 0x45564131
+_INGEST_LOCK_BUCKETS = 256
 
-    Keys are taken in sorted order so two ingests can never deadlock. SQLite serialises
-    writers anyway.
+
+def _lock_pairs(pairs):
+    """Serialise concurrent ingests that touch the same (rule, data source) pairs.
+
+    Pairs hash into a fixed number of transaction-scoped advisory locks, taken in sorted
+    order so two ingests can never deadlock. SQLite serialises writers anyway.
     """
     if connection.vendor != "postgresql" or not pairs:
         return
-    keys = sorted((rule_id << 32) | source_id for rule_id, source_id in pairs)
+    buckets = sorted({(rule_id * 1_000_003 + source_id) % _INGEST_LOCK_BUCKETS for rule_id, source_id in pairs})
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT pg_advisory_xact_lock(k) FROM (SELECT k FROM unnest(%s::bigint[]) AS k ORDER BY k) AS s",
-            [keys],
+            "SELECT pg_advisory_xact_lock(%s, b) FROM (SELECT b FROM unnest(%s::int[]) AS b ORDER BY b) AS s",
+            [_INGEST_LOCK_NAMESPACE, buckets],
         )
 
 
