@@ -1,11 +1,9 @@
 """The AuditLog FilterSet (API list, rule history and exports share it)."""
-from datetime import timezone as dt_timezone
-
 import django_filters as filters
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 
-from compliance.filtersets import StrictFilterSet
+from compliance.filtersets import StrictFilterSet, UTCDateTimeFilter
 
 from .choices import ImpactLevel, Source
 from .models import AuditLog
@@ -22,14 +20,6 @@ class ContentTypeFilter(filters.CharFilter):
         if not model or content_type is None:
             raise ValidationError({"content_type": [f"Unknown model {value!r}; use app_label.model."]})
         return qs.filter(content_type=content_type)
-
-
-class UTCDateTimeFilter(filters.IsoDateTimeFilter):
-    """ISO 8601 accepts offsets up to ±23:59; PostgreSQL refuses beyond ±15:59 (a 500).
-    The instant is the same in UTC, so compare in UTC."""
-
-    def filter(self, qs, value):
-        return super().filter(qs, value.astimezone(dt_timezone.utc) if value else value)
 
 
 class AuditLogFilterSet(StrictFilterSet):

@@ -7,7 +7,6 @@
 - bulk ingest of 10,000-row batches (findings kept current) vs a raw COPY of the same rows.
 """
 import argparse
-import io
 import json
 import time
 

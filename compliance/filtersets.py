@@ -4,6 +4,7 @@ Each FilterSet either filters a model field or names it in `unfiltered_fields`; 
 fails when a field is neither.
 """
 import copy
+from datetime import timezone as dt_timezone
 
 import django_filters as filters
 from django.db import models
@@ -27,19 +28,28 @@ class StrictBooleanFilter(filters.TypedChoiceFilter):
         super().__init__(*args, **kwargs)
 
 
+class UTCDateTimeFilter(filters.IsoDateTimeFilter):
+    """ISO 8601 allows offsets up to ±23:59; PostgreSQL refuses beyond ±15:59 (a 500).
+    The instant is the same in UTC, so compare in UTC."""
+
+    def filter(self, qs, value):
+        return super().filter(qs, value.astimezone(dt_timezone.utc) if value else value)
+
+
 class StrictFilterSet(filters.FilterSet):
     """Base for every FilterSet in the project: invalid values are a 400, never ignored."""
 
     FILTER_DEFAULTS = {
         **copy.deepcopy(filters.filterset.FILTER_FOR_DBFIELD_DEFAULTS),
         models.BooleanField: {"filter_class": StrictBooleanFilter},
+        models.DateTimeField: {"filter_class": UTCDateTimeFilter},
     }
     unfiltered_fields = ()
 
 
 class BaseFilterSet(StrictFilterSet):
-    created_after = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = UTCDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = UTCDateTimeFilter(field_name="created_at", lookup_expr="lt")
 
 
 def framework_filter(field_name="framework"):
@@ -111,9 +121,9 @@ class RuleEvaluationFilterSet(StrictFilterSet):
     unfiltered_fields = ("id", "details", "duration_ms", "score")
     status = filters.MultipleChoiceFilter(choices=EvaluationStatus.choices)
     framework = framework_filter("rule__framework")
-    evaluated_after = filters.IsoDateTimeFilter(field_name="evaluated_at", lookup_expr="gte")
-    evaluated_before = filters.IsoDateTimeFilter(field_name="evaluated_at", lookup_expr="lt")
-    recorded_after = filters.IsoDateTimeFilter(field_name="recorded_at", lookup_expr="gte")
+    evaluated_after = UTCDateTimeFilter(field_name="evaluated_at", lookup_expr="gte")
+    evaluated_before = UTCDateTimeFilter(field_name="evaluated_at", lookup_expr="lt")
+    recorded_after = UTCDateTimeFilter(field_name="recorded_at", lookup_expr="gte")
 
     class Meta:
         model = RuleEvaluation
@@ -126,8 +136,8 @@ class FindingFilterSet(BaseFilterSet):
     status = filters.MultipleChoiceFilter(choices=FindingStatus.choices)
     severity = filters.MultipleChoiceFilter(choices=Severity.choices)
     framework = framework_filter("rule__framework")
-    opened_after = filters.IsoDateTimeFilter(field_name="opened_at", lookup_expr="gte")
-    opened_before = filters.IsoDateTimeFilter(field_name="opened_at", lookup_expr="lt")
+    opened_after = UTCDateTimeFilter(field_name="opened_at", lookup_expr="gte")
+    opened_before = UTCDateTimeFilter(field_name="opened_at", lookup_expr="lt")
     recurring = StrictBooleanFilter(method="filter_recurring", label="Has recurred")
 
     class Meta:

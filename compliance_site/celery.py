@@ -34,12 +34,13 @@ def _configure(settings):
     if broker_url.startswith("filesystem://"):
         # Embedded mode: the broker is a folder, so `make run` needs no Redis.
         folder = settings.VAR_DIR / "broker"
-        for sub in ("in", "processed"):
+        for sub in ("in", "processed", "control"):
             (folder / sub).mkdir(parents=True, exist_ok=True)
         broker_options.update(
             data_folder_in=str(folder / "in"),
             data_folder_out=str(folder / "in"),
             processed_folder=str(folder / "processed"),
+            control_folder=str(folder / "control"),  # kombu's default is ./control in the cwd
             store_processed=False,
         )
     default_exchange = Exchange("default", type="direct")

@@ -8,7 +8,6 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 
-from . import lockout
 from .health import healthz
 
 
@@ -19,11 +18,6 @@ class TokenThrottle(AnonRateThrottle):
 class TokenView(ObtainAuthToken):
     throttle_classes = [TokenThrottle]
     permission_classes = []
-
-    def post(self, request, *args, **kwargs):
-        response = super().post(request, *args, **kwargs)
-        lockout.clear_failures(request.data.get("username"), request)  # reached only on success
-        return response
 
     def post(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)

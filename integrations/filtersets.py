@@ -1,7 +1,7 @@
 """One FilterSet per model (compliance/filtersets.py explains the convention)."""
 import django_filters as filters
 
-from compliance.filtersets import BaseFilterSet, StrictBooleanFilter, StrictFilterSet
+from compliance.filtersets import BaseFilterSet, StrictBooleanFilter, StrictFilterSet, UTCDateTimeFilter
 from compliance.models import Framework
 
 from . import registry
@@ -24,8 +24,8 @@ class IntegrationFilterSet(BaseFilterSet):
     frameworks = filters.ModelMultipleChoiceFilter(
         field_name="frameworks__code", to_field_name="code", queryset=Framework.objects.all()
     )
-    last_sync_after = filters.IsoDateTimeFilter(field_name="last_sync_at", lookup_expr="gte")
-    last_sync_before = filters.IsoDateTimeFilter(field_name="last_sync_at", lookup_expr="lt")
+    last_sync_after = UTCDateTimeFilter(field_name="last_sync_at", lookup_expr="gte")
+    last_sync_before = UTCDateTimeFilter(field_name="last_sync_at", lookup_expr="lt")
     failing = StrictBooleanFilter(field_name="consecutive_failures", method="filter_failing",
                                   label="Has consecutive failures")
 
@@ -45,8 +45,8 @@ class IntegrationLogFilterSet(StrictFilterSet):
     kind = filters.ChoiceFilter(choices=LogKind.choices)
     status = filters.MultipleChoiceFilter(choices=LogStatus.choices)
     trigger = filters.CharFilter()
-    started_after = filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="gte")
-    started_before = filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="lt")
+    started_after = UTCDateTimeFilter(field_name="started_at", lookup_expr="gte")
+    started_before = UTCDateTimeFilter(field_name="started_at", lookup_expr="lt")
     has_failures = StrictBooleanFilter(field_name="failed", method="filter_failures", label="Some results failed")
 
     class Meta:

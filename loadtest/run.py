@@ -122,7 +122,6 @@ class Client:
         self.ids = ids
 
     def pick(self):
-        ids = self.ids
         choices = [
             (20, "read", "page /dashboard/", lambda: self.pages.get(f"{BASE}/dashboard/")),
             (6, "read", "page /dashboard/findings/", lambda: self.pages.get(f"{BASE}/dashboard/findings/")),

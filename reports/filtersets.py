@@ -1,7 +1,7 @@
 """One FilterSet per reports model (API and pages); unfiltered fields are named on purpose."""
 import django_filters as filters
 
-from compliance.filtersets import BaseFilterSet, framework_filter
+from compliance.filtersets import BaseFilterSet, UTCDateTimeFilter, framework_filter
 
 from .choices import AccessLevel, FileFormat, ReportStatus, ReportType
 from .models import Report, ReportSchedule, ReportTemplate
@@ -33,8 +33,8 @@ class ReportFilterSet(BaseFilterSet):
     framework = framework_filter()
     name = filters.CharFilter(lookup_expr="icontains")
     tags = filters.CharFilter(method="filter_tag", label="Has this tag")
-    generated_after = filters.IsoDateTimeFilter(field_name="generated_at", lookup_expr="gte")
-    generated_before = filters.IsoDateTimeFilter(field_name="generated_at", lookup_expr="lt")
+    generated_after = UTCDateTimeFilter(field_name="generated_at", lookup_expr="gte")
+    generated_before = UTCDateTimeFilter(field_name="generated_at", lookup_expr="lt")
     min_score = filters.NumberFilter(field_name="compliance_score", lookup_expr="gte")
 
     class Meta:
@@ -51,7 +51,7 @@ class ReportScheduleFilterSet(BaseFilterSet):
     file_format = filters.ChoiceFilter(choices=FileFormat.choices)
     access_level = filters.ChoiceFilter(choices=AccessLevel.choices)
     name = filters.CharFilter(lookup_expr="icontains")
-    due_before = filters.IsoDateTimeFilter(field_name="next_run_at", lookup_expr="lt")
+    due_before = UTCDateTimeFilter(field_name="next_run_at", lookup_expr="lt")
 
     class Meta:
         model = ReportSchedule

@@ -3,7 +3,7 @@ import django_filters as filters
 from django.contrib.auth.models import Group
 
 from compliance.choices import Severity
-from compliance.filtersets import BaseFilterSet, StrictBooleanFilter, StrictFilterSet, framework_filter
+from compliance.filtersets import BaseFilterSet, StrictBooleanFilter, StrictFilterSet, UTCDateTimeFilter, framework_filter
 
 from .choices import NotificationVerb, Priority, TriggerEvent, WorkflowStatus, WorkflowType
 from .models import Notification, Workflow, WorkflowTemplate, WorkflowTrigger
@@ -30,8 +30,8 @@ class WorkflowFilterSet(BaseFilterSet):
     assigned_team = filters.ModelChoiceFilter(to_field_name="name", queryset=Group.objects.all())
     framework = framework_filter("template__framework")
     name = filters.CharFilter(lookup_expr="icontains")
-    due_before = filters.IsoDateTimeFilter(field_name="due_at", lookup_expr="lt")
-    due_after = filters.IsoDateTimeFilter(field_name="due_at", lookup_expr="gte")
+    due_before = UTCDateTimeFilter(field_name="due_at", lookup_expr="lt")
+    due_after = UTCDateTimeFilter(field_name="due_at", lookup_expr="gte")
     overdue = StrictBooleanFilter(field_name="current_step__overdue_at", lookup_expr="isnull", exclude=True)
 
     class Meta:

@@ -10,7 +10,7 @@ from django.db import IntegrityError, InternalError, ProgrammingError, connectio
 from django.utils import timezone
 
 from audit.models import AuditChainHead, AuditCheckpoint, AuditLog
-from audit.services import create_checkpoint, purge_audit_log, record_event
+from audit.services import create_checkpoint, purge_audit_log
 from audit.verify import verify_chain
 from compliance.models import Framework
 from compliance.tests.factories import FrameworkFactory

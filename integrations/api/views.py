@@ -11,7 +11,7 @@ from compliance.api.pagination import KeysetPagination
 from .. import registry, selectors, services
 from ..choices import IntegrationStatus
 from ..filtersets import IntegrationFilterSet, IntegrationLogFilterSet
-from ..models import Integration, IntegrationLog
+from ..models import IntegrationLog
 from .serializers import (
     CatalogEntrySerializer,
     IntegrationLogSerializer,

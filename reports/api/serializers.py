@@ -82,8 +82,8 @@ class ReportSerializer(serializers.ModelSerializer):
     parameters = serializers.JSONField(required=False)
     file_url = serializers.SerializerMethodField()
     progress = serializers.SerializerMethodField()
-    generated_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    generated_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = Report

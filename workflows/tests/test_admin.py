@@ -13,13 +13,12 @@ from .factories import STANDARD_STEPS, WorkflowFactory, started_workflow
 pytestmark = pytest.mark.django_db
 
 # force_login() would pick the first backend (the lockout guard), which loads no users.
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 @pytest.fixture
 def superuser_client(client):
     user = get_user_model().objects.create_superuser("root", "root@example.com", "correct-horse-battery")
-    client.force_login(user, backend=MODEL_BACKEND)
+    client.force_login(user)
     client.user = user
     return client
 
@@ -64,7 +63,7 @@ def test_notification_admin_lists_only_your_own(client):
     other = UserFactory(roles=[COMPLIANCE_MANAGER], is_staff=True)
     workflow = started_workflow(assigned_to=manager)
     Notification.objects.create(recipient=other, verb="assigned", workflow=workflow, message="for someone else")
-    client.force_login(manager, backend=MODEL_BACKEND)
+    client.force_login(manager)
     page = client.get("/admin/workflows/notification/").content.decode()
     assert "is waiting for you" in page and "for someone else" not in page
 
@@ -75,11 +74,11 @@ def test_admin_approve_action_needs_approve_step_and_the_step_role(client):
     steps = [{"key": "ok", "name": "Sign off", "type": "approval", "role": COMPLIANCE_MANAGER}]
     workflow = started_workflow(template=WorkflowTemplateFactory(steps=steps))
     auditor = UserFactory(roles=["Auditor"], is_staff=True)
-    client.force_login(auditor, backend=MODEL_BACKEND)
+    client.force_login(auditor)
     page = client.get("/admin/workflows/workflow/").content.decode()
     assert "approve_current_step" not in page  # no workflows.approve_step
     manager = UserFactory(roles=[COMPLIANCE_MANAGER], is_staff=True)
-    client.force_login(manager, backend=MODEL_BACKEND)
+    client.force_login(manager)
     assert "approve_current_step" in client.get("/admin/workflows/workflow/").content.decode()
     client.post("/admin/workflows/workflow/", {"action": "approve_current_step", "_selected_action": [workflow.pk]})
     workflow.refresh_from_db()
