@@ -52,6 +52,11 @@ class BaseFilterSet(StrictFilterSet):
     created_before = UTCDateTimeFilter(field_name="created_at", lookup_expr="lt")
 
 
+@extend_schema_field(OpenApiTypes.STR)
+class FrameworkCodesFilter(filters.ModelMultipleChoiceFilter):
+    """?frameworks=soc2&frameworks=gdpr: several frameworks by code (documented as strings)."""
+
+
 def framework_filter(field_name="framework"):
     return filters.ModelChoiceFilter(field_name=field_name, to_field_name="code", queryset=Framework.objects.all())
 

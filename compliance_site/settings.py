@@ -186,7 +186,17 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # One enum name per shared choice set (severity is used by rules, findings, data sources).
-    "ENUM_NAME_OVERRIDES": {"SeverityEnum": "compliance.choices.Severity"},
+    "ENUM_NAME_OVERRIDES": {
+        "SeverityEnum": "compliance.choices.Severity",
+        "EvaluationStatusEnum": "compliance.choices.EvaluationStatus",
+        "FindingStatusEnum": "compliance.choices.FindingStatus",
+        "ReportStatusEnum": "reports.choices.ReportStatus",
+        "FileFormatEnum": "reports.choices.FileFormat",
+        "WorkflowStatusEnum": "workflows.choices.WorkflowStatus",
+        "StepStatusEnum": "workflows.choices.StepStatus",
+        "IntegrationStatusEnum": "integrations.choices.IntegrationStatus",
+        "IntegrationLogStatusEnum": "integrations.choices.LogStatus",
+    },
 }
 
 # --- Cache ------------------------------------------------------------------------------
@@ -261,3 +271,8 @@ INTEGRATIONS_FAILURES_BEFORE_ERROR = env_int("INTEGRATIONS_FAILURES_BEFORE_ERROR
 # rewrite the database must not also be able to re-sign the chain.
 DEV_AUDIT_CHECKPOINT_HMAC_KEY = "dev-only-audit-checkpoint-key-not-for-production"
 AUDIT_CHECKPOINT_HMAC_KEY = env_str("AUDIT_CHECKPOINT_HMAC_KEY") or (DEV_AUDIT_CHECKPOINT_HMAC_KEY if DEBUG else None)
+if not DEBUG and (not AUDIT_CHECKPOINT_HMAC_KEY or AUDIT_CHECKPOINT_HMAC_KEY == DEV_AUDIT_CHECKPOINT_HMAC_KEY
+                  or len(AUDIT_CHECKPOINT_HMAC_KEY) < 32):
+    raise ImproperlyConfigured(
+        "AUDIT_CHECKPOINT_HMAC_KEY must be set to a random value of 32+ characters when DEBUG is off."
+    )

@@ -1,7 +1,13 @@
 """One FilterSet per model (compliance/filtersets.py explains the convention)."""
 import django_filters as filters
 
-from compliance.filtersets import BaseFilterSet, StrictBooleanFilter, StrictFilterSet, UTCDateTimeFilter
+from compliance.filtersets import (
+    BaseFilterSet,
+    FrameworkCodesFilter,
+    StrictBooleanFilter,
+    StrictFilterSet,
+    UTCDateTimeFilter,
+)
 from compliance.models import Framework
 
 from . import registry
@@ -21,7 +27,7 @@ class IntegrationFilterSet(BaseFilterSet):
     integration_type = filters.ChoiceFilter(choices=IntegrationType.choices)
     status = filters.MultipleChoiceFilter(choices=IntegrationStatus.choices)
     health = filters.MultipleChoiceFilter(choices=Health.choices)
-    frameworks = filters.ModelMultipleChoiceFilter(
+    frameworks = FrameworkCodesFilter(
         field_name="frameworks__code", to_field_name="code", queryset=Framework.objects.all()
     )
     last_sync_after = UTCDateTimeFilter(field_name="last_sync_at", lookup_expr="gte")

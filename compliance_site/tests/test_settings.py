@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def manage(*args, **env):
     clean = {k: v for k, v in os.environ.items()
-             if k not in {"SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "DEBUG", "DJANGO_SETTINGS_MODULE", "ALLOWED_HOSTS",
+             if k not in {"SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "AUDIT_CHECKPOINT_HMAC_KEY", "DEBUG", "DJANGO_SETTINGS_MODULE", "ALLOWED_HOSTS",
                           "SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE"}}
     clean.update(env)
     return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=clean, capture_output=True,
@@ -23,6 +23,7 @@ def production_env():
     return {
         "SECRET_KEY": "p" * 20 + "-production-secret-for-the-deploy-check-" + "q" * 10,
         "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "AUDIT_CHECKPOINT_HMAC_KEY": "production-audit-checkpoint-key-0123456789abcdef",
         "ALLOWED_HOSTS": "compliance.example.com",
         "DATABASE_URL": "sqlite:////tmp/deploy-check.sqlite3",
     }
@@ -47,6 +48,14 @@ def test_refuses_the_development_encryption_key():
     result = manage("check", **env)
     assert result.returncode != 0
     assert "FIELD_ENCRYPTION_KEYS" in result.stderr
+
+
+def test_refuses_to_start_without_an_audit_checkpoint_key():
+    env = production_env()
+    del env["AUDIT_CHECKPOINT_HMAC_KEY"]
+    result = manage("check", **env)
+    assert result.returncode != 0
+    assert "AUDIT_CHECKPOINT_HMAC_KEY" in result.stderr
 
 
 def test_development_keys_only_with_debug():
