@@ -11,6 +11,7 @@ from django.test import Client
 from compliance.roles import COMPLIANCE_MANAGER
 from compliance_site.celery import app as celery_app
 from compliance_site.queueing import BrokerUnavailable, enqueue_on_commit
+from testing.broker import broker_url
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -57,21 +58,8 @@ def free_port():
         return s.getsockname()[1]
 
 
-@contextlib.contextmanager
 def broker(url, monkeypatch):
-    """Use another broker URL for the duration (the app's pools are rebuilt for it).
-
-    Celery reads CELERY_BROKER_URL from the environment before its own configuration.
-    """
-    monkeypatch.setenv("CELERY_BROKER_URL", url)
-    original = celery_app.conf.broker_url
-    celery_app.conf.broker_url = url
-    celery_app._pool = None
-    try:
-        yield
-    finally:
-        celery_app.conf.broker_url = original
-        celery_app._pool = None
+    return broker_url(url, monkeypatch)
 
 
 def start_redis(port):

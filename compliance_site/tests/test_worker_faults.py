@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import connection
 
 from compliance.tests.factories import ControlFactory, DataSourceFactory, FrameworkFactory, RuleFactory, record
-from compliance_site.celery import app as celery_app
+from testing.broker import broker_url
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -26,7 +26,7 @@ VISIBILITY_TIMEOUT = 5
 ROOT = Path(settings.BASE_DIR)
 
 
-def start_worker():
+def start_worker(attempt):
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "compliance_site.test_settings",
@@ -35,11 +35,13 @@ def start_worker():
         "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
     }
     env.pop("TEST_DATABASE_NAME", None)
+    (ROOT / "test-artifacts").mkdir(exist_ok=True)
+    log = open(ROOT / "test-artifacts" / f"worker-fault-{attempt}.log", "w")  # noqa: SIM115 - the worker owns it
     return subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "compliance_site", "worker", "-Q", "reports", "--pool", "prefork",
          "--concurrency", "1", "--loglevel", "WARNING", "--without-heartbeat", "--without-mingle",
          "--without-gossip"],
-        cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT, env=env, start_new_session=True, stdout=log, stderr=subprocess.STDOUT,
     )
 
 
@@ -60,15 +62,10 @@ def wait_until(predicate, timeout, what):
 
 @pytest.fixture
 def broker(monkeypatch):
-    monkeypatch.setenv("CELERY_BROKER_URL", BROKER)
-    original = celery_app.conf.broker_url
-    celery_app.conf.broker_url = BROKER
-    celery_app._pool = None
-    with celery_app.connection_for_write() as conn:
-        conn.default_channel.client.flushdb()
-    yield
-    celery_app.conf.broker_url = original
-    celery_app._pool = None
+    with broker_url(BROKER, monkeypatch) as app:
+        with app.connection_for_write() as conn:
+            conn.default_channel.client.flushdb()
+        yield
 
 
 def test_report_completes_once_after_its_worker_is_killed(broker):
@@ -86,14 +83,14 @@ def test_report_completes_once_after_its_worker_is_killed(broker):
                                    file_format="pdf", access_level="internal")
     task_id = services.request_generation(report=report, user=None)
 
-    worker = start_worker()
+    worker = start_worker(1)
     try:
         wait_until(lambda: Report.objects.get(pk=report.pk).progress.get("stage") in ("collecting", "rendering"),
                    120, "generation to start")
         kill(worker)
         assert Report.objects.get(pk=report.pk).status == "generating"  # killed mid-task, not finished
 
-        worker = start_worker()
+        worker = start_worker(2)
         done = wait_until(lambda: (r := Report.objects.get(pk=report.pk)).status in ("completed", "failed") and r,
                           VISIBILITY_TIMEOUT + 180, "the redelivered task to finish")
     finally:
