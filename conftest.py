@@ -35,6 +35,15 @@ def role_user(db):
 
 
 @pytest.fixture
+def browser():
+    """A headless Debian Chromium (testing/browser.py)."""
+    from testing.browser import chromium
+
+    with chromium() as browser:
+        yield browser
+
+
+@pytest.fixture
 def api_client():
     return APIClient()
 

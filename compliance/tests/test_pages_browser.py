@@ -1,43 +1,18 @@
 """The dashboard in a real Chromium: sign in, load every page, compare the figures shown
 with the API's, no console errors, keyboard focus visible, screenshots in test-artifacts/."""
-import os
-from pathlib import Path
-
 from datetime import timedelta
 
 import pytest
-from django.conf import settings
 from django.utils import timezone
 
 from compliance.evaluation_rows import EvaluationRow
-from compliance.services import record_evaluations
-
 from compliance.roles import VIEWER
+from compliance.services import record_evaluations
+from testing.browser import ARTIFACTS  # the `browser` fixture itself is in conftest.py
 
 from .factories import ControlFactory, DataSourceFactory, FindingFactory, FrameworkFactory, RuleFactory, record
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync"]
-
-
-@pytest.fixture
-def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.fail("Debian chromium is required: apt-get install -y chromium (scripts/ensure_services.sh)")
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the ORM calls the test makes
-    # between browser steps are ordinary synchronous calls.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 @pytest.fixture

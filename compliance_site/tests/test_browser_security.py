@@ -1,41 +1,24 @@
 """The admin, the API docs and the error page in a real Chromium under our CSP: no console
 errors (a CSP violation is one), assets served locally. Screenshots in test-artifacts/."""
-import os
-from pathlib import Path
-
 import pytest
-from django.conf import settings
 
 from compliance.roles import COMPLIANCE_ADMIN
+from testing.browser import ARTIFACTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync"]
 
 
 @pytest.fixture
-def page(live_server):
-    if not os.path.exists(CHROMIUM):
-        pytest.fail("Debian chromium is required: apt-get install -y chromium (scripts/ensure_services.sh)")
-    from playwright.sync_api import sync_playwright
-
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page()
-        page.problems = []
-        page.on("console", lambda m: m.type == "error" and page.problems.append(m.text))
-        page.on("pageerror", lambda e: page.problems.append(str(e)))
-        # Anything not on the live server (a CDN, a font host) is a failure, not a fetch.
-        page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(live_server.url)
-                   else (page.problems.append(f"external request {route.request.url}"), route.abort()))
-        yield page
-        browser.close()
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+def page(browser, live_server):
+    page = browser.new_page()
+    page.problems = []
+    page.on("console", lambda m: m.type == "error" and page.problems.append(m.text))
+    page.on("pageerror", lambda e: page.problems.append(str(e)))
+    # Anything not on the live server (a CDN, a font host) is a failure, not a fetch.
+    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(live_server.url)
+               else (page.problems.append(f"external request {route.request.url}"), route.abort()))
+    return page
 
 
 def sign_in_to_admin(page, live_server, role_user):
