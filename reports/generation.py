@@ -17,6 +17,7 @@ from .catalog import DEFAULT_SECTIONS
 from .choices import PENDING_STATUSES, AccessLevel, ReportStatus, ReportType
 from .models import Report, ReportTemplate
 from .renderers import ReportDocument, render
+from .renderers.pdf import RenderTimeout
 from .scope import ReportScope
 from .sections import generate_section
 from .selectors import scope_figures
@@ -162,7 +163,7 @@ def generate_report(*, report_id, task_id):
         return "cancelled"
     except TRANSIENT_ERRORS:
         raise
-    except Exception as exc:  # noqa: BLE001 — anything else is a permanent failure of this report
+    except (Exception, RenderTimeout) as exc:  # noqa: BLE001 — anything else fails this report for good
         logger.exception("report %s generation failed", report_id)
         mark_failed(report_id=report_id, task_id=task_id, message=readable_error(exc))
         return "failed"
@@ -210,8 +211,6 @@ def mark_failed(*, report_id, task_id, message):
 
 def readable_error(exc):
     from celery.exceptions import SoftTimeLimitExceeded
-
-    from .renderers.pdf import RenderTimeout
 
     if isinstance(exc, (RenderTimeout, SoftTimeLimitExceeded)):
         return f"The report took too long to render: {exc} Narrow the scope or lower max_rows."

@@ -10,8 +10,12 @@ from pypdf import PdfReader
 from .fetcher import STATIC_BASE, SafeURLFetcher
 
 
-class RenderTimeout(Exception):
-    """Rendering took longer than REPORTS_RENDER_TIME_LIMIT seconds."""
+class RenderTimeout(BaseException):
+    """Rendering took longer than REPORTS_RENDER_TIME_LIMIT seconds.
+
+    A BaseException, like Celery's time limits: WeasyPrint catches Exception around URL
+    fetching and image loading, and would swallow the alarm if it fired there.
+    """
 
 
 def render_time_limit():
