@@ -76,7 +76,8 @@ for name, role in (("load-manager", "Compliance Manager"), ("load-auditor", "Aud
 """
     out = subprocess.run([PY, "manage.py", "shell", "-c", script], cwd=ROOT, env=env, check=True,
                          capture_output=True, text=True).stdout
-    return dict(line.split() for line in out.strip().splitlines())
+    # `shell` may print a banner line of its own; keep only our "name token" lines.
+    return dict(line.split() for line in out.strip().splitlines() if line.startswith("load-"))
 
 
 def start(env, workers):
