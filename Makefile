@@ -26,7 +26,7 @@ test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
 	@# The embedded mode (make run) writes through SQLite-specific paths: run the ingest tests there too.
 	rm -f var/test/embedded.sqlite3
-	DATABASE_URL=sqlite:///$(CURDIR)/var/test/embedded.sqlite3 $(PY) -m pytest -q compliance/tests/test_services.py compliance/tests/test_scoring.py
+	DATABASE_URL=sqlite:///$(CURDIR)/var/test/embedded.sqlite3 $(PY) -m pytest compliance/tests/test_services.py compliance/tests/test_scoring.py
 
 ## Benchmarks: printed side-by-side figures, not part of the suite.
 bench: install
