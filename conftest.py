@@ -65,16 +65,6 @@ def client_as(role_user):
     return make
 
 
-@pytest.fixture
-def admin_client_api(client_as):
-    return client_as(COMPLIANCE_ADMIN)
-
-
-@pytest.fixture
-def manager_client(client_as):
-    return client_as(COMPLIANCE_MANAGER)
-
-
 def pytest_configure(config):
     from testing import canary
 

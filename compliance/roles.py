@@ -85,9 +85,5 @@ def ensure_builtin_roles(app_config=None, **kwargs):
         group.permissions.set(permissions_for(role))
 
 
-def user_roles(user):
-    return set(user.groups.values_list("name", flat=True)) if user.is_authenticated else set()
-
-
 def is_compliance_admin(user):
     return user.is_authenticated and (user.is_superuser or user.groups.filter(name=COMPLIANCE_ADMIN).exists())

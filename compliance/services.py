@@ -15,6 +15,7 @@ from . import signals
 from .bulk_writes import insert_evaluations, update_findings, upsert_latest
 from .choices import ACTIVE_FINDING_STATUSES, EvaluationStatus, FindingStatus
 from .models import ComplianceRule, DataSource, Finding, LatestEvaluation, RuleEvaluation
+from .rollups import add_evaluations
 
 
 @dataclass
@@ -159,8 +160,6 @@ def record_evaluations(*, rows, source=""):
     ]
     insert_evaluations(evaluations)
     result.evaluations = evaluations
-    from .rollups import add_evaluations
-
     add_evaluations(evaluations)  # daily rollups move in the same transaction: never stale
 
     by_pair = defaultdict(list)

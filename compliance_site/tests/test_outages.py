@@ -58,10 +58,6 @@ def free_port():
         return s.getsockname()[1]
 
 
-def broker(url, monkeypatch):
-    return broker_url(url, monkeypatch)
-
-
 def start_redis(port):
     process = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
                                 "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -84,7 +80,7 @@ def test_enqueue_fails_fast_while_redis_is_down_and_works_again_after(monkeypatc
     port = free_port()
     redis = start_redis(port)
     try:
-        with broker(f"redis://127.0.0.1:{port}/0", monkeypatch):
+        with broker_url(f"redis://127.0.0.1:{port}/0", monkeypatch):
             monkeypatch.setattr(queueing, "_last_ok", 0.0)
             enqueue_on_commit(noop)
             redis.kill()
@@ -112,7 +108,7 @@ def test_generate_request_is_503_and_writes_nothing_while_redis_is_down(client_a
     assert created.status_code == 201, created.content
     report_id = created.json()["id"]
     port = free_port()
-    with broker(f"redis://127.0.0.1:{port}/0", monkeypatch):  # nothing listens there
+    with broker_url(f"redis://127.0.0.1:{port}/0", monkeypatch):  # nothing listens there
         monkeypatch.setattr(queueing, "_last_ok", 0.0)
         start = time.monotonic()
         response = api.post(f"/api/v1/reports/{report_id}/generate/")
