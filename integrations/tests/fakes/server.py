@@ -1,6 +1,7 @@
-"""The base fake: a threaded HTTP server, a request journal and scripted failures."""
+"""The base fake: a threaded HTTP server, a request journal, scripted failures and holds."""
 import base64
 import json
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -31,12 +32,35 @@ class Reply:
     delay: float = 0.0
 
 
+@dataclass
+class Hold:
+    """A request kept unanswered until the test releases it, so the test can act (kill a
+    worker) at a known point of a sync instead of guessing with a sleep."""
+
+    matches: object  # Recorded -> bool
+    arrived: threading.Event = field(default_factory=threading.Event)
+    released: threading.Event = field(default_factory=threading.Event)
+
+
+HOLD_LIMIT = 120  # seconds a held request waits at most, so a failed test cannot hang the server
+
+
+class QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        # A client that went away mid-request (a killed worker) is not the fake's error.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 class FakeVendor:
     """Subclasses implement route(request) -> Reply."""
 
     def __init__(self):
         self.requests = []
         self.failures = []  # Replies served before routing, one per request
+        self.holds = []  # each holds the first request it matches, once
         self._lock = threading.Lock()
         fake = self
 
@@ -52,6 +76,12 @@ class FakeVendor:
                 with fake._lock:
                     fake.requests.append(request)
                     scripted = fake.failures.pop(0) if fake.failures else None
+                    hold = next((h for h in fake.holds if h.matches(request)), None)
+                    if hold:
+                        fake.holds.remove(hold)
+                if hold:
+                    hold.arrived.set()
+                    hold.released.wait(HOLD_LIMIT)
                 reply = scripted or fake.route(request)
                 if reply.delay:
                     time.sleep(reply.delay)
@@ -73,8 +103,7 @@ class FakeVendor:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
+        self.server = QuietServer(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property
@@ -91,6 +120,13 @@ class FakeVendor:
 
     def fail_next(self, *replies):
         self.failures.extend(replies)
+
+    def hold_next(self, matches):
+        """Hold the next request for which matches(request) is true; return its Hold."""
+        hold = Hold(matches)
+        with self._lock:
+            self.holds.append(hold)
+        return hold
 
     def route(self, request):
         raise NotImplementedError
