@@ -18,8 +18,8 @@ from .models import FindingTicket, Integration, IntegrationLog
 class IntegrationFilterSet(BaseFilterSet):
     unfiltered_fields = (
         "id", "description", "status_message", "config", "credentials", "credentials_hint",
-        "credentials_updated_at", "sync_state", "sync_lock_until", "total_syncs", "successful_syncs",
-        "failed_syncs", "total_sync_duration_ms", "last_success_at", "updated_at", "created_by",
+        "credentials_updated_at", "sync_state", "sync_lock_until", "sync_lock_owner", "total_syncs",
+        "successful_syncs", "failed_syncs", "total_sync_duration_ms", "last_success_at", "updated_at", "created_by",
         "sync_frequency_minutes", "next_sync_at",
     )
     name = filters.CharFilter(lookup_expr="icontains")

@@ -43,6 +43,9 @@ class Integration(models.Model):
     sync_lock_until = models.DateTimeField(
         null=True, blank=True, help_text="Lease of the running sync; one sync at a time per integration."
     )
+    sync_lock_owner = models.CharField(
+        max_length=64, blank=True, help_text="Task id of the sync holding the lease (blank outside a worker)."
+    )
     total_syncs = models.PositiveIntegerField(default=0)
     successful_syncs = models.PositiveIntegerField(default=0)
     failed_syncs = models.PositiveIntegerField(default=0)

@@ -32,22 +32,55 @@ EVENT_BATCH = 500
 MAX_EVENTS_PER_RUN = 10_000
 
 
+INTERRUPTED = ("The worker running this sync stopped before it finished (killed, or over the time limit); "
+               "a later run took over.")
+
+
 def lease_seconds():
+    # Longer than the hard time limit: a run whose lease expired has been killed.
     return settings.CELERY_TASK_TIME_LIMIT + 60
 
 
-def acquire_lock(integration_id):
-    """Take the integration's sync lease; False when another run holds a live one."""
+def acquire_lock(integration_id, owner=""):
+    """Take the integration's sync lease for `owner` (the task id); False when another run holds a live one.
+
+    A message delivered again after its worker died (SIGKILL, out of memory, a lost host)
+    has the task id that took the lease, and takes the lease over at once instead of being
+    skipped until it expires. The run that took it is dead, not slow: Celery delivers a
+    message again only after its worker was lost or after the visibility timeout, which is
+    longer than the hard time limit.
+    """
     now = timezone.now()
+    free = Q(sync_lock_until__isnull=True) | Q(sync_lock_until__lt=now)
+    if owner:
+        free |= Q(sync_lock_owner=owner)
     return bool(
-        Integration.objects.filter(pk=integration_id)
-        .filter(Q(sync_lock_until__isnull=True) | Q(sync_lock_until__lt=now))
-        .update(sync_lock_until=now + timedelta(seconds=lease_seconds()))
+        Integration.objects.filter(pk=integration_id).filter(free)
+        .update(sync_lock_until=now + timedelta(seconds=lease_seconds()), sync_lock_owner=owner)
     )
 
 
-def release_lock(integration_id):
-    Integration.objects.filter(pk=integration_id).update(sync_lock_until=None)
+def release_lock(integration_id, owner=""):
+    Integration.objects.filter(pk=integration_id, sync_lock_owner=owner).update(
+        sync_lock_until=None, sync_lock_owner=""
+    )
+
+
+def open_log(integration, *, trigger, task_id):
+    """The log of a run that holds the lease; (log, resumed).
+
+    Holding the lease means every other running log of the integration is a dead run's. The
+    one with this task id is this task's earlier delivery: it is carried on, so a task has
+    one log. Any other is closed as failed, so no log says `running` forever.
+    """
+    running = IntegrationLog.objects.filter(integration=integration, kind=LogKind.SYNC, status=LogStatus.RUNNING)
+    earlier = running.filter(task_id=task_id).first() if task_id else None
+    dead = running.exclude(pk=earlier.pk) if earlier else running
+    dead.update(status=LogStatus.FAILED, finished_at=timezone.now(), error=INTERRUPTED)
+    if earlier:
+        return earlier, True
+    return IntegrationLog.objects.create(integration=integration, kind=LogKind.SYNC, trigger=trigger,
+                                         task_id=task_id), False
 
 
 def findings_in_scope(integration):
@@ -170,7 +203,7 @@ class SyncRun:
         self.counts = counts
 
 
-def _finish(integration, log, *, counts, error, auth_failed, started):
+def _finish(integration, log, *, counts, error, auth_failed, started, resumed):
     """Close the log and update the integration's statistics, status and health."""
     now = timezone.now()
     duration = int((time.monotonic() - started) * 1000)
@@ -181,7 +214,8 @@ def _finish(integration, log, *, counts, error, auth_failed, started):
     log.error = error or ""
     log.status = LogStatus.FAILED if failed else (LogStatus.PARTIAL if counts.failed else LogStatus.SUCCESS)
     log.message = (
-        f"fetched {counts.fetched}, created {counts.created}, updated {counts.updated}, "
+        ("Delivered again after its worker was lost; work already done was skipped. " if resumed else "")
+        + f"fetched {counts.fetched}, created {counts.created}, updated {counts.updated}, "
         f"skipped {counts.skipped}, failed {counts.failed}"
     )
     log.save()
@@ -225,6 +259,7 @@ def run_sync(*, integration_id, trigger="schedule", task_id="", client=None):
     """Run one sync of an integration; return its IntegrationLog (None if it no longer exists).
 
     One at a time per integration: a run that finds the lease taken logs `skipped`.
+    Once per task: a task delivered again after its run finished returns that run's log.
     Transient errors were already retried by the client; what arrives here is final.
     `client` lets a caller supply a prepared client (botocore Stubber, benchmarks).
     """
@@ -232,7 +267,13 @@ def run_sync(*, integration_id, trigger="schedule", task_id="", client=None):
     integration = Integration.objects.defer("credentials").filter(pk=integration_id).first()
     if integration is None:
         return None
-    if not acquire_lock(integration_id):
+    if task_id:
+        # The worker can die after the run finished and before the message was acknowledged.
+        done = (IntegrationLog.objects.filter(integration=integration, kind=LogKind.SYNC, task_id=task_id)
+                .exclude(status=LogStatus.RUNNING).first())
+        if done:
+            return done
+    if not acquire_lock(integration_id, owner=task_id):
         return IntegrationLog.objects.create(
             integration=integration, kind=LogKind.SYNC, status=LogStatus.SKIPPED, trigger=trigger,
             task_id=task_id, finished_at=timezone.now(), duration_ms=0,
@@ -241,7 +282,7 @@ def run_sync(*, integration_id, trigger="schedule", task_id="", client=None):
     started = time.monotonic()
     counts = Counts()
     error, auth_failed = None, False
-    log = IntegrationLog.objects.create(integration=integration, kind=LogKind.SYNC, trigger=trigger, task_id=task_id)
+    log, resumed = open_log(integration, trigger=trigger, task_id=task_id)
     try:
         provider = registry.get(integration.provider)
         if client is None:
@@ -261,5 +302,6 @@ def run_sync(*, integration_id, trigger="schedule", task_id="", client=None):
         logger.exception("Integration %s sync crashed", integration_id)
         error = f"Unexpected error ({type(exc).__name__}); see the worker log."
     finally:
-        release_lock(integration_id)
-    return _finish(integration, log, counts=counts, error=error, auth_failed=auth_failed, started=started)
+        release_lock(integration_id, owner=task_id)
+    return _finish(integration, log, counts=counts, error=error, auth_failed=auth_failed, started=started,
+                   resumed=resumed)

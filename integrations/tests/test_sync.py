@@ -134,6 +134,42 @@ def test_one_sync_at_a_time_per_integration(sn):
     assert Integration.objects.get(pk=integration.pk).sync_lock_until is None
 
 
+def test_a_task_delivered_again_takes_over_the_lease_and_the_log_of_its_dead_run(sn):
+    fake, integration = sn
+    # What a worker killed mid-sync leaves: its live lease and its running log.
+    Integration.objects.filter(pk=integration.pk).update(
+        sync_lock_until=timezone.now() + timedelta(minutes=5), sync_lock_owner="task-1")
+    dead = IntegrationLog.objects.create(integration=integration, trigger="api", task_id="task-1")
+    assert services.run_sync(integration_id=integration.pk, task_id="task-2").status == "skipped"
+    assert fake.requests == []
+
+    log = services.run_sync(integration_id=integration.pk, task_id="task-1")
+    assert (log.pk, log.status, log.created) == (dead.pk, "success", 4)
+    assert log.message.startswith("Delivered again after its worker was lost")
+    integration.refresh_from_db()
+    assert (integration.sync_lock_until, integration.sync_lock_owner) == (None, "")
+
+
+def test_a_task_delivered_again_after_its_run_finished_does_not_run_again(sn):
+    fake, integration = sn
+    first = services.run_sync(integration_id=integration.pk, task_id="task-1")
+    requests = len(fake.requests)
+    assert services.run_sync(integration_id=integration.pk, task_id="task-1") == first
+    assert len(fake.requests) == requests
+    assert IntegrationLog.objects.filter(integration=integration).count() == 1
+
+
+def test_the_next_run_closes_the_log_of_a_run_that_died_for_good(sn):
+    fake, integration = sn
+    # Killed at the hard time limit: its message was acknowledged, nothing delivers it again.
+    dead = IntegrationLog.objects.create(integration=integration, trigger="schedule", task_id="task-1")
+    Integration.objects.filter(pk=integration.pk).update(
+        sync_lock_until=timezone.now() - timedelta(seconds=1), sync_lock_owner="task-1")
+    assert services.run_sync(integration_id=integration.pk, task_id="task-2").status == "success"
+    dead.refresh_from_db()
+    assert dead.status == "failed" and dead.finished_at and "stopped before it finished" in dead.error
+
+
 def test_sync_of_a_deleted_integration_is_a_no_op():
     assert services.run_sync(integration_id=987654321) is None
 
