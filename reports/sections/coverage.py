@@ -5,11 +5,11 @@ from .base import SectionResult, register, row_limit
 
 
 def _control_status(control):
-    if not control.rule_total:
+    if not control["rule_total"]:
         return "no rules"
-    if control.failing:
+    if control["failing"]:
         return "failing"
-    if control.passed:
+    if control["passed"]:
         return "passing"
     return "not evaluated"
 
@@ -17,8 +17,9 @@ def _control_status(control):
 @register(SectionKind.FRAMEWORK_COVERAGE)
 def framework_coverage(scope, params):
     controls, total = selectors.control_coverage(scope, limit=row_limit(params))
-    rows = [{"framework": c.framework.code, "control": c.ref_id, "title": c.title, "rules": c.rule_total,
-             "passed": c.passed, "failing": c.failing, "status": _control_status(c)} for c in controls]
+    rows = [{"framework": c["framework_code"], "control": c["ref_id"], "title": c["title"],
+             "rules": c["rule_total"], "passed": c["passed"], "failing": c["failing"],
+             "status": _control_status(c)} for c in controls]
     covered = sum(1 for row in rows if row["rules"])
     return SectionResult(
         intro=f"{covered} of {len(rows)} listed controls have at least one active rule.",

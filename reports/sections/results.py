@@ -8,7 +8,7 @@ from .base import SectionResult, days_since, register, row_limit
 def findings(scope, params):
     rows, by_severity = selectors.open_findings(scope, limit=row_limit(params))
     total = sum(by_severity.values())
-    ages = [days_since(f.opened_at, scope.end) for f in rows]
+    ages = [days_since(f["opened_at"], scope.end) for f in rows]
     return SectionResult(
         intro=f"{total} open findings, worst first.",
         figures=[*[(f"{severity.title()}", count) for severity, count in by_severity.items()],
@@ -16,9 +16,9 @@ def findings(scope, params):
         columns=[("severity", "Severity"), ("title", "Finding"), ("framework", "Framework"),
                  ("data_source", "Data source"), ("status", "Status"), ("age_days", "Age (days)"),
                  ("occurrences", "Failures seen")],
-        rows=[{"severity": f.severity, "title": f.title, "framework": f.rule.framework.code,
-               "data_source": f.data_source.name, "status": f.status, "age_days": age,
-               "occurrences": f.occurrences} for f, age in zip(rows, ages)],
+        rows=[{"severity": f["severity"], "title": f["title"], "framework": f["framework_code"],
+               "data_source": f["data_source_name"], "status": f["status"], "age_days": age,
+               "occurrences": f["occurrences"]} for f, age in zip(rows, ages)],
         total_rows=total, empty_message="No open findings.",
     )
 
@@ -30,7 +30,7 @@ def rule_results(scope, params):
     listed = [(rule, tally) for rule, tally in results
               if include_passed or tally.failed or tally.error or not (tally.passed or tally.not_applicable)]
     limit = row_limit(params)
-    rows = [{"rule": rule.name, "framework": rule.framework.code, "severity": rule.severity,
+    rows = [{"rule": rule["name"], "framework": rule["framework_code"], "severity": rule["severity"],
              "passed": tally.passed, "failed": tally.failed, "error": tally.error,
              "not_applicable": tally.not_applicable, "score": tally.score} for rule, tally in listed[:limit]]
     return SectionResult(

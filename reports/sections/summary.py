@@ -44,8 +44,8 @@ def executive_summary(scope, params):
         ],
         columns=[("severity", "Severity"), ("rule", "Top risk"), ("data_source", "Data source"),
                  ("age_days", "Age (days)")],
-        rows=[{"severity": f.severity, "rule": f.rule.name, "data_source": f.data_source.name,
-               "age_days": days_since(f.opened_at, scope.end)} for f in risks],
+        rows=[{"severity": f["severity"], "rule": f["rule_name"], "data_source": f["data_source_name"],
+               "age_days": days_since(f["opened_at"], scope.end)} for f in risks],
         total_rows=len(risks),
         empty_message="No open findings: there are no top risks.",
     )
