@@ -22,6 +22,13 @@ def render_time_limit():
     return getattr(settings, "REPORTS_RENDER_TIME_LIMIT", 300)
 
 
+# Python prints and drops an exception raised inside a finaliser (WeasyPrint's
+# FontConfiguration.__del__, a WeakValueDictionary callback), so one alarm can be lost;
+# after the limit the alarm repeats, a bounded number of times, until one stops the render.
+ALARM_REPEAT_SECONDS = 0.1
+ALARM_TRIES = 20
+
+
 @contextlib.contextmanager
 def time_limit(seconds):
     """Raise RenderTimeout in the current code after `seconds` (main thread only).
@@ -33,8 +40,13 @@ def time_limit(seconds):
     if threading.current_thread() is not threading.main_thread() or not seconds:
         yield
         return
+    fired = 0
 
     def expire(signum, frame):
+        nonlocal fired
+        fired += 1
+        if fired < ALARM_TRIES:
+            signal.setitimer(signal.ITIMER_REAL, ALARM_REPEAT_SECONDS)
         raise RenderTimeout(f"Rendering exceeded the {seconds} s limit.")
 
     previous = signal.signal(signal.SIGALRM, expire)

@@ -1,10 +1,11 @@
 """WeasyPrint safety: only our static files and data: URIs are ever fetched."""
 import http.server
 import threading
+import time
 
 import pytest
 
-from reports.renderers.pdf import RenderTimeout, count_pages, html_to_pdf
+from reports.renderers.pdf import RenderTimeout, count_pages, html_to_pdf, time_limit
 
 from .factories import ReportFactory
 from .test_generation import generate
@@ -75,6 +76,17 @@ def test_render_time_limit_interrupts_weasyprint():
     rows = "".join(f"<tr><td>{i}</td><td>{'x' * 80}</td></tr>" for i in range(4000))
     with pytest.raises(RenderTimeout):
         html_to_pdf(f"<table>{rows}</table>", seconds=0.2)
+
+
+def test_render_time_limit_survives_a_lost_alarm():
+    started = time.monotonic()
+    with pytest.raises(RenderTimeout), time_limit(0.05):
+        try:
+            time.sleep(5)
+        except RenderTimeout:
+            pass  # what Python does with an exception raised inside a finaliser
+        time.sleep(5)
+    assert time.monotonic() - started < 2
 
 
 @pytest.mark.django_db
