@@ -204,7 +204,9 @@ class SyncRun:
 
 
 def _finish(integration, log, *, counts, error, auth_failed, started, resumed):
-    """Close the log and update the integration's statistics, status and health."""
+    """Close the log and update the integration's statistics, status and health, in one
+    transaction: a finished log always comes with its statistics and its audit entry (the
+    redelivery check in run_sync trusts a finished log to mean the run was fully counted)."""
     now = timezone.now()
     duration = int((time.monotonic() - started) * 1000)
     failed = error is not None
@@ -218,10 +220,9 @@ def _finish(integration, log, *, counts, error, auth_failed, started, resumed):
         + f"fetched {counts.fetched}, created {counts.created}, updated {counts.updated}, "
         f"skipped {counts.skipped}, failed {counts.failed}"
     )
-    log.save()
-
     threshold = settings.INTEGRATIONS_FAILURES_BEFORE_ERROR
     with transaction.atomic():
+        log.save()
         current = Integration.objects.defer("credentials").select_for_update().get(pk=integration.pk)
         changes = {
             "last_sync_at": now, "total_syncs": F("total_syncs") + 1,
