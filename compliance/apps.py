@@ -15,7 +15,8 @@ class ComplianceConfig(AppConfig):
 
         from django.contrib.auth import signals as auth_signals
 
-        from compliance_site import lockout
+        from compliance_site import lockout, permission_cache
 
         auth_signals.user_login_failed.connect(lockout.on_login_failed, dispatch_uid="lockout:failed")
         auth_signals.user_logged_in.connect(lockout.on_logged_in, dispatch_uid="lockout:success")
+        permission_cache.connect()

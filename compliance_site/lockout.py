@@ -13,6 +13,8 @@ from django.core.exceptions import PermissionDenied
 
 from audit.middleware import client_ip
 
+from .permission_cache import cached_permissions
+
 
 def _key(kind, username, ip):
     digest = hashlib.sha256(f"{(username or '').strip().lower()}|{ip or '-'}".encode()).hexdigest()[:32]
@@ -53,7 +55,8 @@ def clear_failures(username, request):
 
 
 class LockoutModelBackend(ModelBackend):
-    """Django's ModelBackend that refuses a locked (username, IP) pair before the password check.
+    """Django's ModelBackend that refuses a locked (username, IP) pair before the password check,
+    and reads permission sets from the shared permission cache.
 
     One backend, not a guard in front of ModelBackend: sessions (and force_login) name the
     first backend, which must be able to load users.
@@ -63,6 +66,16 @@ class LockoutModelBackend(ModelBackend):
         if username is not None and is_locked(username, request):
             raise PermissionDenied("Too many failed sign-in attempts; try again later.")
         return super().authenticate(request, username=username, password=password, **kwargs)
+
+    def get_all_permissions(self, user_obj, obj=None):
+        # ModelBackend's own per-object memo stays; across requests the set comes from
+        # the shared permission cache instead of two queries (compliance_site/permission_cache.py).
+        if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
+            return set()
+        if not hasattr(user_obj, "_perm_cache"):
+            user_obj._perm_cache = cached_permissions(
+                user_obj.pk, lambda: {*self.get_user_permissions(user_obj), *self.get_group_permissions(user_obj)})
+        return user_obj._perm_cache
 
 
 def on_login_failed(sender, credentials, request=None, **kwargs):
