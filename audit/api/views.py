@@ -1,13 +1,13 @@
 """The audit log over the API: read-only, cursor-paginated, filterable, exportable."""
 from django.http import StreamingHttpResponse
 from django.utils import timezone
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 
+from compliance.api.filtering import FilterBackend
 from compliance.api.pagination import KeysetPagination
 
 from .. import exports, selectors
@@ -30,7 +30,7 @@ class AuditLogViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = AuditLogSerializer
     filterset_class = AuditLogFilterSet
     pagination_class = AuditLogPagination
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [FilterBackend]
 
     @extend_schema(
         parameters=[OpenApiParameter("file_format", enum=list(EXPORT_FORMATS), default="csv")],

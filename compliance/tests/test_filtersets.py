@@ -46,3 +46,35 @@ def test_every_field_is_filtered_or_explicitly_excluded(filterset):
 @pytest.mark.parametrize("filterset", FILTERSETS, ids=lambda f: f.__name__)
 def test_filtersets_reject_invalid_values(filterset):
     assert issubclass(filterset, StrictFilterSet), f"{filterset.__name__} must derive from StrictFilterSet"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("filterset", FILTERSETS, ids=lambda f: f.__name__)
+def test_without_its_parameters_a_filterset_changes_nothing(filterset, rf):
+    """compliance/api/filtering.py skips a FilterSet whose parameters are all absent; that is
+    only right while no FilterSet filters by default."""
+    from compliance.api.filtering import names_a_filter
+
+    queryset = filterset._meta.model._default_manager.all()
+    request = rf.get("/", {"page": "2", "page_size": "10", "cursor": "x", "ordering": "-id", "search": "q"})
+    assert not names_a_filter(request.GET, filterset.base_filters)
+    assert str(filterset(request.GET, queryset=queryset, request=request).qs.query) == str(queryset.query)
+
+
+def test_parameters_that_name_a_filter_or_its_widget_suffix_are_seen():
+    from compliance.api.filtering import names_a_filter
+    from compliance.filtersets import RuleEvaluationFilterSet
+
+    filters = RuleEvaluationFilterSet.base_filters
+    for key in filters:
+        assert names_a_filter({key: "x"}, filters)
+    assert names_a_filter({f"{next(iter(filters))}_after": "x"}, filters)
+    assert not names_a_filter({"page_size": "5"}, filters)
+
+
+@pytest.mark.django_db
+def test_an_invalid_filter_value_is_still_a_400(client_as):
+    from compliance.roles import AUDITOR
+
+    response = client_as(AUDITOR).get("/api/v1/evaluations/", {"status": "perhaps"})
+    assert response.status_code == 400 and "status" in response.json()
