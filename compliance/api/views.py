@@ -78,7 +78,8 @@ class ControlMappingViewSet(viewsets.ModelViewSet):
 
 
 class ComplianceRuleViewSet(viewsets.ModelViewSet):
-    queryset = ComplianceRule.objects.select_related("framework").prefetch_related("controls")
+    # Control ids are read for a whole page at once by the serializer (api/representation.py).
+    queryset = ComplianceRule.objects.select_related("framework")
     serializer_class = ComplianceRuleSerializer
     filterset_class = ComplianceRuleFilterSet
     search_fields = ["name", "description"]

@@ -102,17 +102,3 @@ class TestFindingAPI(APIResourceTests):
     def make(self):
         return FindingFactory()
 
-
-def test_fast_evaluation_representation_matches_drf(db):
-    from rest_framework import serializers
-
-    from compliance.api.serializers import RuleEvaluationSerializer
-
-    class Generic(serializers.ModelSerializer):
-        class Meta:
-            model = models.RuleEvaluation
-            fields = RuleEvaluationSerializer.Meta.fields
-
-    evaluation = record(RuleFactory(), DataSourceFactory(), "failed", score=12.5)
-    evaluation = models.RuleEvaluation.objects.get(pk=evaluation.pk)
-    assert RuleEvaluationSerializer(evaluation).data == Generic(evaluation).data
