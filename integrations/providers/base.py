@@ -5,6 +5,7 @@ declaration (name, type, config schema, credential fields, capabilities) for the
 Services and tasks only call the methods declared here; they never ask which provider
 they hold.
 """
+import base64
 import random
 import time
 from dataclasses import dataclass, field
@@ -103,6 +104,10 @@ COMMON_CONFIG_PROPERTIES = {
 }
 
 
+def basic_authorization(user, password):
+    return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
+
+
 def jittered_backoff(attempt, retry_after=None):
     """Seconds to wait before attempt+1: exponential, with ±50 % jitter, at least Retry-After."""
     base = settings.INTEGRATIONS_BACKOFF_SECONDS * (2 ** (attempt - 1))
@@ -153,9 +158,9 @@ class BaseClient:
     def auth_headers(self):
         return {}
 
-    def error_detail(self, response):
-        """The vendor's own error text, from its documented error body."""
-        return response.text[:300]
+    def error_message(self, body, response):
+        """The message in the vendor's documented JSON error body (read by error_detail)."""
+        return response.text
 
     # -- machinery -----------------------------------------------------------------------
     def scrub(self, text):
@@ -164,6 +169,13 @@ class BaseClient:
         for secret in self._secrets:
             text = text.replace(secret, "••••")
         return text
+
+    def error_detail(self, response):
+        """The vendor's own error text; a body not in the vendor's documented shape is shown as it came."""
+        try:
+            return self.error_message(response.json(), response)[:300]
+        except (ValueError, AttributeError):
+            return response.text[:300]
 
     def url(self, path):
         return path if path.startswith(("http://", "https://")) else urljoin(self.base_url, path.lstrip("/"))
@@ -246,17 +258,13 @@ class TokenClient(BaseClient):
             raise RemoteError(f"{issuer} returned no access_token.")
         return token
 
-    def error_detail(self, response):
+    def error_message(self, body, response):
         """Cloud APIs answer {"error": {"code"|"status", "message"}}; OAuth endpoints
         answer {"error": "...", "error_description": "..."}."""
-        try:
-            body = response.json()
-            error = body.get("error")
-            if isinstance(error, dict):
-                return f"{error.get('status') or error.get('code', '')}: {error.get('message', '')}"[:300]
-            return f"{error}: {body.get('error_description', '')}"[:300]
-        except (ValueError, AttributeError):
-            return response.text[:300]
+        error = body.get("error")
+        if isinstance(error, dict):
+            return f"{error.get('status') or error.get('code', '')}: {error.get('message', '')}"
+        return f"{error}: {body.get('error_description', '')}"
 
 
 class Provider:

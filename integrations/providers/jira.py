@@ -6,8 +6,6 @@ Status: POST /rest/api/3/search/jql {"jql", "fields", "maxResults", "nextPageTok
 "nextPageToken", "isLast"}; statusCategory "done" resolves the finding.
 Auth: basic with the account e-mail and an API token. Errors: {"errorMessages", "errors"}.
 """
-import base64
-
 from ..choices import Capability, IntegrationType
 from ..registry import register
 from .base import (
@@ -16,6 +14,7 @@ from .base import (
     Provider,
     TicketRef,
     TicketState,
+    basic_authorization,
     finding_description_lines,
     finding_summary,
 )
@@ -52,17 +51,12 @@ class JiraClient(BaseClient):
     label = "Jira"
 
     def auth_headers(self):
-        raw = f"{self.credentials.get('email', '')}:{self.credentials.get('api_token', '')}"
-        return {"Authorization": "Basic " + base64.b64encode(raw.encode()).decode()}
+        return basic_authorization(self.credentials.get("email", ""), self.credentials.get("api_token", ""))
 
-    def error_detail(self, response):
-        try:
-            body = response.json()
-            parts = list(body.get("errorMessages") or [])
-            parts += [f"{k}: {v}" for k, v in (body.get("errors") or {}).items()]
-            return "; ".join(str(p) for p in parts)[:300] or response.reason
-        except (ValueError, AttributeError):
-            return response.text[:300]
+    def error_message(self, body, response):
+        parts = list(body.get("errorMessages") or [])
+        parts += [f"{k}: {v}" for k, v in (body.get("errors") or {}).items()]
+        return "; ".join(str(p) for p in parts) or response.reason
 
 
 @register

@@ -5,8 +5,6 @@ Pull: GET /api/now/table/{table}?sysparm_query=…&sysparm_limit=…&sysparm_off
 Auth: basic, or OAuth (POST /oauth_token.do, password grant) → Bearer token.
 Errors: {"error": {"message", "detail"}, "status": "failure"}.
 """
-import base64
-
 from ..choices import Capability, IntegrationType
 from ..registry import register
 from .base import (
@@ -16,6 +14,7 @@ from .base import (
     RemoteResult,
     TicketRef,
     TokenClient,
+    basic_authorization,
     finding_description_lines,
     finding_summary,
     parse_remote_time,
@@ -32,8 +31,7 @@ class ServiceNowClient(TokenClient):
     def auth_headers(self):
         if self.config.get("auth_type", "basic") == "oauth":
             return self.bearer_headers()
-        raw = f"{self.credentials.get('username', '')}:{self.credentials.get('password', '')}"
-        return {"Authorization": "Basic " + base64.b64encode(raw.encode()).decode()}
+        return basic_authorization(self.credentials.get("username", ""), self.credentials.get("password", ""))
 
     def fetch_token(self):
         response = self.request("POST", "oauth_token.do", auth=False, data={
@@ -45,12 +43,9 @@ class ServiceNowClient(TokenClient):
         })
         return self.access_token(response, "ServiceNow's token endpoint")
 
-    def error_detail(self, response):
-        try:
-            error = response.json().get("error") or {}
-            return f"{error.get('message', '')} {error.get('detail') or ''}".strip()[:300]
-        except (ValueError, AttributeError):
-            return response.text[:300]
+    def error_message(self, body, response):
+        error = body.get("error") or {}
+        return f"{error.get('message', '')} {error.get('detail') or ''}".strip()
 
 
 @register

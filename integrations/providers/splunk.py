@@ -22,12 +22,8 @@ class SplunkClient(BaseClient):
     def auth_headers(self):
         return {"Authorization": f"Splunk {self.credentials.get('hec_token', '')}"}
 
-    def error_detail(self, response):
-        try:
-            body = response.json()
-            return f"{body.get('text', '')} (code {body.get('code')})"[:300]
-        except (ValueError, AttributeError):
-            return response.text[:300]
+    def error_message(self, body, response):
+        return f"{body.get('text', '')} (code {body.get('code')})"
 
 
 @register
