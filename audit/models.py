@@ -22,15 +22,16 @@ class AuditLog(models.Model):
         db_constraint=False,
     )
     actor_username = models.CharField(max_length=150, blank=True)
-    action = models.CharField(max_length=64, db_index=True)
-    content_type = models.ForeignKey(
+    action = models.CharField(max_length=64)  # indexed below (audit_action), without a LIKE twin
+    content_type = models.ForeignKey(  # audit_object below starts with it: no index of its own
         ContentType, null=True, blank=True, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False,
+        db_index=False,
     )
     object_id = models.CharField(max_length=64, blank=True)  # indexed with content_type (audit_object)
     object_repr = models.CharField(max_length=300, blank=True)
     changes = models.JSONField(default=dict, blank=True)
     impact_level = models.CharField(max_length=10, choices=ImpactLevel.choices, default=ImpactLevel.LOW)
-    request_id = models.CharField(max_length=64, blank=True, db_index=True)
+    request_id = models.CharField(max_length=64, blank=True)  # indexed below (audit_request)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=512, blank=True)
     session_hash = models.CharField(max_length=64, blank=True)
@@ -47,9 +48,13 @@ class AuditLog(models.Model):
 
     class Meta:
         ordering = ["-id"]
+        # Every entry pays for each index on insert: one per API filter or lookup, and no
+        # varchar_pattern_ops twins (filters are exact, never LIKE).
         indexes = [
             models.Index(fields=["content_type", "object_id", "-id"], name="audit_object"),
             models.Index(fields=["-timestamp", "-id"], name="audit_time_id"),
+            models.Index(fields=["action"], name="audit_action"),
+            models.Index(fields=["request_id"], name="audit_request"),
         ]
 
     def __str__(self):

@@ -35,7 +35,7 @@ OVERRIDES = {
     "auth.user": ModelOptions(exclude_fields=("last_login",)),
     "auth.group": ModelOptions(),
     # Bookkeeping that changes on every read or sync and says nothing about intent.
-    "integrations.integration": ModelOptions(exclude_fields=("sync_lock_until",)),
+    "integrations.integration": ModelOptions(exclude_fields=("sync_lock_until", "sync_lock_owner")),
 }
 
 
