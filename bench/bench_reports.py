@@ -4,7 +4,8 @@ A script, not a test:
 
     .venv/bin/python bench/bench_reports.py [--repeat 5] [--reports 20] [--rounds 2]
 
-About 4 minutes on an idle 2-core machine (the first run also builds the data, ~15 s).
+About 3 minutes on an idle 2-core machine, 5-6 with other jobs on the cores; the first
+run also builds the data (~15 s).
 Data lives in its own database (bench_reports); workers are real `celery worker` processes
 on Redis db 4 (BENCH_BROKER_URL). Prints medians and ratios; nothing passes or fails on time.
 """
