@@ -60,6 +60,14 @@ class AuditLog(models.Model):
     def __str__(self):
         return f"{self.timestamp:%Y-%m-%d %H:%M:%S} {self.actor_username or '-'} {self.action} {self.object_repr}"
 
+    @property
+    def content_type_label(self):
+        """"app_label.model" of the object's type, from ContentType's per-process cache (no join)."""
+        if self.content_type_id is None:
+            return None
+        content_type = ContentType.objects.get_for_id(self.content_type_id)
+        return f"{content_type.app_label}.{content_type.model}"
+
 
 class AuditChainHead(models.Model):
     """The single row (id=1) holding the end of the chain; appends lock it."""

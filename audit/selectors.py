@@ -11,7 +11,8 @@ EXPORT_FIELDS = (
 
 
 def audit_logs():
-    return AuditLog.objects.select_related("content_type")
+    # No select_related("content_type"): readers use AuditLog.content_type_label (cached).
+    return AuditLog.objects.all()
 
 
 def object_history(*, model, object_id):

@@ -1,11 +1,14 @@
 from rest_framework import serializers
 
+from compliance.api.representation import FastReadMixin
+
 from ..models import AuditLog
 
 
-class AuditLogSerializer(serializers.ModelSerializer):
+class AuditLogSerializer(FastReadMixin, serializers.ModelSerializer):
     actor = serializers.IntegerField(source="actor_id", read_only=True, allow_null=True)
-    content_type = serializers.SerializerMethodField()
+    content_type = serializers.CharField(source="content_type_label", read_only=True, allow_null=True,
+                                         help_text='"app_label.model" of the object the entry is about.')
 
     class Meta:
         model = AuditLog
@@ -15,7 +18,3 @@ class AuditLogSerializer(serializers.ModelSerializer):
             "message", "entry_hash",
         ]
         read_only_fields = fields
-
-    def get_content_type(self, obj) -> str | None:
-        ct = obj.content_type
-        return f"{ct.app_label}.{ct.model}" if ct else None

@@ -168,3 +168,22 @@ def test_unknown_entry_is_404_and_oversized_filters_are_harmless(client_as):
     # found by the API fuzz test: an offset PostgreSQL cannot take was a 500
     far = client.get(URL, {"timestamp_after": "4609-12-22T10:34:52+21:07"})
     assert far.status_code == 200 and far.json()["results"] == []
+
+
+def test_entries_read_as_drf_would(db):
+    """AuditLogSerializer uses the compiled read plan (compliance/api/representation.py)."""
+    from rest_framework import serializers
+
+    from audit.api.serializers import AuditLogSerializer
+    from compliance.api import representation
+
+    framework = FrameworkFactory()
+    with audit_context(request_id="req-1", ip_address="10.1.2.3", user_agent="pytest", source="api"):
+        record_event(action="update", instance=framework, changes={"name": ["a", "b"], "tags": [None, [1, 2.5]]})
+    record_event(action="login_failed", changes={"username": [None, "eve"]}, message="Failed sign-in.")
+    entries = list(AuditLog.objects.order_by("id"))
+    assert len(entries) >= 3 and any(e.content_type_id is None for e in entries)
+    assert representation._plan(AuditLogSerializer) is not None
+    expected = [serializers.Serializer.to_representation(AuditLogSerializer(), entry) for entry in entries]
+    assert AuditLogSerializer(entries, many=True).data == expected
+    assert expected[-2]["content_type"] == "compliance.framework" and expected[-1]["content_type"] is None

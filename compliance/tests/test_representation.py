@@ -150,4 +150,6 @@ def test_every_fast_serializer_in_the_project_is_compared_with_drf():
 
 
 # Serializers of other apps that use the mixin, by name, with the test that compares them.
-COMPARED_ELSEWHERE = set()
+COMPARED_ELSEWHERE = {
+    "AuditLogSerializer",  # audit/tests/test_api.py::test_entries_read_as_drf_would
+}
