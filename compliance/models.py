@@ -186,6 +186,11 @@ class FindingQuerySet(models.QuerySet):
     def active(self):
         return self.filter(status__in=ACTIVE_FINDING_STATUSES)
 
+    def with_framework_code(self):
+        """Each finding's framework code in the same query (read by Finding.framework_code):
+        a page of findings then builds no rule or framework rows."""
+        return self.annotate(rule_framework_code=models.F("rule__framework__code"))
+
 
 class Finding(TimeStampedModel):
     """One per (rule, data source): opened by a failure, resolved by a pass, reopened after."""
@@ -226,6 +231,12 @@ class Finding(TimeStampedModel):
     @property
     def is_active(self):
         return self.status in ACTIVE_FINDING_STATUSES
+
+    @property
+    def framework_code(self):
+        if "rule_framework_code" in self.__dict__:
+            return self.rule_framework_code
+        return self.rule.framework.code
 
 # Daily evaluation rollups (analytics); a separate module so its owner edits do not collide.
 from .models_rollups import EvaluationRollup, LatestStatusCount, RollupDimension  # noqa: E402,F401

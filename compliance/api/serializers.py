@@ -131,7 +131,7 @@ class BulkResultSerializer(serializers.Serializer):
 
 
 class FindingSerializer(FastReadMixin, serializers.ModelSerializer):
-    framework = serializers.CharField(source="rule.framework.code", read_only=True)
+    framework = serializers.CharField(source="framework_code", read_only=True)
     assigned_to = serializers.PrimaryKeyRelatedField(
         queryset=get_user_model().objects.filter(is_active=True), allow_null=True, required=False
     )

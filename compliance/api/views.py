@@ -164,7 +164,7 @@ class RuleEvaluationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewS
 
 
 class FindingViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
-    queryset = Finding.objects.select_related("rule__framework")
+    queryset = Finding.objects.with_framework_code()
     serializer_class = FindingSerializer
     filterset_class = FindingFilterSet
     search_fields = ["title", "notes"]

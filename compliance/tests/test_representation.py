@@ -73,7 +73,7 @@ SERIALIZED_MODELS = {
     "ComplianceRuleSerializer": lambda: models.ComplianceRule.objects.select_related("framework"),
     "DataSourceSerializer": lambda: models.DataSource.objects.all(),
     "RuleEvaluationSerializer": lambda: models.RuleEvaluation.objects.all(),
-    "FindingSerializer": lambda: models.Finding.objects.select_related("rule__framework"),
+    "FindingSerializer": lambda: models.Finding.objects.with_framework_code(),
 }
 
 
@@ -114,6 +114,13 @@ def test_prefetched_rows_are_not_read_again(rows, django_assert_num_queries):
     with django_assert_num_queries(0):
         data = ComplianceRuleSerializer(page, many=True).data
     assert data == [drf_representation(ComplianceRuleSerializer, rule) for rule in page]
+
+
+def test_a_finding_without_the_annotation_still_names_its_framework(rows):
+    from compliance.api.serializers import FindingSerializer
+
+    finding = models.Finding.objects.first()
+    assert FindingSerializer(finding).data["framework"] == finding.rule.framework.code == "soc2"
 
 
 def test_an_unsaved_instance_has_no_related_ids(db):
