@@ -220,6 +220,10 @@ CACHES = {
     )
 }
 
+# With Redis, sessions are read from it and written through to the database: a signed-in
+# page then costs no session query. Without it the database is both, so plain db sessions.
+SESSION_ENGINE = "django.contrib.sessions.backends." + ("cached_db" if REDIS_CACHE_URL else "db")
+
 AUTHENTICATION_BACKENDS = ["compliance_site.lockout.LockoutModelBackend"]
 LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 5)
 LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60)
