@@ -1,7 +1,8 @@
-"""Daily rollups of evaluations, so trends and dashboards never scan raw evaluations.
+"""Rollups of evaluations, so trends, dashboards and past scores never scan raw evaluations.
 
-Imported at the end of compliance/models.py. Maintained by compliance/rollups.py inside
-the ingest transaction (record_evaluations), so they are never stale.
+Imported at the end of compliance/models.py. Maintained inside the ingest transaction
+(record_evaluations) by compliance/rollups.py (daily counts) and compliance/status_history.py
+(status changes), so they are never stale.
 """
 from django.db import models
 from django.db.models.signals import pre_delete
@@ -70,19 +71,89 @@ class LatestStatusCount(models.Model):
         return f"{self.rule_id}/{self.status}: {self.pairs}"
 
 
+class StatusChange(models.Model):
+    """A (rule, data source) pair's status changed at this evaluation.
+
+    One row per evaluation whose status differs from the pair's previous evaluation in
+    (evaluated_at, id) order; `old_status` is "" for a pair's first evaluation. The pairs
+    in each status at any instant are the sum of these changes up to it: what the
+    point-in-time score needs (compliance/analytics/history.py). Kept by
+    compliance/status_history.py in the ingest transaction, late arrivals included. No
+    foreign-key constraints: a deleted rule or data source is taken out by the pre_delete
+    receivers below, before its evaluations cascade away.
+    """
+
+    evaluation = models.OneToOneField("compliance.RuleEvaluation", on_delete=models.DO_NOTHING, primary_key=True,
+                                      db_constraint=False, related_name="+")
+    rule = models.ForeignKey("compliance.ComplianceRule", on_delete=models.DO_NOTHING, db_constraint=False,
+                             db_index=False, related_name="+")
+    data_source = models.ForeignKey("compliance.DataSource", on_delete=models.DO_NOTHING, db_constraint=False,
+                                    db_index=False, related_name="+")
+    evaluated_at = models.DateTimeField()
+    day = models.DateField(help_text="UTC day of evaluated_at")
+    old_status = models.CharField(max_length=16, blank=True)
+    new_status = models.CharField(max_length=16)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["evaluated_at"], name="status_change_time"),
+            # A pair's status just before a moment, from the index alone (ingest of late
+            # arrivals), and the changes of a few data sources (their rule × source pairs).
+            models.Index(fields=["rule", "data_source", "evaluated_at", "evaluation", "new_status"],
+                         name="status_change_pair_time"),
+        ]
+
+    def __str__(self):
+        return f"{self.rule_id}/{self.data_source_id} {self.evaluated_at}: {self.old_status or '-'} → {self.new_status}"
+
+
+class RollupPeriod(models.TextChoices):
+    DAY = "day", "Day"
+    MONTH = "month", "Month"
+    YEAR = "year", "Year"
+
+
+class StatusChangeRollup(models.Model):
+    """Net change, over one UTC day, month or year, in how many of a rule's pairs have `status`.
+
+    StatusChange summed per (period, start, rule, status); `start` is the period's first
+    day. The pairs in each status before a day are the years before its year, plus the
+    months of its year before its month, plus the days of its month before it: at most
+    about 40 rows per (rule, status), however long the history.
+    """
+
+    period = models.CharField(max_length=5, choices=RollupPeriod.choices)
+    start = models.DateField()
+    rule = models.ForeignKey("compliance.ComplianceRule", on_delete=models.DO_NOTHING, db_constraint=False,
+                             db_index=False, related_name="+")
+    status = models.CharField(max_length=16)
+    pairs = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["period", "start", "rule", "status"],
+                                               name="status_change_rollup_unique")]
+
+    def __str__(self):
+        return f"{self.period} {self.start} {self.rule_id}/{self.status}: {self.pairs:+d}"
+
+
 def _forget_rule(sender, instance, **kwargs):
     from .rollups import subtract_deleted
+    from .status_history import forget
 
     subtract_deleted(rule_id=instance.pk)
+    forget(rule_id=instance.pk)
 
 
 def _forget_data_source(sender, instance, **kwargs):
     from .rollups import subtract_deleted
+    from .status_history import forget
 
     subtract_deleted(data_source_id=instance.pk)
+    forget(data_source_id=instance.pk)
 
 
 # A deleted rule or data source cascades to its evaluations; take them out of the rollups
-# first (pre_delete still sees the rows), in the same transaction as the delete.
+# and the status history first (pre_delete still sees the rows), in the delete's transaction.
 pre_delete.connect(_forget_rule, sender="compliance.ComplianceRule", dispatch_uid="rollups_forget_rule")
 pre_delete.connect(_forget_data_source, sender="compliance.DataSource", dispatch_uid="rollups_forget_source")

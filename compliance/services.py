@@ -16,6 +16,7 @@ from .bulk_writes import insert_evaluations, update_findings, upsert_latest
 from .choices import ACTIVE_FINDING_STATUSES, EvaluationStatus, FindingStatus
 from .models import ComplianceRule, DataSource, Finding, LatestEvaluation, RuleEvaluation
 from .rollups import add_evaluations
+from .status_history import record_batch as record_status_changes
 
 
 @dataclass
@@ -62,9 +63,11 @@ def _in_pairs(queryset, pairs):
     return queryset.filter(rule_id__in={p[0] for p in pairs}, data_source_id__in={p[1] for p in pairs})
 
 
-def _latest_times(pairs):
-    rows = _in_pairs(LatestEvaluation.objects, pairs).values_list("rule_id", "data_source_id", "evaluated_at")
-    return {(rule_id, source_id): at for rule_id, source_id, at in rows if (rule_id, source_id) in pairs}
+def _latest(pairs):
+    """{pair: (evaluated_at, evaluation id, status)} of each pair's stored latest evaluation."""
+    rows = _in_pairs(LatestEvaluation.objects, pairs).values_list(
+        "rule_id", "data_source_id", "evaluated_at", "evaluation_id", "status")
+    return {(rule_id, source_id): rest for rule_id, source_id, *rest in rows if (rule_id, source_id) in pairs}
 
 
 def _findings(pairs):
@@ -167,7 +170,8 @@ def record_evaluations(*, rows, source=""):
         by_pair[(evaluation.rule_id, evaluation.data_source_id)].append(evaluation)
     pairs = set(by_pair)
     _lock_pairs(pairs)
-    latest = _latest_times(pairs)
+    latest = _latest(pairs)
+    record_status_changes(by_pair, latest)  # point-in-time history, late arrivals included
     rules = {
         pk: (name, severity)
         for pk, name, severity in ComplianceRule.objects.filter(pk__in={p[0] for p in pairs})
@@ -178,7 +182,7 @@ def record_evaluations(*, rows, source=""):
 
     new_latest = []
     for pair, pair_evaluations in by_pair.items():
-        previous_at = latest.get(pair)
+        previous_at = latest[pair][0] if pair in latest else None
         # Stable sort keeps arrival order among equal timestamps: the later arrival wins.
         pair_evaluations.sort(key=lambda e: e.evaluated_at)
         fresh = [e for e in pair_evaluations if previous_at is None or e.evaluated_at >= previous_at]

@@ -1,8 +1,7 @@
 """The analytics service: the one source of figures for the API, the pages and the reports.
 
-Everything here reads rollups, LatestEvaluation and small tables; nothing scans raw
-evaluations except the point-in-time functions (one index probe per pair). Public names
-are stable: reports call them.
+Everything here reads rollups, LatestEvaluation, the status history and small tables;
+nothing scans raw evaluations. Public names are stable: reports call them.
 """
 from .dashboard import dashboard_stats, finding_age_buckets, framework_distribution, open_findings_by_severity
 from .detail import framework_controls, rule_detail

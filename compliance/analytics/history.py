@@ -1,18 +1,25 @@
-"""Point-in-time scores and regressions between two dates.
+"""Point-in-time scores and regressions between two dates, from the status history.
 
-The latest evaluation per (rule, data source) as of a moment comes from one index probe
-per pair (eval_pair_time), skipped entirely when the pair's current latest evaluation is
-already older than the moment. Weighting is scoring.py's ScoreTally; rule severity and
-is_active are today's (rules keep no history of those).
+A pair's status at a moment is its newest evaluation's at or before it (ties: the later
+arrival). compliance/status_history.py keeps every change of a pair's status, late
+arrivals included, and their sums per rule over days, months and years: the pairs of a
+rule in each status at a moment are the sums of the years, months and days before the
+moment's day plus that day's changes up to the moment, whatever the number of
+evaluations. A data-source scope sums those sources' changes instead (no sum covers it).
+Weighting is scoring.py's ScoreTally; rule severity and is_active are today's (rules keep
+no history of those).
 """
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import date, datetime, time, timedelta
 from datetime import timezone as dt_timezone
 
-from django.db.models import Case, CharField, Count, F, OuterRef, Subquery, When
+from django.db.models import Count, Q, Sum
 
-from ..models import ComplianceRule, RuleEvaluation
-from ..scoring import ScoreTally, _latest_in_scope, combine_tallies
+from ..models import ComplianceRule
+from ..models_rollups import RollupPeriod, StatusChange, StatusChangeRollup
+from ..scoring import ScoreTally, combine_tallies
+
+_TICK = timedelta(microseconds=1)
 
 
 def as_of_moment(when):
@@ -20,35 +27,63 @@ def as_of_moment(when):
     if isinstance(when, datetime):
         return when
     if isinstance(when, date):
-        return datetime.combine(when + timedelta(days=1), time.min, tzinfo=dt_timezone.utc) - timedelta(microseconds=1)
+        return datetime.combine(when + timedelta(days=1), time.min, tzinfo=dt_timezone.utc) - _TICK
     raise TypeError("when must be a date or a datetime.")
 
 
-def _pair_status_counts(moment, *, framework=None, rules=None, data_sources=None):
-    # Every pair with any evaluation has a LatestEvaluation row: the pairs to look back at.
-    pairs = _latest_in_scope(framework=framework, rules=rules, data_sources=data_sources)
-    older = RuleEvaluation.objects.filter(
-        rule_id=OuterRef("rule_id"), data_source_id=OuterRef("data_source_id"), evaluated_at__lte=moment,
-    ).order_by("-evaluated_at", "-id").values("status")[:1]
-    return (
-        pairs.annotate(as_of_status=Case(
-            When(evaluated_at__lte=moment, then=F("status")),
-            default=Subquery(older), output_field=CharField(),
-        ))
-        .exclude(as_of_status=None)
-        .values("rule_id", "rule__severity", "as_of_status")
-        .annotate(n=Count("id"))
-        .order_by()
+def _add_changes(counts, changes):
+    """Fold (rule_id, old_status, new_status, n) change counts into {(rule_id, status): pairs}."""
+    for rule_id, old, new, n in changes.values_list("rule_id", "old_status", "new_status").annotate(
+            n=Count("pk")).order_by():
+        counts[(rule_id, new)] += n
+        if old:
+            counts[(rule_id, old)] -= n
+
+
+def _status_counts(moment, *, rule_ids, data_sources):
+    """{(rule_id, status): pairs in that status at `moment`}; rule_ids None means every rule."""
+    counts = Counter()
+    if data_sources is not None:
+        # Both id lists: the status_change_pair_time index is then walked once per pair.
+        _add_changes(counts, StatusChange.objects.filter(rule_id__in=rule_ids, data_source__in=data_sources,
+                                                         evaluated_at__lte=moment))
+        return counts
+    utc = moment.astimezone(dt_timezone.utc)
+    day = utc.date()
+    midnight = datetime.combine(day, time.min, tzinfo=dt_timezone.utc)
+    whole_day = utc + _TICK == midnight + timedelta(days=1)
+    year, month = day.replace(month=1, day=1), day.replace(day=1)
+    days = Q(start__lte=day) if whole_day else Q(start__lt=day)
+    sums = StatusChangeRollup.objects.filter(
+        Q(period=RollupPeriod.YEAR, start__lt=year)
+        | Q(period=RollupPeriod.MONTH, start__gte=year, start__lt=month)
+        | Q(days, period=RollupPeriod.DAY, start__gte=month)
     )
+    if rule_ids is not None:
+        sums = sums.filter(rule_id__in=rule_ids)
+    for rule_id, status, pairs in sums.values_list("rule_id", "status").annotate(n=Sum("pairs")).order_by():
+        counts[(rule_id, status)] += pairs
+    if not whole_day:
+        changes = StatusChange.objects.filter(evaluated_at__gte=midnight, evaluated_at__lte=moment)
+        _add_changes(counts, changes if rule_ids is None else changes.filter(rule_id__in=rule_ids))
+    return counts
 
 
 def rule_tallies_as_of(when, *, framework=None, rules=None, data_sources=None):
-    """{rule_id: ScoreTally} from the latest evaluation per pair as of `when` (one query)."""
+    """{rule_id: ScoreTally} from the latest evaluation per pair as of `when` (two or three queries)."""
+    in_scope = ComplianceRule.objects.filter(is_active=True)
+    if framework is not None:
+        in_scope = in_scope.filter(framework=framework)
+    if rules is not None:
+        in_scope = in_scope.filter(pk__in=rules)
+    severities = dict(in_scope.values_list("pk", "severity"))
+    scoped = framework is not None or rules is not None or data_sources is not None
+    counts = _status_counts(as_of_moment(when), rule_ids=list(severities) if scoped else None,
+                            data_sources=data_sources)
     tallies = defaultdict(ScoreTally)
-    for row in _pair_status_counts(as_of_moment(when), framework=framework, rules=rules,
-                                   data_sources=data_sources):
-        key = row["rule_id"]
-        tallies[key] = tallies[key].add(status=row["as_of_status"], severity=row["rule__severity"], count=row["n"])
+    for (rule_id, status), pairs in counts.items():
+        if pairs and rule_id in severities:
+            tallies[rule_id] = tallies[rule_id].add(status=status, severity=severities[rule_id], count=pairs)
     return dict(tallies)
 
 
