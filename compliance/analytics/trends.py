@@ -42,7 +42,9 @@ def rollups_in_scope(*, framework=None, rule=None, data_source=None):
         return EvaluationRollup.objects.filter(dimension=RollupDimension.DATA_SOURCE, key=_pk(data_source))
     if framework is not None:
         framework_id = framework.pk if isinstance(framework, Framework) else framework
-        rule_ids = ComplianceRule.objects.filter(framework_id=framework_id).values("pk")
+        # A list, not a subquery: PostgreSQL then walks the (dimension, key, day) index once
+        # per rule instead of reading every rule's rows in the date range.
+        rule_ids = list(ComplianceRule.objects.filter(framework_id=framework_id).values_list("pk", flat=True))
         return EvaluationRollup.objects.filter(dimension=RollupDimension.RULE, key__in=rule_ids)
     return EvaluationRollup.objects.filter(dimension=RollupDimension.ALL, key=0)
 
