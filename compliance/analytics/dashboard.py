@@ -88,8 +88,8 @@ def dashboard_stats(*, now=None):
             "last_7_days": windows[7],
             "last_30_days": windows[30],
         },
-        "workflows": external.workflow_stats(now=now),
-        "integrations": external.integration_health(now=now),
+        "workflows": external.workflow_stats(),
+        "integrations": external.integration_health(),
         "reports_last_30_days": external.recent_reports(now=now, days=30),
     }
 

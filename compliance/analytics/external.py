@@ -4,13 +4,19 @@ Compliance must not import those apps (dependencies point the other way), so the
 models are looked up at call time. Each function returns `{"available": False}` when
 the app's model is not installed, so a deployment without that app still has a dashboard.
 """
+from collections import Counter
 from datetime import timedelta
 
 from django.apps import apps
 from django.db.models import Avg, Count, F, Max, Q, Sum
 
-# Workflow states in which work is still expected (overdue only makes sense for these).
+# Workflow states in which work is still expected.
 OPEN_WORKFLOW_STATUSES = ("active", "paused", "waiting_approval")
+# A sync run counts as the integrations app counts it (Integration.success_rate): a partial
+# run (some results unmapped) succeeded, a failed one did not; running and skipped runs
+# are not finished syncs.
+SUCCEEDED_SYNC_STATUSES = ("success", "partial")
+FINISHED_SYNC_STATUSES = (*SUCCEEDED_SYNC_STATUSES, "failed")
 
 
 def model_or_none(label):
@@ -24,35 +30,49 @@ def _field_names(model):
     return {field.name for field in model._meta.get_fields()}
 
 
-def workflow_stats(*, now):
-    """Active and overdue workflows, and open workflows by status."""
+def workflow_stats():
+    """Open workflows by status, and how many are overdue.
+
+    Overdue means what the workflows app means by it (`/api/v1/workflows/?overdue=true`):
+    the current step is overdue, i.e. the escalation beat found it in progress past its
+    due time. A workflow's own due_at is only a target date: nothing marks or escalates it.
+    """
     workflow = model_or_none("workflows.Workflow")
     if workflow is None:
         return {"available": False, "active": 0, "overdue": 0, "by_status": {}}
-    open_workflows = workflow.objects.filter(status__in=OPEN_WORKFLOW_STATUSES)
-    by_status = dict(open_workflows.values_list("status").annotate(n=Count("id")).order_by())
+    by_status = dict(workflow.objects.filter(status__in=OPEN_WORKFLOW_STATUSES).values_list("status")
+                     .annotate(n=Count("id")).order_by())
     return {
         "available": True,
         "active": sum(by_status.values()),
-        "overdue": open_workflows.filter(due_at__lt=now).count(),
+        "overdue": workflow.objects.filter(current_step__overdue_at__isnull=False).count(),
         "by_status": by_status,
     }
 
 
-def integration_health(*, now):
-    """Integrations by health and status, with the overall sync success rate."""
+def _success_rate(succeeded, failed):
+    """Integration.success_rate's arithmetic: percent of finished syncs, one decimal; None if none."""
+    finished = succeeded + failed
+    return round(100.0 * succeeded / finished, 1) if finished else None
+
+
+def integration_health():
+    """Integrations by health and status, with the sync success rate over all of them."""
     integration = model_or_none("integrations.Integration")
     if integration is None:
         return {"available": False, "total": 0, "by_health": {}, "by_status": {}, "sync_success_rate": None}
-    by_health = dict(integration.objects.values_list("health").annotate(n=Count("id")).order_by())
-    by_status = dict(integration.objects.values_list("status").annotate(n=Count("id")).order_by())
-    syncs = integration.objects.aggregate(total=Sum("total_syncs"), ok=Sum("successful_syncs"))
-    rate = round(100 * syncs["ok"] / syncs["total"], 1) if syncs["total"] else None
+    by_health, by_status, succeeded, failed = Counter(), Counter(), 0, 0
+    for health, status, n, ok, bad in integration.objects.values_list("health", "status").annotate(
+            n=Count("id"), ok=Sum("successful_syncs"), bad=Sum("failed_syncs")).order_by():
+        by_health[health] += n
+        by_status[status] += n
+        succeeded, failed = succeeded + ok, failed + bad
+    rate = _success_rate(succeeded, failed)
     return {
         "available": True,
         "total": sum(by_health.values()),
-        "by_health": by_health,
-        "by_status": by_status,
+        "by_health": dict(by_health),
+        "by_status": dict(by_status),
         "sync_success_rate": rate,
     }
 
@@ -74,13 +94,13 @@ def sync_metrics(*, since):
     log = model_or_none("integrations.IntegrationLog")
     if log is None:
         return {"available": False, "runs": 0, "success_rate": None, "avg_duration_ms": None}
-    finished = log.objects.filter(kind="sync", started_at__gte=since).exclude(status__in=("running", "skipped"))
-    row = finished.aggregate(runs=Count("id"), ok=Count("id", filter=Q(status="success")),
+    finished = log.objects.filter(kind="sync", started_at__gte=since, status__in=FINISHED_SYNC_STATUSES)
+    row = finished.aggregate(runs=Count("id"), ok=Count("id", filter=Q(status__in=SUCCEEDED_SYNC_STATUSES)),
                              avg=Avg("duration_ms"))
     return {
         "available": True,
         "runs": row["runs"],
-        "success_rate": round(100 * row["ok"] / row["runs"], 1) if row["runs"] else None,
+        "success_rate": _success_rate(row["ok"], row["runs"] - row["ok"]),
         "avg_duration_ms": round(row["avg"], 1) if row["avg"] is not None else None,
     }
 

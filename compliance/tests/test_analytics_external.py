@@ -8,6 +8,7 @@ from django.utils import timezone
 from compliance import analytics
 from integrations.models import Integration, IntegrationLog
 from reports.tests.factories import ReportFactory
+from workflows.escalation import mark_overdue_and_escalate
 from workflows.tests.factories import WorkflowFactory, started_workflow
 
 from .factories import DataSourceFactory, RuleFactory
@@ -19,8 +20,11 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def other_apps():
     now = timezone.now()
-    started_workflow(due_at=now - timedelta(hours=2))  # overdue
-    started_workflow(due_at=now + timedelta(days=2))
+    late_step = started_workflow(due_at=now + timedelta(days=2)).current_step
+    late_step.due_at = now - timedelta(hours=2)
+    late_step.save(update_fields=["due_at"])
+    mark_overdue_and_escalate(now=now)  # the beat marks its current step overdue
+    started_workflow(due_at=now - timedelta(hours=2))  # past its target date, but no step is overdue
     WorkflowFactory()  # a draft is not active
     finished = started_workflow()
     finished.started_at = now - timedelta(hours=10)
@@ -28,10 +32,11 @@ def other_apps():
     finished.transition_to("completed")
 
     Integration.objects.create(name="snow", provider="servicenow", integration_type="ticketing", health="healthy",
-                               total_syncs=10, successful_syncs=9)
+                               total_syncs=10, successful_syncs=9, failed_syncs=1)
     jira = Integration.objects.create(name="jira", provider="jira", integration_type="ticketing", health="unhealthy",
-                                      status="error", total_syncs=10, successful_syncs=5)
-    for status, duration in (("success", 100), ("failed", 300), ("running", None), ("skipped", None)):
+                                      status="error", total_syncs=10, successful_syncs=5, failed_syncs=5)
+    for status, duration in (("success", 100), ("partial", 200), ("failed", 300), ("running", None),
+                             ("skipped", None)):
         IntegrationLog.objects.create(integration=jira, kind="sync", status=status, duration_ms=duration,
                                       started_at=now - timedelta(hours=1))
     IntegrationLog.objects.create(integration=jira, kind="test_connection", status="failed", duration_ms=5)
@@ -51,9 +56,17 @@ def test_dashboard_counts_workflows_integrations_and_reports(other_apps):
     assert integrations["total"] == 2
     assert integrations["by_health"] == {"healthy": 1, "unhealthy": 1}
     assert integrations["sync_success_rate"] == 70.0  # 14 of 20 syncs
+    assert integrations["sync_success_rate"] == Integration(successful_syncs=14, failed_syncs=6).success_rate
     reports = stats["reports_last_30_days"]
     assert (reports["total"], reports["by_status"]) == (3, {"completed": 2, "failed": 1})
     assert len(reports["latest"]) == 3
+
+
+def test_overdue_workflows_are_the_ones_the_workflow_api_calls_overdue(other_apps, client_as):
+    from compliance.roles import AUDITOR
+
+    listed = client_as(AUDITOR).get("/api/v1/workflows/?overdue=true").json()
+    assert analytics.dashboard_stats()["workflows"]["overdue"] == listed["count"] == 1
 
 
 def test_performance_metrics(other_apps):
@@ -67,7 +80,8 @@ def test_performance_metrics(other_apps):
     assert metrics["avg_evaluations_per_day"] == round(3 / 7, 1)
     assert [row["evaluations"] for row in metrics["evaluations_per_day"][-2:]] == [1, 2]
     assert metrics["evaluations_per_day"][-1]["avg_duration_ms"] == 150.5
-    assert metrics["syncs"] == {"available": True, "runs": 2, "success_rate": 50.0, "avg_duration_ms": 200.0}
+    # a partial run succeeded, as Integration.success_rate counts it; running and skipped are not finished
+    assert metrics["syncs"] == {"available": True, "runs": 3, "success_rate": 66.7, "avg_duration_ms": 200.0}
     assert metrics["report_generation"] == {"available": True, "completed": 2, "avg_generation_ms": 1000.0,
                                             "max_generation_ms": 1200}
     assert metrics["workflow_cycle"]["completed"] == 1
