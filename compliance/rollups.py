@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection, transaction
 from django.db.models import Count, DecimalField, IntegerField, Q, Sum, Value
-from django.db.models.functions import Cast, ExtractHour, TruncDate
+from django.db.models.functions import Cast, ExtractHour, Round, TruncDate
 
 from .choices import EvaluationStatus
 from .models import RuleEvaluation
@@ -133,7 +133,8 @@ def _live_counts():
         "error": Count("id", filter=Q(status=EvaluationStatus.ERROR)),
         "not_applicable": Count("id", filter=Q(status=EvaluationStatus.NOT_APPLICABLE)),
         "score_count": Count("score"),
-        "score_sum": Sum(Cast("score", DecimalField(max_digits=24, decimal_places=6))),
+        # Cast rounds to 6 places on PostgreSQL; SQLite's CAST keeps the float, so round too.
+        "score_sum": Sum(Round(Cast("score", DecimalField(max_digits=24, decimal_places=6)), 6)),
         "duration_count": Count("duration_ms"),
         "duration_sum": Sum("duration_ms"),
     }

@@ -34,11 +34,12 @@ def _row(rule, source, status, minutes, score=None, duration=None):
 def assert_rollups_match_live():
     for dimension in RollupDimension:
         assert stored_rollup_rows(dimension) == live_rollup_rows(dimension), dimension
-    live_counts = {(row["rule_id"], row["status"]): row["n"] for row in
-                   LatestEvaluation.objects.values("rule_id", "status").annotate(n=Count("id")).order_by()}
-    stored_counts = {(rule_id, status): n for rule_id, status, n in
-                     LatestStatusCount.objects.values_list("rule_id", "status").annotate(n=Sum("pairs")).order_by()}
-    assert stored_counts == live_counts
+    if connection.vendor == "postgresql":  # LatestStatusCount is kept by PostgreSQL triggers only
+        live_counts = {(row["rule_id"], row["status"]): row["n"] for row in
+                       LatestEvaluation.objects.values("rule_id", "status").annotate(n=Count("id")).order_by()}
+        stored_counts = {(rule_id, status): n for rule_id, status, n in LatestStatusCount.objects.values_list(
+            "rule_id", "status").annotate(n=Sum("pairs")).order_by()}
+        assert stored_counts == live_counts
     assert framework_tallies() == score_tallies_by_framework()
 
 
@@ -116,7 +117,7 @@ class TestRollupMaintenance:
             record_evaluations(rows=rows)
         rollup_sql = [q["sql"] for q in queries.captured_queries if "compliance_evaluationrollup" in q["sql"]]
         assert len(rollup_sql) == 1
-        assert rollup_sql[0].startswith("INSERT")
+        assert "INSERT INTO compliance_evaluationrollup" in rollup_sql[0]  # SQLite logs "N times: INSERT …"
 
     def test_deleting_a_rule_or_data_source_takes_its_evaluations_out(self):
         keep_rule, drop_rule = RuleFactory(), RuleFactory()
