@@ -41,7 +41,12 @@ def _add_changes(counts, changes):
 
 
 def _status_counts(moment, *, rule_ids, data_sources):
-    """{(rule_id, status): pairs in that status at `moment`}; rule_ids None means every rule."""
+    """{(rule_id, status): pairs in that status at `moment`}, for every rule unless a scope
+    of data sources is given (then for those sources and `rule_ids` only).
+
+    Without data sources every rule is read: the sums are at most ~40 rows per (rule,
+    status), and a rule filter only tempts PostgreSQL into a sequential scan.
+    """
     counts = Counter()
     if data_sources is not None:
         # Both id lists: the status_change_pair_time index is then walked once per pair.
@@ -59,13 +64,10 @@ def _status_counts(moment, *, rule_ids, data_sources):
         | Q(period=RollupPeriod.MONTH, start__gte=year, start__lt=month)
         | Q(days, period=RollupPeriod.DAY, start__gte=month)
     )
-    if rule_ids is not None:
-        sums = sums.filter(rule_id__in=rule_ids)
     for rule_id, status, pairs in sums.values_list("rule_id", "status").annotate(n=Sum("pairs")).order_by():
         counts[(rule_id, status)] += pairs
     if not whole_day:
-        changes = StatusChange.objects.filter(evaluated_at__gte=midnight, evaluated_at__lte=moment)
-        _add_changes(counts, changes if rule_ids is None else changes.filter(rule_id__in=rule_ids))
+        _add_changes(counts, StatusChange.objects.filter(evaluated_at__gte=midnight, evaluated_at__lte=moment))
     return counts
 
 
@@ -77,9 +79,7 @@ def rule_tallies_as_of(when, *, framework=None, rules=None, data_sources=None):
     if rules is not None:
         in_scope = in_scope.filter(pk__in=rules)
     severities = dict(in_scope.values_list("pk", "severity"))
-    scoped = framework is not None or rules is not None or data_sources is not None
-    counts = _status_counts(as_of_moment(when), rule_ids=list(severities) if scoped else None,
-                            data_sources=data_sources)
+    counts = _status_counts(as_of_moment(when), rule_ids=list(severities), data_sources=data_sources)
     tallies = defaultdict(ScoreTally)
     for (rule_id, status), pairs in counts.items():
         if pairs and rule_id in severities:
