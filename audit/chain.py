@@ -14,7 +14,7 @@ import hmac
 import ipaddress
 import json
 import math
-from datetime import timezone as dt_timezone
+from datetime import datetime, timezone as dt_timezone
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -27,12 +27,25 @@ CONTENT_FIELDS = (
 )
 
 
+_PLAIN = frozenset({str, int, bool, type(None)})
+
+
 def json_safe(value):
     """`value` as plain JSON data that survives a round trip through PostgreSQL jsonb unchanged.
 
     jsonb prints numbers without exponents, so an integral float (1e16) comes back as an
     int; integral floats are stored as ints up front. NaN/Infinity are not JSON at all.
+    Every audit entry passes through here more than once: exact built-in types take a
+    fast path; subclasses (enum members, OrderedDict, ...) the general one.
     """
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    if kind is dict:
+        return {key if type(key) is str else str(key): item if type(item) in _PLAIN else json_safe(item)
+                for key, item in value.items()}
+    if kind is list:
+        return [item if type(item) in _PLAIN else json_safe(item) for item in value]
     if isinstance(value, float):
         if not math.isfinite(value):
             return str(value)
@@ -41,7 +54,7 @@ def json_safe(value):
         return {str(key): json_safe(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
         return [json_safe(item) for item in value]
-    if value is None or isinstance(value, (str, int, bool)):
+    if isinstance(value, (str, int, bool)):
         return value
     return json_safe(json.loads(json.dumps(value, cls=DjangoJSONEncoder)))
 
@@ -82,6 +95,20 @@ def append(entry):
 
 
 _INSERT = {}
+# Plain values of plain columns go to the driver as they are; anything else (JSON, IP
+# addresses, a lazy string) through the field's own get_db_prep_save.
+_AS_IS = frozenset({"CharField", "TextField", "DateTimeField", "BigIntegerField", "IntegerField", "ForeignKey"})
+_DRIVER_TYPES = frozenset({str, int, type(None), datetime})
+
+
+def _insert_statement(model, conn):
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    columns = ", ".join(conn.ops.quote_name(f.column) for f in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    sql = (f"INSERT INTO {conn.ops.quote_name(model._meta.db_table)} ({columns}) VALUES ({placeholders}) "
+           f"RETURNING {conn.ops.quote_name(model._meta.pk.column)}")
+    prepare = [(f.attname, f.get_internal_type() in _AS_IS, f.get_db_prep_save) for f in fields]
+    return sql, prepare
 
 
 def _insert(entry):
@@ -92,15 +119,15 @@ def _insert(entry):
     model = type(entry)
     alias = router.db_for_write(model)
     conn = connections[alias]
-    fields = _INSERT.get(alias)
-    if fields is None:
-        fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-        columns = ", ".join(conn.ops.quote_name(f.column) for f in fields)
-        placeholders = ", ".join(["%s"] * len(fields))
-        sql = f"INSERT INTO {conn.ops.quote_name(model._meta.db_table)} ({columns}) VALUES ({placeholders})"
-        fields = _INSERT[alias] = (fields, sql + " RETURNING " + conn.ops.quote_name(model._meta.pk.column))
-    fields, sql = fields
-    params = [f.get_db_prep_save(getattr(entry, f.attname), conn) for f in fields]
+    statement = _INSERT.get(alias)
+    if statement is None:
+        statement = _INSERT[alias] = _insert_statement(model, conn)
+    sql, prepare = statement
+    values = entry.__dict__
+    params = []
+    for attname, as_is, prep in prepare:
+        value = values[attname]
+        params.append(value if as_is and type(value) in _DRIVER_TYPES else prep(value, conn))
     with conn.cursor() as cursor:
         cursor.execute(sql, params)
         entry.pk = cursor.fetchone()[0]

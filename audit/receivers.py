@@ -4,7 +4,7 @@ Connected per audited model (sender=...) so unaudited models pay nothing, not ev
 post_init call.
 """
 from django.contrib.auth import signals as auth_signals
-from django.db import router, transaction
+from django.db import connections, router, transaction
 from django.db.models import signals
 
 from . import diff, registry
@@ -61,6 +61,8 @@ def _atomic_save_base(original):
 
     def save_base(self, *args, **kwargs):
         using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        if connections[using].in_atomic_block:  # a service's transaction already covers both
+            return original(self, *args, **kwargs)
         with transaction.atomic(using=using, savepoint=False):
             return original(self, *args, **kwargs)
 
