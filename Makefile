@@ -24,9 +24,10 @@ run: install
 test: install
 	./scripts/ensure_services.sh
 	$(PY) -m pytest $(PYTEST_ARGS)
-	@# The embedded mode (make run) writes through SQLite-specific paths: run the ingest tests there too.
+	@# The embedded mode (make run) writes through SQLite-specific paths: run the ingest, rollup and history tests there too.
 	rm -f var/test/embedded.sqlite3
-	DATABASE_URL=sqlite:///$(CURDIR)/var/test/embedded.sqlite3 $(PY) -m pytest compliance/tests/test_services.py compliance/tests/test_scoring.py
+	DATABASE_URL=sqlite:///$(CURDIR)/var/test/embedded.sqlite3 $(PY) -m pytest compliance/tests/test_services.py compliance/tests/test_scoring.py \
+		compliance/tests/test_rollups.py compliance/tests/test_analytics_history.py
 
 ## Benchmarks: printed side-by-side figures, not part of the suite.
 bench: install
