@@ -9,10 +9,12 @@ from .explain import score_explanation
 from .external import recent_audit_activity
 from .history import regressions, score_as_of
 from .performance import performance_metrics
+from .scores import framework_tallies
 from .trends import MAX_DAYS, MIN_DAYS, trend, validate_days
 
 __all__ = [
     "MAX_DAYS", "MIN_DAYS", "dashboard_stats", "finding_age_buckets", "framework_controls",
-    "framework_distribution", "open_findings_by_severity", "performance_metrics", "recent_audit_activity", "regressions",
+    "framework_distribution", "framework_tallies", "open_findings_by_severity", "performance_metrics",
+    "recent_audit_activity", "regressions",
     "rule_detail", "score_as_of", "score_explanation", "trend", "validate_days",
 ]

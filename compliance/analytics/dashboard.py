@@ -44,25 +44,30 @@ def finding_age_buckets(*, now=None, framework=None):
     return open_finding_counts(now=now, framework=framework)[1]
 
 
+def _active_frameworks():
+    return Framework.objects.filter(is_active=True).order_by("name").values_list("pk", "code", "name")
+
+
 def _framework_rows(tallies):
     rows = []
-    for framework in Framework.objects.filter(is_active=True).order_by("name"):
-        tally = tallies.get(framework.pk, ScoreTally())
-        rows.append({"framework": framework.code, "framework_id": framework.pk, "name": framework.name,
+    for pk, code, name in _active_frameworks():
+        tally = tallies.get(pk, ScoreTally())
+        rows.append({"framework": code, "framework_id": pk, "name": name,
                      "score": tally.score, "passed": tally.passed, "failed": tally.failed, "error": tally.error,
                      "not_applicable": tally.not_applicable})
     return rows
 
 
-def dashboard_stats(*, now=None):
+def dashboard_stats(*, now=None, tallies=None):
     """Everything the dashboard shows, from rollups and small tables (never raw evaluations).
 
     Keys: generated_at, totals, overall_score, overall (tally), frameworks (score per
     framework), open_findings_by_severity, finding_age, evaluations (last 24 h / 7 days /
-    30 days), workflows, integrations, reports_last_30_days.
+    30 days), workflows, integrations, reports_last_30_days. `tallies` as for
+    framework_distribution().
     """
     now = now or timezone.now()
-    tallies = framework_tallies()
+    tallies = framework_tallies() if tallies is None else tallies
     overall = combine_tallies(tallies.values())
     by_severity, ages = open_finding_counts(now=now)
     today = now.date()
@@ -94,10 +99,11 @@ def dashboard_stats(*, now=None):
     }
 
 
-def framework_distribution():
+def framework_distribution(*, tallies=None):
     """Per active framework: active rules, testable controls, data sources evaluated, score.
 
     [{"framework", "framework_id", "name", "rules", "controls", "data_sources", "score"}] by name.
+    `tallies`: framework_tallies() when the caller has just read them (the dashboard page).
     """
     rules = dict(ComplianceRule.objects.filter(is_active=True).values_list("framework_id")
                  .annotate(n=Count("id")).order_by())
@@ -105,16 +111,16 @@ def framework_distribution():
                     .annotate(n=Count("id")).order_by())
     sources = dict(LatestEvaluation.objects.filter(rule__is_active=True).values_list("rule__framework_id")
                    .annotate(n=Count("data_source_id", distinct=True)).order_by())
-    tallies = framework_tallies()
+    tallies = framework_tallies() if tallies is None else tallies
     return [
         {
-            "framework": framework.code,
-            "framework_id": framework.pk,
-            "name": framework.name,
-            "rules": rules.get(framework.pk, 0),
-            "controls": controls.get(framework.pk, 0),
-            "data_sources": sources.get(framework.pk, 0),
-            "score": tallies[framework.pk].score if framework.pk in tallies else None,
+            "framework": code,
+            "framework_id": pk,
+            "name": name,
+            "rules": rules.get(pk, 0),
+            "controls": controls.get(pk, 0),
+            "data_sources": sources.get(pk, 0),
+            "score": tallies[pk].score if pk in tallies else None,
         }
-        for framework in Framework.objects.filter(is_active=True).order_by("name")
+        for pk, code, name in _active_frameworks()
     ]

@@ -26,14 +26,16 @@ def _lost_by(failing, key):
     return lost, pairs
 
 
-def score_explanation(*, framework=None, rules=None, data_sources=None, limit=10):
+def score_explanation(*, framework=None, rules=None, data_sources=None, limit=10, tally=None):
     """{"score", "counted_weight", "passed_weight", "lost_weight", "rules": [...], "data_sources": [...]}.
 
     Each rule row: rule_id, rule, framework, severity, lost_weight, share (% of lost
     weight), score_gain, failing_sources. Each data source row: data_source_id,
-    data_source, lost_weight, share, score_gain, failing_rules. Biggest loss first.
+    data_source, lost_weight, share, score_gain, failing_rules. Biggest loss first. `tally`:
+    the scope's score tally when the caller has it already.
     """
-    tally = score_tally(framework=framework, rules=rules, data_sources=data_sources)
+    if tally is None:
+        tally = score_tally(framework=framework, rules=rules, data_sources=data_sources)
     lost_total = tally.counted_weight - tally.passed_weight
     failing = _latest_in_scope(framework=framework, rules=rules, data_sources=data_sources).filter(
         status__in=FAILING)
@@ -44,7 +46,8 @@ def score_explanation(*, framework=None, rules=None, data_sources=None, limit=10
         return sorted(weights.items(), key=lambda item: (-item[1], item[0]))[:limit]
 
     top_rules, top_sources = top(by_rule), top(by_source)
-    rule_objs = ComplianceRule.objects.select_related("framework").in_bulk([pk for pk, _ in top_rules])
+    rule_rows = {row["pk"]: row for row in ComplianceRule.objects.filter(pk__in=[pk for pk, _ in top_rules])
+                 .values("pk", "name", "framework__code", "severity")}
     source_names = dict(DataSource.objects.filter(pk__in=[pk for pk, _ in top_sources]).values_list("pk", "name"))
 
     def gain(lost):
@@ -56,8 +59,8 @@ def score_explanation(*, framework=None, rules=None, data_sources=None, limit=10
         "passed_weight": tally.passed_weight,
         "lost_weight": lost_total,
         "rules": [
-            {"rule_id": pk, "rule": rule_objs[pk].name, "framework": rule_objs[pk].framework.code,
-             "severity": rule_objs[pk].severity, "lost_weight": lost, "share": _share(lost, lost_total),
+            {"rule_id": pk, "rule": rule_rows[pk]["name"], "framework": rule_rows[pk]["framework__code"],
+             "severity": rule_rows[pk]["severity"], "lost_weight": lost, "share": _share(lost, lost_total),
              "score_gain": gain(lost), "failing_sources": rule_sources[pk]}
             for pk, lost in top_rules
         ],

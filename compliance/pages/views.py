@@ -8,8 +8,9 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import F
 from django.shortcuts import get_object_or_404, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch
 
 from .. import analytics
 from ..api.analytics_views import READ_PERMISSIONS
@@ -17,6 +18,8 @@ from ..choices import FindingStatus, Severity
 from ..charts import bar_chart_svg, line_chart_svg
 from ..filtersets import FindingFilterSet
 from ..models import ComplianceRule, Finding, Framework
+from ..scoring import combine_tallies
+from ..templatetags.dashboard_links import link
 
 TREND_DAYS = 30
 FINDINGS_PER_PAGE = 50
@@ -58,18 +61,20 @@ def _window_rate(rows):
 def admin_url(model_label, pk):
     """The admin change page of an object, or None when that model has no admin (yet)."""
     try:
-        return reverse(f"admin:{model_label.replace('.', '_')}_change", args=[pk])
+        return link(f"admin:{model_label.replace('.', '_')}_change", pk)
     except NoReverseMatch:
         return None
 
 
 @dashboard_view
 def overview(request):
-    stats = analytics.dashboard_stats()
+    # One read of the per-framework tallies serves the stats, the distribution and the explanation.
+    tallies = analytics.framework_tallies()
+    stats = analytics.dashboard_stats(tallies=tallies)
     for report in stats["reports_last_30_days"]["latest"]:
         report["admin_url"] = admin_url("reports.report", report["id"])
     rows = analytics.trend(days=TREND_DAYS)
-    distribution = analytics.framework_distribution()
+    distribution = analytics.framework_distribution(tallies=tallies)
     last_week, week_before = _window_rate(rows[-7:]), _window_rate(rows[-14:-7])
     context = {
         "stats": stats,
@@ -84,7 +89,7 @@ def overview(request):
             title="Score per framework", unit="", y_max=100, width=CHART_WIDTH,
             description="Compliance score of each active framework; a missing bar means no counted evaluation.",
         ),
-        "explanation": analytics.score_explanation(limit=5),
+        "explanation": analytics.score_explanation(limit=5, tally=combine_tallies(tallies.values())),
         "audit": analytics.recent_audit_activity(limit=10) if can_read_audit(request.user) else None,
     }
     return render(request, "dashboard/overview.html", context)
@@ -117,7 +122,9 @@ def rule_detail(request, pk):
 
 @dashboard_view
 def findings(request):
-    queryset = Finding.objects.select_related("rule__framework", "data_source", "assigned_to").order_by("-opened_at", "-id")
+    # The rows show their framework code and source name: read in the page query, no joined rows.
+    queryset = Finding.objects.with_framework_code().annotate(source_name=F("data_source__name")).order_by(
+        "-opened_at", "-id")
     # Same FilterSet as /api/v1/findings/: same parameters, same meaning, same 400s.
     filterset = FindingFilterSet(request.GET, queryset=queryset)
     valid = filterset.is_valid()

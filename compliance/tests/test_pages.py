@@ -141,3 +141,27 @@ def test_audit_activity_only_for_roles_that_may_read_the_audit_log(client, role_
     client.force_login(role_user(AUDITOR))
     assert "Recent audit activity" in client.get("/dashboard/").content.decode()
     assert "Audit history" in client.get(f"/dashboard/rules/{data['rule'].pk}/").content.decode()
+
+
+@pytest.mark.parametrize("name,key", [
+    ("dashboard:rule", 1), ("dashboard:rule", 9876543210), ("dashboard:framework", "soc2"),
+    ("dashboard:framework", "pci_dss"), ("admin:compliance_finding_change", 42),
+    ("admin:audit_auditlog_change", "17"), ("dashboard:framework", "nist-csf_2"), ("admin:compliance_finding_change", 0),
+])
+def test_row_links_equal_reverse(name, key):
+    from django.urls import reverse
+
+    from compliance.templatetags.dashboard_links import link
+
+    assert link(name, key) == reverse(name, args=[key])
+
+
+def test_a_key_the_converter_refuses_is_refused_as_by_reverse():
+    from django.urls import NoReverseMatch
+
+    from compliance.templatetags.dashboard_links import link
+
+    with pytest.raises(NoReverseMatch):
+        link("dashboard:rule", "abc")
+    with pytest.raises(NoReverseMatch):
+        link("dashboard:rule", -1)
