@@ -1,6 +1,7 @@
 """Dashboard statistics and framework distribution: the figures behind the API, pages and PDFs."""
 from datetime import timedelta
 
+from django.db import connection
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -58,6 +59,25 @@ def _framework_rows(tallies):
     return rows
 
 
+def _catalogue_counts():
+    """Active frameworks, testable controls, active rules and active data sources: four
+    counts in one round trip (a query each was a fifth of the dashboard's queries)."""
+    counted = {
+        "frameworks": Framework.objects.filter(is_active=True),
+        "controls": Control.objects.filter(is_group=False),
+        "rules": ComplianceRule.objects.filter(is_active=True),
+        "data_sources": DataSource.objects.filter(is_active=True),
+    }
+    selects, params = [], []
+    for queryset in counted.values():
+        sql, sql_params = queryset.order_by().values("pk").query.sql_with_params()
+        selects.append(f"(SELECT COUNT(*) FROM ({sql}) AS counted)")
+        params.extend(sql_params)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(selects)}", params)
+        return dict(zip(counted, cursor.fetchone()))
+
+
 def dashboard_stats(*, now=None, tallies=None):
     """Everything the dashboard shows, from rollups and small tables (never raw evaluations).
 
@@ -75,10 +95,7 @@ def dashboard_stats(*, now=None, tallies=None):
     return {
         "generated_at": now,
         "totals": {
-            "frameworks": Framework.objects.filter(is_active=True).count(),
-            "controls": Control.objects.filter(is_group=False).count(),
-            "rules": ComplianceRule.objects.filter(is_active=True).count(),
-            "data_sources": DataSource.objects.filter(is_active=True).count(),
+            **_catalogue_counts(),
             "evaluations": windows["all"],
             "open_findings": sum(by_severity.values()),
         },

@@ -7,7 +7,6 @@ score by 100 × its lost weight / counted weight points ("score_gain").
 from django.db.models import Count
 
 from ..choices import SEVERITY_WEIGHTS, EvaluationStatus
-from ..models import ComplianceRule, DataSource
 from ..scoring import _latest_in_scope, score_tally
 
 FAILING = (EvaluationStatus.FAILED, EvaluationStatus.ERROR)
@@ -17,13 +16,16 @@ def _share(part, whole):
     return round(100 * part / whole, 1) if whole else 0.0
 
 
-def _lost_by(failing, key):
-    """({key: lost weight}, {key: failing pairs}) from the failing latest evaluations (one query)."""
-    lost, pairs = {}, {}
-    for value, severity, n in failing.values_list(key, "rule__severity").annotate(n=Count("id")).order_by():
+def _lost_by(failing, key, *labels):
+    """({key: lost weight}, {key: failing pairs}, {key: (severity, *labels)}) from the failing
+    latest evaluations, in one query; `labels` depend on `key` alone (a name, a code)."""
+    lost, pairs, named = {}, {}, {}
+    rows = failing.values_list(key, "rule__severity", *labels).annotate(n=Count("id")).order_by()
+    for value, severity, *label, n in rows:
         lost[value] = lost.get(value, 0) + SEVERITY_WEIGHTS[severity] * n
         pairs[value] = pairs.get(value, 0) + n
-    return lost, pairs
+        named[value] = (severity, *label)
+    return lost, pairs, named
 
 
 def score_explanation(*, framework=None, rules=None, data_sources=None, limit=10, tally=None):
@@ -39,16 +41,13 @@ def score_explanation(*, framework=None, rules=None, data_sources=None, limit=10
     lost_total = tally.counted_weight - tally.passed_weight
     failing = _latest_in_scope(framework=framework, rules=rules, data_sources=data_sources).filter(
         status__in=FAILING)
-    by_rule, rule_sources = _lost_by(failing, "rule_id")
-    by_source, source_rules = _lost_by(failing, "data_source_id")
+    by_rule, rule_sources, rule_labels = _lost_by(failing, "rule_id", "rule__name", "rule__framework__code")
+    by_source, source_rules, source_labels = _lost_by(failing, "data_source_id", "data_source__name")
 
     def top(weights):
         return sorted(weights.items(), key=lambda item: (-item[1], item[0]))[:limit]
 
     top_rules, top_sources = top(by_rule), top(by_source)
-    rule_rows = {row["pk"]: row for row in ComplianceRule.objects.filter(pk__in=[pk for pk, _ in top_rules])
-                 .values("pk", "name", "framework__code", "severity")}
-    source_names = dict(DataSource.objects.filter(pk__in=[pk for pk, _ in top_sources]).values_list("pk", "name"))
 
     def gain(lost):
         return _share(lost, tally.counted_weight)
@@ -59,13 +58,13 @@ def score_explanation(*, framework=None, rules=None, data_sources=None, limit=10
         "passed_weight": tally.passed_weight,
         "lost_weight": lost_total,
         "rules": [
-            {"rule_id": pk, "rule": rule_rows[pk]["name"], "framework": rule_rows[pk]["framework__code"],
-             "severity": rule_rows[pk]["severity"], "lost_weight": lost, "share": _share(lost, lost_total),
+            {"rule_id": pk, "rule": rule_labels[pk][1], "framework": rule_labels[pk][2],
+             "severity": rule_labels[pk][0], "lost_weight": lost, "share": _share(lost, lost_total),
              "score_gain": gain(lost), "failing_sources": rule_sources[pk]}
             for pk, lost in top_rules
         ],
         "data_sources": [
-            {"data_source_id": pk, "data_source": source_names[pk], "lost_weight": lost,
+            {"data_source_id": pk, "data_source": source_labels[pk][1], "lost_weight": lost,
              "share": _share(lost, lost_total), "score_gain": gain(lost), "failing_rules": source_rules[pk]}
             for pk, lost in top_sources
         ],
