@@ -1,6 +1,6 @@
 """`make loadtest`: 60 s of mixed traffic against gunicorn with several workers, loopback only.
 
-Sets up its own PostgreSQL database with the demo data set, starts gunicorn (4 workers)
+Builds its own PostgreSQL database afresh with the demo data set, starts gunicorn (4 workers)
 and a Celery worker, then runs a bounded closed-loop load: N client threads, each sending
 one request after another for DURATION seconds. Prints throughput, p50/p95/p99 and errors
 per kind of request and exits 1 on any 5xx or connection error.
@@ -56,14 +56,14 @@ def manage(*args, env):
 
 
 def prepare(env):
+    # A fresh database every run: each run ingests, generates and audits, and figures from a
+    # database grown by earlier runs would not be comparable (nor "the demo data set").
     with psycopg.connect("postgres://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
-        fresh = not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB]).fetchone()
-        if fresh:
-            conn.execute(f'CREATE DATABASE "{DB}"')
+        conn.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{DB}"')
     manage("migrate", "--noinput", "-v", "0", env=env)
     manage("collectstatic", "--noinput", "-v", "0", env=env)
-    if fresh:
-        manage("seed_compliance", "--demo", env=env)
+    manage("seed_compliance", "--demo", env=env)
     script = f"""
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
