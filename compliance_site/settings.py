@@ -98,13 +98,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # and take the write lock up front so two writers cannot deadlock on upgrade.
     DATABASES["default"]["OPTIONS"] = {"timeout": 30, "transaction_mode": "IMMEDIATE"}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-elif env_bool("DB_PREPARED_STATEMENTS", True):
-    # Server-side parameters, and statements a connection runs repeatedly prepared once
-    # (psycopg's threshold): PostgreSQL then skips parsing and planning the token lookup,
-    # list queries and audit inserts on every request — half its CPU per list request.
-    # Turn off behind a transaction-pooling PgBouncer older than 1.21.
-    DATABASES["default"]["OPTIONS"] = {"server_side_binding": True,
-                                       "prepare_threshold": env_int("DB_PREPARE_THRESHOLD", 5)}
 if env_str("TEST_DATABASE_NAME"):
     DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME")}
 
