@@ -20,8 +20,9 @@ fi
 HOST="${HOST:-127.0.0.1}"
 PORT="${PORT:-8000}"
 
-$PY manage.py migrate --noinput
+# The cache table first: migrate's role set-up already writes to the cache (permission sets).
 $PY manage.py createcachetable
+$PY manage.py migrate --noinput
 $PY manage.py ensure_admin
 if [ ! -f var/.seeded ] && $PY manage.py help seed_compliance >/dev/null 2>&1; then
   $PY manage.py seed_compliance --demo && touch var/.seeded
