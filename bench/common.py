@@ -3,9 +3,7 @@
 Benchmarks print figures side by side; they never pass or fail on time.
 """
 import os
-import statistics
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,17 +26,6 @@ def setup_django(database="bench_compliance"):
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-
-
-def median_ms(fn, *, repeat, warmup=20):
-    for _ in range(warmup):
-        fn()
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - start) * 1000)
-    return statistics.median(samples)
 
 
 def machine_note():

@@ -58,34 +58,43 @@ def _lock_pairs(pairs):
         )
 
 
-def _pair_rows(model, columns, pairs):
-    """`columns` (rule_id and data_source_id first) of `model`'s rows for exactly `pairs`."""
-    if connection.vendor == "postgresql":
-        selected = ", ".join(f"t.{column}" for column in columns)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f'SELECT {selected} FROM "{model._meta.db_table}" t '
-                "JOIN unnest(%s::bigint[], %s::bigint[]) AS p(rule_id, source_id) "
-                "ON t.rule_id = p.rule_id AND t.data_source_id = p.source_id",
-                [[pair[0] for pair in pairs], [pair[1] for pair in pairs]],
-            )
-            return cursor.fetchall()
-    # Filtering on both id sets is a superset of the pairs; one indexed query beats an OR per pair.
-    rows = model.objects.filter(rule_id__in={p[0] for p in pairs}, data_source_id__in={p[1] for p in pairs})
-    return [row for row in rows.values_list(*columns) if (row[0], row[1]) in pairs]
+def _join_pairs(model, selected, pairs):
+    """PostgreSQL: (sql, params) selecting `selected` from `model`'s rows of exactly `pairs`."""
+    return (f'SELECT {selected} FROM "{model._meta.db_table}" t '
+            "JOIN unnest(%s::bigint[], %s::bigint[]) AS p(rule_id, source_id) "
+            "ON t.rule_id = p.rule_id AND t.data_source_id = p.source_id",
+            [[pair[0] for pair in pairs], [pair[1] for pair in pairs]])
+
+
+def _superset(model, pairs):
+    # Elsewhere (SQLite): both id sets, a superset of the pairs; one indexed query beats an
+    # OR per pair, and callers keep their own pairs.
+    return model.objects.filter(rule_id__in={p[0] for p in pairs}, data_source_id__in={p[1] for p in pairs})
 
 
 def _latest(pairs):
     """{pair: (evaluated_at, evaluation id, status)} of each pair's stored latest evaluation."""
-    rows = _pair_rows(LatestEvaluation, ("rule_id", "data_source_id", "evaluated_at", "evaluation_id", "status"), pairs)
-    return {(rule_id, source_id): tuple(rest) for rule_id, source_id, *rest in rows}
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(*_join_pairs(
+                LatestEvaluation, "t.rule_id, t.data_source_id, t.evaluated_at, t.evaluation_id, t.status", pairs))
+            rows = cursor.fetchall()
+    else:
+        rows = _superset(LatestEvaluation, pairs).values_list(
+            "rule_id", "data_source_id", "evaluated_at", "evaluation_id", "status")
+    return {(rule_id, source_id): tuple(rest) for rule_id, source_id, *rest in rows if (rule_id, source_id) in pairs}
 
 
 def _findings(pairs):
     # Full rows (each snapshotted for the audit trail) for the batch's own pairs only: the
     # rule x source superset of a 100-row batch can hold 1,650 findings to use 30.
-    ids = [pk for _rule, _source, pk in _pair_rows(Finding, ("rule_id", "data_source_id", "id"), pairs)]
-    return {(f.rule_id, f.data_source_id): f for f in Finding.objects.filter(pk__in=ids)} if ids else {}
+    if connection.vendor == "postgresql":
+        found = Finding.objects.raw(*_join_pairs(Finding, "t.*", pairs))
+    else:
+        found = Finding.objects.filter(pk__in=[
+            pk for pk, rule_id, source_id in _superset(Finding, pairs).values_list("pk", "rule_id", "data_source_id")
+            if (rule_id, source_id) in pairs])
+    return {(f.rule_id, f.data_source_id): f for f in found}
 
 
 class _FindingBook:

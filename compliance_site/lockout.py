@@ -7,7 +7,7 @@ every web process sees the same counters. Each lockout is an audit entry.
 import hashlib
 
 from django.conf import settings
-from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.backends import BaseBackend, ModelBackend
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 
@@ -73,8 +73,9 @@ class LockoutModelBackend(ModelBackend):
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
             return set()
         if not hasattr(user_obj, "_perm_cache"):
+            # BaseBackend's union of user and group permissions, computed only on a cache miss.
             user_obj._perm_cache = cached_permissions(
-                user_obj.pk, lambda: {*self.get_user_permissions(user_obj), *self.get_group_permissions(user_obj)})
+                user_obj.pk, lambda: BaseBackend.get_all_permissions(self, user_obj))
         return user_obj._perm_cache
 
 
