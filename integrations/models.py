@@ -115,7 +115,9 @@ class IntegrationLog(models.Model):
 class SyncKey(models.Model):
     """A remote result already ingested: (remote id, remote timestamp) per integration."""
 
-    integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="+")
+    # No index of its own: sync_key_unique starts with integration_id and serves the dedup
+    # lookup, the cascade delete and the FK check; a second index would only cost writes.
+    integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="+", db_index=False)
     key = models.CharField(max_length=64, help_text="SHA-256 of remote id + remote timestamp.")
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -54,17 +54,19 @@ def validate_settings(*, provider, config, credentials=None):
 
 
 def _store_credentials(integration, provider, credentials):
-    """Encrypt new credentials onto the instance and write the critical audit entry."""
+    """Put new credentials on the instance; return (audit action, names of the fields set)."""
     rotated = integration.credentials_set
     integration.credentials = credentials
     integration.credentials_hint = provider.credentials_hint(credentials)
     integration.credentials_updated_at = timezone.now()
+    fields = {"credentials", "credentials_hint", "credentials_updated_at"}
     if integration.status in (IntegrationStatus.ERROR, IntegrationStatus.PENDING):
         # New credentials are a fresh start: the dispatcher may try again.
         integration.status = IntegrationStatus.CONFIGURED
         integration.consecutive_failures = 0
         integration.status_message = ""
-    return "integration_credentials_rotated" if rotated else "integration_credentials_set"
+        fields |= {"status", "consecutive_failures", "status_message"}
+    return ("integration_credentials_rotated" if rotated else "integration_credentials_set"), fields
 
 
 def _audit_credentials(integration, action, fields):
@@ -91,7 +93,7 @@ def create_integration(*, name, provider, config=None, credentials=None, framewo
         else IntegrationStatus.PENDING,
     )
     integration.next_sync_at = timezone.now() if integration.sync_frequency_minutes else None
-    action = _store_credentials(integration, spec, credentials) if credentials else None
+    action = _store_credentials(integration, spec, credentials)[0] if credentials else None
     integration.full_clean(exclude=["credentials", "config", "provider", "integration_type"])
     integration.save()
     integration.frameworks.set(frameworks)
@@ -102,7 +104,11 @@ def create_integration(*, name, provider, config=None, credentials=None, framewo
 
 @transaction.atomic
 def update_integration(*, integration, changes):
-    """Apply edits; `credentials` (if given) replaces the stored ones and is audited as critical."""
+    """Apply edits; `credentials` (if given) replaces the stored ones and is audited as critical.
+
+    Only the columns the edit sets are written: a sync may be running on the same row (its
+    lease, statistics and last-sync fields), and this instance holds what was loaded before.
+    """
     spec = _provider_or_error(integration.provider)
     unknown = set(changes) - set(EDITABLE_FIELDS) - {"credentials", "frameworks"}
     if unknown:
@@ -112,14 +118,18 @@ def update_integration(*, integration, changes):
     config = changes.get("config", integration.config)
     credentials = changes.get("credentials")
     _validate(spec, config=config, credentials=credentials)
-    for name in EDITABLE_FIELDS:
-        if name in changes:
-            setattr(integration, name, changes[name])
+    written = {name for name in EDITABLE_FIELDS if name in changes}
+    for name in written:
+        setattr(integration, name, changes[name])
     if "sync_frequency_minutes" in changes:
         integration.next_sync_at = timezone.now() if integration.sync_frequency_minutes else None
-    action = _store_credentials(integration, spec, credentials) if credentials is not None else None
+        written.add("next_sync_at")
+    action = None
+    if credentials is not None:
+        action, fields = _store_credentials(integration, spec, credentials)
+        written |= fields
     integration.full_clean(exclude=["credentials", "config", "provider", "integration_type"])
-    integration.save()
+    integration.save(update_fields=sorted(written | {"updated_at"}))
     if "frameworks" in changes:
         integration.frameworks.set(changes["frameworks"])
     if action:

@@ -8,7 +8,8 @@ policyStates/latest/queryResults?api-version=2019-10-01 → {"value": [...],
 """
 from ..choices import Capability, IntegrationType
 from ..registry import register
-from .base import CredentialField, Provider, RemoteError, RemoteResult, TokenClient, parse_remote_time
+from .base import CredentialField, Provider, RemoteError, RemoteResult, parse_remote_time
+from .client import TokenClient
 
 API_VERSION = "2019-10-01"
 STATUS_MAP = {"compliant": "passed", "noncompliant": "failed", "exempt": "not_applicable",

@@ -23,9 +23,9 @@ from .base import (
     Provider,
     RemoteError,
     RemoteResult,
-    TokenClient,
     parse_remote_time,
 )
+from .client import TokenClient
 
 SCOPE = "https://www.googleapis.com/auth/cloud-platform"
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"

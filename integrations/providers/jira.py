@@ -9,15 +9,14 @@ Auth: basic with the account e-mail and an API token. Errors: {"errorMessages", 
 from ..choices import Capability, IntegrationType
 from ..registry import register
 from .base import (
-    BaseClient,
     CredentialField,
     Provider,
     TicketRef,
     TicketState,
-    basic_authorization,
     finding_description_lines,
     finding_summary,
 )
+from .client import BaseClient, basic_authorization
 
 SEVERITY_TO_PRIORITY = {"critical": "Highest", "high": "High", "medium": "Medium", "low": "Low"}
 SEARCH_BATCH = 100

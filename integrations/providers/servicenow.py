@@ -13,12 +13,11 @@ from .base import (
     RemoteError,
     RemoteResult,
     TicketRef,
-    TokenClient,
-    basic_authorization,
     finding_description_lines,
     finding_summary,
     parse_remote_time,
 )
+from .client import TokenClient, basic_authorization
 
 SEVERITY_TO_IMPACT = {"critical": "1", "high": "1", "medium": "2", "low": "3"}
 DEFAULT_STATUS_MAP = {"compliant": "passed", "non_compliant": "failed", "not_applicable": "not_applicable"}

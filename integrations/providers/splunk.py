@@ -9,7 +9,8 @@ import json
 
 from ..choices import Capability, IntegrationType
 from ..registry import register
-from .base import BaseClient, CredentialField, Provider, RemoteError
+from .base import CredentialField, Provider, RemoteError
+from .client import BaseClient
 
 EVENT_PATH = "services/collector/event"
 HEC_NO_DATA = 5

@@ -73,7 +73,7 @@ def test_retry_after_beyond_the_limit_fails_the_run_instead_of_sleeping(sn, sett
 
 
 def test_backoff_grows_exponentially_with_jitter(settings):
-    from integrations.providers.base import jittered_backoff
+    from integrations.providers.client import jittered_backoff
 
     settings.INTEGRATIONS_BACKOFF_SECONDS, settings.INTEGRATIONS_MAX_BACKOFF_SECONDS = 1, 60
     for attempt, base in ((1, 1), (2, 2), (3, 4), (4, 8)):
