@@ -29,6 +29,12 @@ OVERRIDES = {
     "compliance.ruleevaluation": ModelOptions(audited=False),
     "compliance.latestevaluation": ModelOptions(audited=False),
     "compliance.evaluationrollup": ModelOptions(audited=False),
+    "compliance.lateststatuscount": ModelOptions(audited=False),
+    "compliance.statuschange": ModelOptions(audited=False),
+    "compliance.statuschangerollup": ModelOptions(audited=False),
+    # Sync dedup keys, written by raw INSERT; audited, deleting an integration would load
+    # every key to write an entry per key instead of one cascading DELETE.
+    "integrations.synckey": ModelOptions(audited=False),
     # History rows written alongside an audited status change: a log of a log.
     "workflows.workflowtransition": ModelOptions(audited=False),
     # Who may do what is the first thing an auditor asks about.

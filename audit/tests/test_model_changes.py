@@ -101,6 +101,11 @@ def test_unaudited_models_write_nothing():
     from audit import registry
 
     assert registry.get(RuleEvaluation) is None and registry.get(LatestEvaluation) is None
+    from compliance.models_rollups import LatestStatusCount, StatusChange, StatusChangeRollup
+    from integrations.models import SyncKey
+
+    for derived in (LatestStatusCount, StatusChange, StatusChangeRollup, SyncKey):
+        assert registry.get(derived) is None, derived
     assert registry.get(AuditLog) is None
 
 

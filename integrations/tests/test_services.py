@@ -58,3 +58,21 @@ def test_new_credentials_during_a_sync_keep_its_lease_and_statistics(edited_duri
     assert set(entry.changes) == {"credentials", "credentials_updated_at"}  # the hint shows no password
     assert entry.changes["credentials"] == ["********", "********"]
     assert AuditLog.objects.filter(action="integration_credentials_rotated", object_id=str(row.pk)).exists()
+
+
+@pytest.mark.parametrize("keys", [5, 200])
+def test_deleting_an_integration_does_not_load_or_audit_its_sync_keys(servicenow, keys):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from integrations.models import SyncKey
+
+    integration = servicenow_integration(servicenow)
+    SyncKey.objects.bulk_create(SyncKey(integration=integration, key=f"{n:064d}") for n in range(keys))
+    with CaptureQueriesContext(connection) as queries:
+        integration.delete()
+    assert not SyncKey.objects.exists()
+    deletes = AuditLog.objects.filter(action="delete")
+    assert list(deletes.values_list("content_type__model", flat=True)) == ["integration"]
+    # One cascading DELETE, whatever the number of keys: nothing reads the keys first.
+    assert not any('FROM "integrations_synckey"' in q["sql"] and q["sql"].startswith("SELECT") for q in queries)
