@@ -128,9 +128,14 @@ def _insert(entry):
     for attname, as_is, prep in prepare:
         value = values[attname]
         params.append(value if as_is and type(value) in _DRIVER_TYPES else prep(value, conn))
-    with conn.cursor() as cursor:
-        cursor.execute(sql, params)
-        entry.pk = cursor.fetchone()[0]
+    if conn.in_atomic_block and hasattr(conn, "defer_audit_insert"):
+        # Sent with the COMMIT or before the transaction's next statement, whichever
+        # comes first (audit/backends/postgresql); entry.pk is set then.
+        conn.defer_audit_insert(sql, params, entry)
+    else:
+        with conn.cursor() as cursor:
+            cursor.execute(sql, params)
+            entry.pk = cursor.fetchone()[0]
     entry._state.adding = False
     entry._state.db = alias
     post_save.send(sender=model, instance=entry, created=True, update_fields=None, raw=False, using=alias)

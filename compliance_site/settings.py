@@ -93,6 +93,9 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend, plus audit entries sent with the COMMIT (audit/backends/postgresql).
+    DATABASES["default"]["ENGINE"] = "audit.backends.postgresql"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Embedded mode: web, worker and beat share one file; wait for locks instead of failing,
     # and take the write lock up front so two writers cannot deadlock on upgrade.
