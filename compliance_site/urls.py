@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.signals import user_logged_in
+from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
@@ -29,6 +30,16 @@ class TokenView(ObtainAuthToken):
         return Response({"token": token.key})
 
 
+class FaviconView(RedirectView):
+    """Browsers ask for /favicon.ico whatever the page links; send them to the static file."""
+
+    # Temporary: the target's hashed name changes with the file, a cached 301 would go stale.
+    permanent = False
+
+    def get_redirect_url(self, *args, **kwargs):
+        return static("favicon.svg")  # per request: at import the manifest may not exist yet
+
+
 api_v1 = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
     path("analytics/", include("compliance.api.analytics_urls")),
@@ -42,6 +53,7 @@ api_v1 = [
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", FaviconView.as_view(), name="favicon"),
     path("admin/", admin.site.urls),
     path("dashboard/", include("compliance.pages.urls")),
     path("api/v1/", include(api_v1)),

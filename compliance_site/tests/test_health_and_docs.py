@@ -1,4 +1,4 @@
-"""/healthz, the OpenAPI schema and the local API docs."""
+"""/healthz, /favicon.ico, the OpenAPI schema and the local API docs."""
 import pytest
 from django.db import OperationalError
 
@@ -27,6 +27,14 @@ def test_healthz_is_503_when_the_database_is_unreachable(client, monkeypatch):
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["database"] == "unavailable"
+
+
+def test_favicon_ico_leads_to_the_static_icon(client):
+    response = client.get("/favicon.ico", follow=True)
+    assert response.redirect_chain == [("/static/favicon.svg", 302)]
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/svg+xml"
+    assert b"<svg" in b"".join(response.streaming_content)
 
 
 def test_schema_is_generated_and_requires_auth(client_as, api_client):
