@@ -23,6 +23,7 @@ from ..filtersets import (
     RuleEvaluationFilterSet,
 )
 from ..models import ComplianceRule, Control, ControlMapping, DataSource, Finding, Framework, RuleEvaluation
+from .atomic_writes import AtomicWritesMixin
 from .analytics_views import TrendRowSerializer, rule_trend
 from .pagination import EvaluationPagination
 from .serializers import (
@@ -39,7 +40,7 @@ from .serializers import (
 )
 
 
-class FrameworkViewSet(viewsets.ModelViewSet):
+class FrameworkViewSet(AtomicWritesMixin, viewsets.ModelViewSet):
     queryset = Framework.objects.all()
     serializer_class = FrameworkSerializer
     filterset_class = FrameworkFilterSet
@@ -61,7 +62,7 @@ class FrameworkViewSet(viewsets.ModelViewSet):
         return self.get_paginated_response(ControlSerializer(page, many=True).data)
 
 
-class ControlViewSet(viewsets.ModelViewSet):
+class ControlViewSet(AtomicWritesMixin, viewsets.ModelViewSet):
     queryset = Control.objects.select_related("framework")
     serializer_class = ControlSerializer
     filterset_class = ControlFilterSet
@@ -69,7 +70,7 @@ class ControlViewSet(viewsets.ModelViewSet):
     ordering_fields = ["ref_id", "sort_order", "created_at"]
 
 
-class ControlMappingViewSet(viewsets.ModelViewSet):
+class ControlMappingViewSet(AtomicWritesMixin, viewsets.ModelViewSet):
     queryset = ControlMapping.objects.select_related("source", "target")
     serializer_class = ControlMappingSerializer
     filterset_class = ControlMappingFilterSet
@@ -77,7 +78,7 @@ class ControlMappingViewSet(viewsets.ModelViewSet):
     ordering_fields = ["created_at"]
 
 
-class ComplianceRuleViewSet(viewsets.ModelViewSet):
+class ComplianceRuleViewSet(AtomicWritesMixin, viewsets.ModelViewSet):
     # Control ids are read for a whole page at once by the serializer (api/representation.py).
     queryset = ComplianceRule.objects.select_related("framework")
     serializer_class = ComplianceRuleSerializer
@@ -102,7 +103,7 @@ class ComplianceRuleViewSet(viewsets.ModelViewSet):
         return rule_trend(request, self.get_object())
 
 
-class DataSourceViewSet(viewsets.ModelViewSet):
+class DataSourceViewSet(AtomicWritesMixin, viewsets.ModelViewSet):
     queryset = DataSource.objects.all()
     serializer_class = DataSourceSerializer
     filterset_class = DataSourceFilterSet
@@ -163,7 +164,7 @@ class RuleEvaluationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewS
         return Response(result.counts(), status=status.HTTP_201_CREATED)
 
 
-class FindingViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+class FindingViewSet(AtomicWritesMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     queryset = Finding.objects.with_framework_code()
     serializer_class = FindingSerializer
     filterset_class = FindingFilterSet

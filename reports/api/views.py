@@ -6,6 +6,7 @@ from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from compliance.api.atomic_writes import AtomicWritesMixin
 from compliance.api.exceptions import Conflict
 from compliance.api.permissions import RolePermission
 from compliance.models import ComplianceRule, DataSource
@@ -26,7 +27,7 @@ class ReportPermission(RolePermission):
         return super().has_permission(request, view)
 
 
-class ReportTemplateViewSet(viewsets.ModelViewSet):
+class ReportTemplateViewSet(AtomicWritesMixin, viewsets.ModelViewSet):
     queryset = ReportTemplate.objects.select_related("framework")
     serializer_class = ReportTemplateSerializer
     filterset_class = ReportTemplateFilterSet
@@ -42,7 +43,7 @@ class ReportTemplateViewSet(viewsets.ModelViewSet):
         instance.delete()
 
 
-class ReportViewSet(viewsets.ModelViewSet):
+class ReportViewSet(AtomicWritesMixin, viewsets.ModelViewSet):
     serializer_class = ReportSerializer
     filterset_class = ReportFilterSet
     permission_classes = [ReportPermission]
@@ -99,7 +100,7 @@ class ReportViewSet(viewsets.ModelViewSet):
         return report_file_response(self.get_object())
 
 
-class ReportScheduleViewSet(viewsets.ModelViewSet):
+class ReportScheduleViewSet(AtomicWritesMixin, viewsets.ModelViewSet):
     queryset = ReportSchedule.objects.select_related("template", "created_by")
     serializer_class = ReportScheduleSerializer
     filterset_class = ReportScheduleFilterSet

@@ -5,6 +5,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
+from compliance.api.atomic_writes import AtomicWritesMixin
 from compliance.api.exceptions import Conflict
 
 from .. import selectors, services
@@ -23,7 +24,7 @@ from .serializers import (
 )
 
 
-class WorkflowTemplateViewSet(viewsets.ModelViewSet):
+class WorkflowTemplateViewSet(AtomicWritesMixin, viewsets.ModelViewSet):
     queryset = WorkflowTemplate.objects.select_related("framework")
     serializer_class = WorkflowTemplateSerializer
     filterset_class = WorkflowTemplateFilterSet
@@ -56,7 +57,7 @@ def _object_body(request):
     return request.data
 
 
-class WorkflowViewSet(viewsets.ModelViewSet):
+class WorkflowViewSet(AtomicWritesMixin, viewsets.ModelViewSet):
     queryset = selectors.workflows_for_api()
     serializer_class = WorkflowSerializer
     filterset_class = WorkflowFilterSet
@@ -143,7 +144,7 @@ class WorkflowViewSet(viewsets.ModelViewSet):
         return Response(WorkflowStepSerializer(step).data)
 
 
-class WorkflowTriggerViewSet(viewsets.ModelViewSet):
+class WorkflowTriggerViewSet(AtomicWritesMixin, viewsets.ModelViewSet):
     queryset = WorkflowTrigger.objects.select_related("template", "framework")
     serializer_class = WorkflowTriggerSerializer
     filterset_class = WorkflowTriggerFilterSet
