@@ -3,23 +3,23 @@
 content_hash = sha256(canonical JSON of an entry's recorded fields)
 entry_hash   = sha256(prev_hash + ":" + seq + ":" + content_hash)
 
-On PostgreSQL the link is made by the deferred trigger `audit_seal` (audit/sql.py) at
-commit, under a row lock on AuditChainHead: the head is held only while a transaction
-commits, so writers never wait on each other's business logic and cannot deadlock on it.
-Other databases (SQLite, embedded mode) serialise writers anyway, so the link is made
-here at insert time.
+The link (AuditChainLink) is written once and never updated. On PostgreSQL the deferred
+trigger `audit_seal` (audit/sql.py) writes it at commit, under an advisory lock held only
+while a transaction commits, so writers never wait on each other's business logic and
+cannot deadlock on it. Other databases (SQLite, embedded mode) serialise writers anyway,
+so the link is made here at insert time.
 """
 import hashlib
 import hmac
 import ipaddress
 import json
 import math
-from datetime import datetime, timezone as dt_timezone
+from datetime import timezone as dt_timezone
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, connections, router
+from django.db import connection, connections, router, transaction
 
 CONTENT_FIELDS = (
     "timestamp", "actor_id", "actor_username", "action", "content_type_id", "object_id", "object_repr",
@@ -63,15 +63,18 @@ def _canonical_ip(value):
     return ipaddress.ip_address(value).exploded if value else None
 
 
-def content_hash(values):
-    """SHA-256 of the recorded fields of one entry, given as a mapping (instance or row)."""
-    timestamp = values["timestamp"].astimezone(dt_timezone.utc).isoformat()
+def canonical_text(values):
+    """The recorded fields of one entry (a mapping: instance dict or row) as canonical JSON."""
     canonical = {name: values[name] for name in CONTENT_FIELDS}
-    canonical["timestamp"] = timestamp
+    canonical["timestamp"] = values["timestamp"].astimezone(dt_timezone.utc).isoformat()
     canonical["ip_address"] = _canonical_ip(values["ip_address"])
     canonical["changes"] = json_safe(values["changes"])
-    text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-    return hashlib.sha256(text.encode()).hexdigest()
+    return json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+
+def content_hash(values):
+    """SHA-256 of the recorded fields of one entry."""
+    return hashlib.sha256(canonical_text(values).encode()).hexdigest()
 
 
 def link_hash(prev_hash, seq, entry_content_hash):
@@ -80,54 +83,61 @@ def link_hash(prev_hash, seq, entry_content_hash):
 
 def append(entry):
     """Insert `entry` (an unsaved AuditLog) as the next link of the chain."""
-    entry.content_hash = content_hash(vars(entry))
+    text = canonical_text(vars(entry))
+    entry.content_hash = hashlib.sha256(text.encode()).hexdigest()
     if connection.vendor == "postgresql":
-        return _insert(entry)  # sealed by the audit_seal trigger at commit
-    from .models import AuditChainHead
+        return _insert(entry, text)  # linked by the audit_seal trigger at commit
+    from .models import AuditChainLink
 
-    head = _head_for_update(AuditChainHead)
-    entry.seq = head.seq + 1
-    entry.prev_hash = head.last_hash
-    entry.entry_hash = link_hash(entry.prev_hash, entry.seq, entry.content_hash)
-    _insert(entry)
-    AuditChainHead.objects.filter(pk=1).update(seq=entry.seq, prev_hash=entry.prev_hash, last_hash=entry.entry_hash)
+    # One transaction (on SQLite it takes the write lock at BEGIN): no two writers read
+    # the same last link, even in autocommit.
+    with transaction.atomic(savepoint=False):
+        entry.save(force_insert=True)
+        seq, prev_hash = last_link()
+        seq += 1
+        AuditChainLink.objects.create(seq=seq, entry_id=entry.pk, prev_hash=prev_hash,
+                                      entry_hash=link_hash(prev_hash, seq, entry.content_hash))
     return entry
 
 
+def last_link():
+    """(seq, entry_hash) of the end of the chain; (0, "") before the first entry."""
+    from .models import AuditChainLink
+
+    last = AuditChainLink.objects.order_by("-seq").values_list("seq", "entry_hash").first()
+    return last or (0, "")
+
+
 _INSERT = {}
-# Plain values of plain columns go to the driver as they are; anything else (JSON, IP
-# addresses, a lazy string) through the field's own get_db_prep_save.
-_AS_IS = frozenset({"CharField", "TextField", "DateTimeField", "BigIntegerField", "IntegerField", "ForeignKey"})
-_DRIVER_TYPES = frozenset({str, int, type(None), datetime})
 
 
-def _insert_statement(model, conn):
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    columns = ", ".join(conn.ops.quote_name(f.column) for f in fields)
-    placeholders = ", ".join(["%s"] * len(fields))
-    sql = (f"INSERT INTO {conn.ops.quote_name(model._meta.db_table)} ({columns}) VALUES ({placeholders}) "
-           f"RETURNING {conn.ops.quote_name(model._meta.pk.column)}")
-    prepare = [(f.attname, f.get_internal_type() in _AS_IS, f.get_db_prep_save) for f in fields]
-    return sql, prepare
+def _insert_sql(model, conn):
+    """INSERT ... SELECT from the entry's canonical JSON: the text hashed is the one stored.
+
+    The entry's fields travel as one parameter, the JSON already built for its hash, so
+    the driver escapes one string instead of adapting sixteen values one by one.
+    """
+    quote = conn.ops.quote_name
+    table = quote(model._meta.db_table)
+    column_of = {field.attname: field.column for field in model._meta.concrete_fields}
+    columns = [quote(column_of[name]) for name in CONTENT_FIELDS]
+    return (f"INSERT INTO {table} ({', '.join(columns)}, {quote('content_hash')}) "
+            f"SELECT {', '.join(f'r.{column}' for column in columns)}, %s "
+            f"FROM json_populate_record(NULL::{table}, %s::json) AS r RETURNING {quote(model._meta.pk.column)}")
 
 
-def _insert(entry):
-    """One prepared INSERT instead of Model.save(): the ORM's insert pipeline was half the
-    cost of an audit entry, and every audited write pays it. post_save is still sent."""
+def _insert(entry, text):
+    """One INSERT instead of Model.save(): the ORM's insert pipeline was half the cost of an
+    audit entry, and every audited write pays it. post_save is still sent."""
     from django.db.models.signals import post_save
 
     model = type(entry)
     alias = router.db_for_write(model)
     conn = connections[alias]
-    statement = _INSERT.get(alias)
-    if statement is None:
-        statement = _INSERT[alias] = _insert_statement(model, conn)
-    sql, prepare = statement
-    values = entry.__dict__
-    params = []
-    for attname, as_is, prep in prepare:
-        value = values[attname]
-        params.append(value if as_is and type(value) in _DRIVER_TYPES else prep(value, conn))
+    sql = _INSERT.get(alias)
+    if sql is None:
+        sql = _INSERT[alias] = _insert_sql(model, conn)
+    params = [entry.content_hash, text]
     if conn.in_atomic_block and hasattr(conn, "defer_audit_insert"):
         # Sent with the COMMIT or before the transaction's next statement, whichever
         # comes first (audit/backends/postgresql); entry.pk is set then.
@@ -140,18 +150,6 @@ def _insert(entry):
     entry._state.db = alias
     post_save.send(sender=model, instance=entry, created=True, update_fields=None, raw=False, using=alias)
     return entry
-
-
-def _head_for_update(head_model):
-    from .models import AuditLog
-
-    head = head_model.objects.select_for_update().filter(pk=1).first()
-    if head is None:
-        # Missing (a fresh or flushed database): continue from the last sealed entry.
-        last = AuditLog.objects.exclude(seq=None).order_by("-seq").values_list("seq", "entry_hash").first()
-        seq, last_hash = last or (0, "")
-        head, _ = head_model.objects.get_or_create(pk=1, defaults={"seq": seq, "last_hash": last_hash})
-    return head
 
 
 def seal_pending():

@@ -25,7 +25,7 @@ class ContentTypeFilter(filters.CharFilter):
 class AuditLogFilterSet(StrictFilterSet):
     unfiltered_fields = (
         "id", "object_repr", "changes", "ip_address", "user_agent", "session_hash", "message",
-        "content_hash", "seq", "prev_hash", "entry_hash", "actor_username",
+        "content_hash", "actor_username",
     )
     actor = filters.NumberFilter(field_name="actor_id")
     action = filters.CharFilter()

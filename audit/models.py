@@ -1,9 +1,8 @@
 """The audit log. Written only through audit.services; never updated or deleted.
 
-Each entry is a link of a SHA-256 hash chain (see audit/chain.py). On PostgreSQL the
-link fields (seq, prev_hash, entry_hash) are filled by a deferred trigger at commit, so
-the chain head is locked only for the instant of the commit; elsewhere they are filled
-at insert time.
+Each entry is a link of a SHA-256 hash chain (see audit/chain.py), recorded in
+AuditChainLink. On PostgreSQL the link is written by a deferred trigger at commit, so the
+chain is locked only for the instant of the commit; elsewhere at insert time.
 """
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -37,14 +36,9 @@ class AuditLog(models.Model):
     session_hash = models.CharField(max_length=64, blank=True)
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.SYSTEM)
     message = models.TextField(blank=True)
-    # Chain fields. content_hash covers every field above; entry_hash links it to the
-    # previous entry: sha256(prev_hash ":" seq ":" content_hash). The link fields are
-    # deliberately not indexed: the seal at commit then updates the fresh row in place
-    # (a PostgreSQL HOT update, no index writes). Verification sorts by seq once.
+    # content_hash covers every field above. The entry's place in the chain is its
+    # AuditChainLink, written by the seal: this row is never updated, not even to seal it.
     content_hash = models.CharField(max_length=64)
-    seq = models.BigIntegerField(null=True, blank=True)
-    prev_hash = models.CharField(max_length=64, blank=True)
-    entry_hash = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["-id"]
@@ -68,16 +62,42 @@ class AuditLog(models.Model):
         content_type = ContentType.objects.get_for_id(self.content_type_id)
         return f"{content_type.app_label}.{content_type.model}"
 
+    @property
+    def chain_link(self):
+        """The entry's AuditChainLink, or None while unsealed (select_related("link") to read it in bulk)."""
+        try:
+            return self.link
+        except AuditChainLink.DoesNotExist:
+            return None
 
-class AuditChainHead(models.Model):
-    """The single row (id=1) holding the end of the chain; appends lock it."""
+    @property
+    def seq(self):
+        return self.chain_link.seq if self.chain_link else None
 
-    seq = models.BigIntegerField(default=0)
+    @property
+    def entry_hash(self):
+        return self.chain_link.entry_hash if self.chain_link else ""
+
+
+class AuditChainLink(models.Model):
+    """Entry `entry` is link `seq` of the chain: entry_hash = sha256(prev_hash ":" seq ":" content_hash).
+
+    Written once by the seal and never updated. A narrow row of its own, so sealing is one
+    small INSERT rather than an update of the wide entry row (which PostgreSQL would copy
+    whole, often with a new entry in each of its indexes). The last link is the chain's head.
+    """
+
+    seq = models.BigIntegerField(primary_key=True)
+    # No database FK: the retention purge deletes entries, and keeps the link at its cut.
+    entry = models.OneToOneField(AuditLog, on_delete=models.DO_NOTHING, related_name="link", db_constraint=False)
     prev_hash = models.CharField(max_length=64, blank=True)
-    last_hash = models.CharField(max_length=64, blank=True)
+    entry_hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["seq"]
 
     def __str__(self):
-        return f"head at {self.seq}"
+        return f"link {self.seq}"
 
 
 class AuditCheckpoint(models.Model):

@@ -1,5 +1,6 @@
 """Reading the audit log: shared by the API, the admin history page and exports."""
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import F
 
 from .models import AuditLog
 
@@ -10,9 +11,13 @@ EXPORT_FIELDS = (
 )
 
 
+# The chain fields live on the entry's AuditChainLink.
+_LINK_FIELDS = {name: F(f"link__{name}") for name in ("seq", "prev_hash", "entry_hash")}
+
+
 def audit_logs():
     # No select_related("content_type"): readers use AuditLog.content_type_label (cached).
-    return AuditLog.objects.all()
+    return AuditLog.objects.select_related("link")
 
 
 def object_history(*, model, object_id):
@@ -23,4 +28,5 @@ def object_history(*, model, object_id):
 
 def export_rows(queryset):
     """Plain dicts for an export, in chain order, fetched in chunks (the log may be huge)."""
-    return queryset.order_by("seq", "id").values(*EXPORT_FIELDS).iterator(chunk_size=2000)
+    plain = [name for name in EXPORT_FIELDS if name not in _LINK_FIELDS]
+    return queryset.order_by("link__seq", "id").values(*plain, **_LINK_FIELDS).iterator(chunk_size=2000)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from . import chain
 from .context import get_context
 from .impact import impact_for
-from .models import AuditCheckpoint, AuditChainHead, AuditLog
+from .models import AuditChainLink, AuditCheckpoint, AuditLog
 
 _UNSET = object()
 
@@ -68,10 +68,9 @@ def record_permission_denied(*, request, reason=""):
 @transaction.atomic
 def create_checkpoint(*, reason="scheduled"):
     """Sign the current end of the chain (HMAC, key outside the database); None if empty."""
-    head = AuditChainHead.objects.filter(pk=1).values_list("seq", "last_hash").first()
-    if not head or not head[0]:
+    seq, entry_hash = chain.last_link()
+    if not seq:
         return None
-    seq, entry_hash = head
     existing = AuditCheckpoint.objects.filter(seq=seq, entry_hash=entry_hash).first()
     if existing is not None:
         return existing
@@ -92,16 +91,21 @@ def purge_audit_log(*, older_than_days=None):
 
     Deletes a prefix of the chain (through the last entry before the first one that is
     still within the period), leaves a signed checkpoint at the cut so verification
-    starts from it, and records its own entry. Returns the number of entries deleted.
+    starts from it, and records its own entry. The link at the cut stays (its entry goes):
+    the chain continues from it even when every entry was old enough to go. Returns the
+    number of entries deleted.
     """
     days = settings.AUDIT_RETENTION_DAYS if older_than_days is None else older_than_days
     if days < 1:
         raise ValueError("The retention period must be at least one day.")
+    chain.seal_pending()
     cutoff = timezone.now() - timedelta(days=days)
-    sealed = AuditLog.objects.exclude(seq=None)
-    first_kept = sealed.filter(timestamp__gte=cutoff).order_by("seq").values_list("seq", flat=True).first()
-    through = (first_kept - 1) if first_kept is not None else sealed.order_by("-seq").values_list("seq", flat=True).first()
-    cut = sealed.filter(seq__lte=through or 0).order_by("-seq").values_list("seq", "entry_hash").first()
+    links = AuditChainLink.objects.all()
+    first_kept = links.filter(entry__timestamp__gte=cutoff).order_by("seq").values_list("seq", flat=True).first()
+    through = (first_kept - 1) if first_kept is not None else chain.last_link()[0]
+    cut = None
+    if AuditLog.objects.filter(link__seq__lte=through).exists():  # not just a previous purge's cut
+        cut = links.filter(seq__lte=through).order_by("-seq").values_list("seq", "entry_hash").first()
     deleted = 0
     if cut is not None:
         _checkpoint(seq=cut[0], entry_hash=cut[1], reason="purge")
@@ -116,20 +120,26 @@ def purge_audit_log(*, older_than_days=None):
 
 
 def _delete_through(seq):
-    # QuerySet.delete() would send no signals here anyway (no receivers), but a raw
-    # DELETE keeps the purge one statement under the sanctioned trigger bypass.
-    table = AuditLog._meta.db_table
+    """Delete the entries through link `seq`, and the links before it; the count of entries."""
+    # Raw DELETEs keep the purge two statements under the sanctioned trigger bypass.
+    entries = (f"DELETE FROM {AuditLog._meta.db_table} WHERE id IN "
+               f"(SELECT entry_id FROM {AuditChainLink._meta.db_table} WHERE seq <= %s)")
+    links = f"DELETE FROM {AuditChainLink._meta.db_table} WHERE seq < %s"
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SET LOCAL audit.purge = 'on'")
-            cursor.execute(f"DELETE FROM {table} WHERE seq <= %s", [seq])
+            cursor.execute(entries, [seq])
             deleted = cursor.rowcount
+            cursor.execute(links, [seq])
             cursor.execute("SET LOCAL audit.purge = 'off'")
         else:
-            from .sql import SQLITE_DELETE_TRIGGER
+            from .sql import SQLITE_DELETE_TRIGGER_NAMES, SQLITE_DELETE_TRIGGERS
 
-            cursor.execute("DROP TRIGGER IF EXISTS audit_log_no_delete")
-            cursor.execute(f"DELETE FROM {table} WHERE seq <= %s", [seq])
+            for name in SQLITE_DELETE_TRIGGER_NAMES:
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+            cursor.execute(entries, [seq])
             deleted = cursor.rowcount
-            cursor.execute(SQLITE_DELETE_TRIGGER)
+            cursor.execute(links, [seq])
+            for statement in SQLITE_DELETE_TRIGGERS:
+                cursor.execute(statement)
     return deleted

@@ -1,22 +1,19 @@
 """Database triggers that make the audit tables append-only and seal the hash chain.
 
-Applied by migration 0002 for the database vendor in use. Kept here (not inlined in the
+Applied by migration 0007 for the database vendor in use (0002-0006 used the frozen
+audit/migrations/_seq_column_triggers.py). Kept here (not inlined in the
 migration) so docs and tests can refer to one text.
 """
 
-# Every column except the three link fields the seal fills in: an UPDATE may only seal a
-# fresh entry, never touch these (test_sql_covers_every_column keeps this list complete).
-SEALED_COLUMNS = (
-    "id", "timestamp", "actor_id", "actor_username", "action", "content_type_id", "object_id", "object_repr",
-    "changes", "impact_level", "request_id", "ip_address", "user_agent", "session_hash", "source", "message",
-    "content_hash",
-)
+# Seals wait for each other on this advisory lock (an arbitrary constant of this app's):
+# taken at commit, released when that commit is done, so links follow commit order.
+SEAL_LOCK_KEY = 0x617564697400  # "audit\0"
 
 PG_FUNCTIONS = r"""
 CREATE OR REPLACE FUNCTION audit_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     -- The retention purge (audit.services.purge_audit_log) is the one sanctioned delete.
-    IF TG_OP = 'DELETE' AND TG_TABLE_NAME = 'audit_auditlog'
+    IF TG_OP = 'DELETE' AND TG_TABLE_NAME IN ('audit_auditlog', 'audit_auditchainlink')
        AND current_setting('audit.purge', true) = 'on' THEN
         RETURN OLD;
     END IF;
@@ -33,55 +30,49 @@ $$;
 
 CREATE OR REPLACE FUNCTION audit_seal_entry() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-    head_seq bigint;
-    head_prev varchar(64);
-    new_hash varchar(64);
+    last_seq bigint;
+    last_hash varchar(64);
 BEGIN
-    LOOP
-        -- One statement takes the head's row lock (held to the end of this commit), advances
-        -- it and computes the link; SET expressions see the old values.
-        UPDATE audit_auditchainhead
-           SET seq = seq + 1, prev_hash = last_hash,
-               last_hash = encode(sha256(convert_to(
-                   last_hash || ':' || (seq + 1)::text || ':' || NEW.content_hash, 'UTF8')), 'hex')
-         WHERE id = 1
-        RETURNING seq, prev_hash, last_hash INTO head_seq, head_prev, new_hash;
-        EXIT WHEN FOUND;
-        -- A fresh (or flushed) database: continue from the last sealed entry.
-        INSERT INTO audit_auditchainhead (id, seq, prev_hash, last_hash)
-        SELECT 1, coalesce(max(seq), 0), '',
-               coalesce((SELECT entry_hash FROM audit_auditlog WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1), '')
-        FROM audit_auditlog
-        ON CONFLICT (id) DO NOTHING;
-    END LOOP;
-    UPDATE audit_auditlog SET seq = head_seq, prev_hash = head_prev, entry_hash = new_hash WHERE id = NEW.id;
+    PERFORM pg_advisory_xact_lock(%(lock)s);
+    -- A statement after the lock: its snapshot sees the link of the commit that held it.
+    SELECT seq, entry_hash INTO last_seq, last_hash FROM audit_auditchainlink ORDER BY seq DESC LIMIT 1;
+    IF NOT FOUND THEN
+        last_seq := 0;
+        last_hash := '';
+    END IF;
+    INSERT INTO audit_auditchainlink (seq, entry_id, prev_hash, entry_hash)
+    VALUES (last_seq + 1, NEW.id, last_hash,
+            encode(sha256(convert_to(last_hash || ':' || (last_seq + 1)::text || ':' || NEW.content_hash, 'UTF8')),
+                   'hex'));
     RETURN NULL;
 END
 $$;
-"""
+""".replace("%(lock)s", str(SEAL_LOCK_KEY))
 
-_OLD = ", ".join(f"OLD.{name}" for name in SEALED_COLUMNS)
-_NEW = ", ".join(f"NEW.{name}" for name in SEALED_COLUMNS)
-PG_TRIGGERS = f"""
--- The WHEN clause is evaluated in C: sealing a fresh entry costs no function call.
-CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_auditlog FOR EACH ROW
-    WHEN (OLD.seq IS NOT NULL OR NEW.seq IS NULL OR ROW({_OLD}) IS DISTINCT FROM ROW({_NEW}))
-    EXECUTE FUNCTION audit_refuse_change();
+PG_TRIGGERS = """
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_auditlog
+    FOR EACH ROW EXECUTE FUNCTION audit_refuse_change();
 CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_auditlog
     FOR EACH ROW EXECUTE FUNCTION audit_refuse_change();
 CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_auditlog
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change();
+CREATE TRIGGER audit_link_append_only BEFORE UPDATE OR DELETE ON audit_auditchainlink
+    FOR EACH ROW EXECUTE FUNCTION audit_refuse_change();
+CREATE TRIGGER audit_link_no_truncate BEFORE TRUNCATE ON audit_auditchainlink
     FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change();
 CREATE TRIGGER audit_checkpoint_append_only BEFORE UPDATE OR DELETE ON audit_auditcheckpoint
     FOR EACH ROW EXECUTE FUNCTION audit_refuse_change();
 CREATE TRIGGER audit_checkpoint_no_truncate BEFORE TRUNCATE ON audit_auditcheckpoint
     FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change();
--- Only entries inserted unsealed (PostgreSQL path) need the seal.
+-- Every entry is sealed when its transaction commits.
 CREATE CONSTRAINT TRIGGER audit_seal AFTER INSERT ON audit_auditlog
-    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.seq IS NULL) EXECUTE FUNCTION audit_seal_entry();
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION audit_seal_entry();
 """
 
 PG_DROP = """
 DROP TRIGGER IF EXISTS audit_seal ON audit_auditlog;
+DROP TRIGGER IF EXISTS audit_link_append_only ON audit_auditchainlink;
+DROP TRIGGER IF EXISTS audit_link_no_truncate ON audit_auditchainlink;
 DROP TRIGGER IF EXISTS audit_log_append_only ON audit_auditlog;
 DROP TRIGGER IF EXISTS audit_log_no_update ON audit_auditlog;
 DROP TRIGGER IF EXISTS audit_log_no_delete ON audit_auditlog;
@@ -93,25 +84,30 @@ DROP FUNCTION IF EXISTS audit_refuse_change();
 """
 
 # SQLite (embedded mode) has no TRUNCATE and no session settings: the purge drops and
-# re-creates the delete trigger inside its own transaction (SQLite DDL is transactional).
-SQLITE_DELETE_TRIGGER = (
+# re-creates the delete triggers inside its own transaction (SQLite DDL is transactional).
+SQLITE_DELETE_TRIGGERS = [
     "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_auditlog "
-    "BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only: DELETE refused'); END"
-)
+    "BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only: DELETE refused'); END",
+    "CREATE TRIGGER audit_link_no_delete BEFORE DELETE ON audit_auditchainlink "
+    "BEGIN SELECT RAISE(ABORT, 'the audit chain is append-only: DELETE refused'); END",
+]
+SQLITE_DELETE_TRIGGER_NAMES = ["audit_log_no_delete", "audit_link_no_delete"]
 SQLITE_TRIGGERS = [
     "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_auditlog "
     "BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only: UPDATE refused'); END",
-    SQLITE_DELETE_TRIGGER,
+    "CREATE TRIGGER audit_link_no_update BEFORE UPDATE ON audit_auditchainlink "
+    "BEGIN SELECT RAISE(ABORT, 'the audit chain is append-only: UPDATE refused'); END",
+    *SQLITE_DELETE_TRIGGERS,
     "CREATE TRIGGER audit_checkpoint_no_update BEFORE UPDATE ON audit_auditcheckpoint "
     "BEGIN SELECT RAISE(ABORT, 'audit checkpoints are append-only: UPDATE refused'); END",
     "CREATE TRIGGER audit_checkpoint_no_delete BEFORE DELETE ON audit_auditcheckpoint "
     "BEGIN SELECT RAISE(ABORT, 'audit checkpoints are append-only: DELETE refused'); END",
 ]
 SQLITE_DROP = [
-    "DROP TRIGGER IF EXISTS audit_log_no_update",
-    "DROP TRIGGER IF EXISTS audit_log_no_delete",
-    "DROP TRIGGER IF EXISTS audit_checkpoint_no_update",
-    "DROP TRIGGER IF EXISTS audit_checkpoint_no_delete",
+    f"DROP TRIGGER IF EXISTS {name}" for name in (
+        "audit_log_no_update", "audit_log_no_delete", "audit_link_no_update", "audit_link_no_delete",
+        "audit_checkpoint_no_update", "audit_checkpoint_no_delete",
+    )
 ]
 
 

@@ -7,6 +7,8 @@ from ..models import AuditLog
 
 class AuditLogSerializer(FastReadMixin, serializers.ModelSerializer):
     actor = serializers.IntegerField(source="actor_id", read_only=True, allow_null=True)
+    seq = serializers.IntegerField(read_only=True, allow_null=True, help_text="Place in the hash chain; null until sealed.")
+    entry_hash = serializers.CharField(read_only=True)
     content_type = serializers.CharField(source="content_type_label", read_only=True, allow_null=True,
                                          help_text='"app_label.model" of the object the entry is about.')
 

@@ -4,7 +4,7 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
-from audit import sql
+from . import _seq_column_triggers as sql
 
 
 def link_existing_entries(apps, schema_editor):

@@ -2,7 +2,7 @@
 the trigger's WHEN clause instead of a function call comparing the rows as JSON."""
 from django.db import migrations
 
-from audit import sql
+from . import _seq_column_triggers as sql
 
 
 class Migration(migrations.Migration):

@@ -1,7 +1,7 @@
 """Let the suite's flush TRUNCATE the audit tables in a database named plain `test` too."""
 from django.db import migrations
 
-from audit import sql
+from . import _seq_column_triggers as sql
 
 
 class Migration(migrations.Migration):

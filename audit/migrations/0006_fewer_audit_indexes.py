@@ -8,7 +8,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-from audit import sql
+from . import _seq_column_triggers as sql
 
 
 class Migration(migrations.Migration):

@@ -48,7 +48,7 @@ def test_each_entry_rides_with_the_next_statement_or_the_commit():
     assert sql[2].startswith('INSERT INTO "audit_auditlog"') and 'INSERT INTO "compliance_framework"' in sql[2]
     assert sql[3].startswith('INSERT INTO "audit_auditlog"') and sql[3].rstrip().endswith("COMMIT")
     assert second.pk  # read from the statement's own result, after the entry's
-    entries = list(framework_entries("d").order_by("seq"))
+    entries = list(framework_entries("d").select_related("link").order_by("link__seq"))
     assert [e.object_id for e in entries] == [str(first.pk), str(second.pk)]
     assert all(e.seq and e.entry_hash for e in entries)  # sealed at that commit
 
