@@ -111,29 +111,23 @@ SQLITE_DROP = [
 ]
 
 
+def execute_for_vendor(schema_editor, *, postgresql, sqlite):
+    """Run the statements written for the database in use (a list of SQL texts each)."""
+    vendor = schema_editor.connection.vendor
+    for statement in {"postgresql": postgresql, "sqlite": sqlite}.get(vendor, ()):
+        schema_editor.execute(statement, params=None)
+
+
 def install(schema_editor):
     """(Re)create the triggers; safe to run again (later migrations refresh them)."""
     uninstall(schema_editor)
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(PG_FUNCTIONS, params=None)
-        schema_editor.execute(PG_TRIGGERS, params=None)
-    elif schema_editor.connection.vendor == "sqlite":
-        for statement in SQLITE_TRIGGERS:
-            schema_editor.execute(statement, params=None)
+    execute_for_vendor(schema_editor, postgresql=[PG_FUNCTIONS, PG_TRIGGERS], sqlite=SQLITE_TRIGGERS)
 
 
 def uninstall(schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(PG_DROP, params=None)
-    elif schema_editor.connection.vendor == "sqlite":
-        for statement in SQLITE_DROP:
-            schema_editor.execute(statement, params=None)
+    execute_for_vendor(schema_editor, postgresql=[PG_DROP], sqlite=SQLITE_DROP)
 
 
 def run_install(apps, schema_editor):
     """RunPython entry point for migrations that (re)install the triggers."""
     install(schema_editor)
-
-
-def run_uninstall(apps, schema_editor):
-    uninstall(schema_editor)

@@ -2,9 +2,10 @@
 row then (sealed by an UPDATE) and the head a row of its own. Migration 0007 replaces them
 with audit/sql.py; a fresh database passes through these first, so they stay as they were.
 """
+from audit.sql import execute_for_vendor
 
 # Every column except the three link fields the seal fills in: an UPDATE may only seal a
-# fresh entry, never touch these (test_sql_covers_every_column keeps this list complete).
+# fresh entry, never touch these.
 SEALED_COLUMNS = (
     "id", "timestamp", "actor_id", "actor_username", "action", "content_type_id", "object_id", "object_repr",
     "changes", "impact_level", "request_id", "ip_address", "user_agent", "session_hash", "source", "message",
@@ -114,29 +115,10 @@ SQLITE_DROP = [
 ]
 
 
-def install(schema_editor):
-    """(Re)create the triggers; safe to run again (later migrations refresh them)."""
-    uninstall(schema_editor)
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(PG_FUNCTIONS, params=None)
-        schema_editor.execute(PG_TRIGGERS, params=None)
-    elif schema_editor.connection.vendor == "sqlite":
-        for statement in SQLITE_TRIGGERS:
-            schema_editor.execute(statement, params=None)
-
-
-def uninstall(schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(PG_DROP, params=None)
-    elif schema_editor.connection.vendor == "sqlite":
-        for statement in SQLITE_DROP:
-            schema_editor.execute(statement, params=None)
-
-
 def run_install(apps, schema_editor):
-    """RunPython entry point for migrations that (re)install the triggers."""
-    install(schema_editor)
+    run_uninstall(apps, schema_editor)
+    execute_for_vendor(schema_editor, postgresql=[PG_FUNCTIONS, PG_TRIGGERS], sqlite=SQLITE_TRIGGERS)
 
 
 def run_uninstall(apps, schema_editor):
-    uninstall(schema_editor)
+    execute_for_vendor(schema_editor, postgresql=[PG_DROP], sqlite=SQLITE_DROP)
