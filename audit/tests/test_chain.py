@@ -158,6 +158,9 @@ def test_purge_removes_only_old_entries_records_itself_and_leaves_a_verifiable_c
     code, stdout, _ = run_verify()
     assert code == 0 and stdout.startswith("OK ")
     assert purge_audit_log() == 0  # nothing older left
+    assert AuditCheckpoint.objects.filter(reason="purge").count() == 1  # and no second checkpoint at the old cut
+    code, stdout, _ = run_verify()
+    assert code == 0 and stdout.startswith("OK ")
 
 
 @pytest.mark.django_db(transaction=True)
