@@ -72,11 +72,13 @@ class AuditLog(models.Model):
 
     @property
     def seq(self):
-        return self.chain_link.seq if self.chain_link else None
+        link = self.chain_link
+        return link.seq if link else None
 
     @property
     def entry_hash(self):
-        return self.chain_link.entry_hash if self.chain_link else ""
+        link = self.chain_link
+        return link.entry_hash if link else ""
 
 
 class AuditChainLink(models.Model):

@@ -3,6 +3,7 @@
 Every function writes in the caller's transaction: a rollback leaves no entry, and a
 failed write raises (and so fails the change it describes).
 """
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
@@ -98,7 +99,6 @@ def purge_audit_log(*, older_than_days=None):
     days = settings.AUDIT_RETENTION_DAYS if older_than_days is None else older_than_days
     if days < 1:
         raise ValueError("The retention period must be at least one day.")
-    chain.seal_pending()
     cutoff = timezone.now() - timedelta(days=days)
     links = AuditChainLink.objects.all()
     first_kept = links.filter(entry__timestamp__gte=cutoff).order_by("seq").values_list("seq", flat=True).first()
@@ -121,25 +121,27 @@ def purge_audit_log(*, older_than_days=None):
 
 def _delete_through(seq):
     """Delete the entries through link `seq`, and the links before it; the count of entries."""
-    # Raw DELETEs keep the purge two statements under the sanctioned trigger bypass.
-    entries = (f"DELETE FROM {AuditLog._meta.db_table} WHERE id IN "
-               f"(SELECT entry_id FROM {AuditChainLink._meta.db_table} WHERE seq <= %s)")
-    links = f"DELETE FROM {AuditChainLink._meta.db_table} WHERE seq < %s"
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SET LOCAL audit.purge = 'on'")
-            cursor.execute(entries, [seq])
-            deleted = cursor.rowcount
-            cursor.execute(links, [seq])
-            cursor.execute("SET LOCAL audit.purge = 'off'")
-        else:
-            from .sql import SQLITE_DELETE_TRIGGER_NAMES, SQLITE_DELETE_TRIGGERS
-
-            for name in SQLITE_DELETE_TRIGGER_NAMES:
-                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
-            cursor.execute(entries, [seq])
-            deleted = cursor.rowcount
-            cursor.execute(links, [seq])
-            for statement in SQLITE_DELETE_TRIGGERS:
-                cursor.execute(statement)
+    with connection.cursor() as cursor, _purge_allowed(cursor):
+        # Raw DELETEs keep the purge two statements under the sanctioned trigger bypass.
+        cursor.execute(f"DELETE FROM {AuditLog._meta.db_table} WHERE id IN "
+                       f"(SELECT entry_id FROM {AuditChainLink._meta.db_table} WHERE seq <= %s)", [seq])
+        deleted = cursor.rowcount
+        cursor.execute(f"DELETE FROM {AuditChainLink._meta.db_table} WHERE seq < %s", [seq])
     return deleted
+
+
+@contextmanager
+def _purge_allowed(cursor):
+    """Lift the append-only triggers' refusal of DELETE, inside the purge's own transaction."""
+    if connection.vendor == "postgresql":
+        cursor.execute("SET LOCAL audit.purge = 'on'")
+        yield
+        cursor.execute("SET LOCAL audit.purge = 'off'")
+        return
+    from .sql import SQLITE_DELETE_TRIGGERS
+
+    for name in SQLITE_DELETE_TRIGGERS:  # SQLite DDL is transactional: a failure restores them
+        cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+    yield
+    for statement in SQLITE_DELETE_TRIGGERS.values():
+        cursor.execute(statement)

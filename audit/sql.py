@@ -85,19 +85,18 @@ DROP FUNCTION IF EXISTS audit_refuse_change();
 
 # SQLite (embedded mode) has no TRUNCATE and no session settings: the purge drops and
 # re-creates the delete triggers inside its own transaction (SQLite DDL is transactional).
-SQLITE_DELETE_TRIGGERS = [
-    "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_auditlog "
+SQLITE_DELETE_TRIGGERS = {
+    "audit_log_no_delete": "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_auditlog "
     "BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only: DELETE refused'); END",
-    "CREATE TRIGGER audit_link_no_delete BEFORE DELETE ON audit_auditchainlink "
+    "audit_link_no_delete": "CREATE TRIGGER audit_link_no_delete BEFORE DELETE ON audit_auditchainlink "
     "BEGIN SELECT RAISE(ABORT, 'the audit chain is append-only: DELETE refused'); END",
-]
-SQLITE_DELETE_TRIGGER_NAMES = ["audit_log_no_delete", "audit_link_no_delete"]
+}
 SQLITE_TRIGGERS = [
     "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_auditlog "
     "BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only: UPDATE refused'); END",
     "CREATE TRIGGER audit_link_no_update BEFORE UPDATE ON audit_auditchainlink "
     "BEGIN SELECT RAISE(ABORT, 'the audit chain is append-only: UPDATE refused'); END",
-    *SQLITE_DELETE_TRIGGERS,
+    *SQLITE_DELETE_TRIGGERS.values(),
     "CREATE TRIGGER audit_checkpoint_no_update BEFORE UPDATE ON audit_auditcheckpoint "
     "BEGIN SELECT RAISE(ABORT, 'audit checkpoints are append-only: UPDATE refused'); END",
     "CREATE TRIGGER audit_checkpoint_no_delete BEFORE DELETE ON audit_auditcheckpoint "

@@ -4,9 +4,9 @@ Reads the log once, in seq order, in chunks; memory does not grow with its size.
 """
 from dataclasses import dataclass, field
 
-from . import chain
 from django.db.models import F
 
+from . import chain
 from .models import AuditChainLink, AuditCheckpoint, AuditLog
 
 
@@ -76,7 +76,8 @@ def verify_chain(*, external_checkpoints=()):
     if result.ok and last_link and last_seq is None and not anchors.get(last_link):
         result.fail(f"the chain ends at seq {last_link} but there are no entries (all deleted)")
     if result.ok and last_seq is not None and last_link != last_seq:
-        result.fail(f"the chain ends at seq {last_link} but the last entry is seq {last_seq} (entries at the end missing)")
+        result.fail(f"the chain ends at seq {last_link} but the last entry is seq {last_seq} "
+                    "(entries at the end missing)")
     max_anchor = max(anchors, default=0)
     if result.ok and max_anchor > (last_seq or 0):
         result.fail(f"a signed checkpoint vouches for seq {max_anchor}, beyond the last entry (entries at the end missing)")

@@ -37,18 +37,19 @@ class DatabaseWrapper(base.DatabaseWrapper):
             cursor.nextset()
 
     def flush_audit(self):
-        """Send the pending entries now, on their own."""
-        pending, sql, params = self.take_audit_pending()
-        with debug_transaction(self, sql), self.wrap_database_errors:
-            with self.connection.cursor() as cursor:
-                cursor.execute(sql, params)
-                self.read_audit_ids(cursor, pending)
+        """Send the pending entries now, on their own (nothing when there are none)."""
+        if self.audit_pending:
+            self._send_audit_pending(suffix="")
 
     def _commit(self):
         if not self.audit_pending or self.connection is None:
             return super()._commit()
+        # One message: if an INSERT fails, the server skips the COMMIT.
+        return self._send_audit_pending(suffix=";\nCOMMIT")
+
+    def _send_audit_pending(self, *, suffix):
         pending, sql, params = self.take_audit_pending()
-        sql += ";\nCOMMIT"
+        sql += suffix
         with debug_transaction(self, sql), self.wrap_database_errors:
             with self.connection.cursor() as cursor:
                 cursor.execute(sql, params)
@@ -88,13 +89,11 @@ class _Piggyback:
         return result
 
     def executemany(self, sql, param_list):
-        if self.db.audit_pending:
-            self.db.flush_audit()
+        self.db.flush_audit()
         return super().executemany(sql, param_list)
 
     def callproc(self, procname, params=None, kparams=None):
-        if self.db.audit_pending:
-            self.db.flush_audit()
+        self.db.flush_audit()
         return super().callproc(procname, params, kparams)
 
 
