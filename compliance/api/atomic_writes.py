@@ -5,6 +5,9 @@ statements; in autocommit a failure between them would leave half a write (a rul
 without its controls). Wrapping the write action also lets its audit entries ride with
 its COMMIT (audit/backends/postgresql). Permission checks run before the action, so a
 refused write's audit entry is never rolled back with it.
+
+Views whose writes all go through a service leave it off (findings, integrations): the
+service's own transaction covers the write, and this one would only add a savepoint.
 """
 from django.db import transaction
 

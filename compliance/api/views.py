@@ -164,7 +164,7 @@ class RuleEvaluationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewS
         return Response(result.counts(), status=status.HTTP_201_CREATED)
 
 
-class FindingViewSet(AtomicWritesMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+class FindingViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     queryset = Finding.objects.with_framework_code()
     serializer_class = FindingSerializer
     filterset_class = FindingFilterSet

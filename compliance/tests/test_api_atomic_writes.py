@@ -93,3 +93,14 @@ def test_a_refused_write_is_still_audited(client_as):
     response = client_as(VIEWER).patch(f"/api/v1/rules/{rule.pk}/", {"severity": "critical"}, format="json")
     assert response.status_code == 403
     assert AuditLog.objects.filter(action="permission_denied", message__contains=f"/api/v1/rules/{rule.pk}/").exists()
+
+
+def test_a_write_through_a_service_is_its_transaction_alone(manager):
+    from compliance.tests.factories import FindingFactory
+
+    finding = FindingFactory()
+    with CaptureQueriesContext(connection) as queries:
+        response = manager.patch(f"/api/v1/findings/{finding.pk}/", {"status": "resolved"}, format="json")
+    assert response.status_code == 200, response.content
+    sql = [q["sql"] for q in queries]
+    assert sql.count("BEGIN") == 1 and not any("SAVEPOINT" in s for s in sql), sql

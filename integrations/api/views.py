@@ -5,7 +5,6 @@ from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
-from compliance.api.atomic_writes import AtomicWritesMixin
 from compliance.api.exceptions import Conflict
 from compliance.api.pagination import KeysetPagination
 
@@ -28,7 +27,7 @@ class IntegrationLogPagination(KeysetPagination):
     time_field = "started_at"
 
 
-class IntegrationViewSet(AtomicWritesMixin, viewsets.ModelViewSet):
+class IntegrationViewSet(viewsets.ModelViewSet):
     queryset = selectors.integrations_for_list()
     serializer_class = IntegrationSerializer
     filterset_class = IntegrationFilterSet
