@@ -23,8 +23,8 @@ from ..filtersets import (
     RuleEvaluationFilterSet,
 )
 from ..models import ComplianceRule, Control, ControlMapping, DataSource, Finding, Framework, RuleEvaluation
-from .atomic_writes import AtomicWritesMixin
 from .analytics_views import TrendRowSerializer, rule_trend
+from .atomic_writes import AtomicWritesMixin
 from .pagination import EvaluationPagination
 from .serializers import (
     BulkEvaluationSerializer,
