@@ -28,6 +28,7 @@ CONTENT_FIELDS = (
 
 
 _PLAIN = frozenset({str, int, bool, type(None)})
+_ENCODER = DjangoJSONEncoder()
 
 
 def json_safe(value):
@@ -35,8 +36,10 @@ def json_safe(value):
 
     jsonb prints numbers without exponents, so an integral float (1e16) comes back as an
     int; integral floats are stored as ints up front. NaN/Infinity are not JSON at all.
-    Every audit entry passes through here more than once: exact built-in types take a
-    fast path; subclasses (enum members, OrderedDict, ...) the general one.
+    Every audit entry passes through here: exact built-in types take a fast path;
+    subclasses (enum members, OrderedDict, ...) the general one, and what JSON has no
+    type for (datetimes, decimals, UUIDs, lazy strings) becomes what DjangoJSONEncoder
+    writes for it.
     """
     kind = type(value)
     if kind in _PLAIN:
@@ -54,44 +57,72 @@ def json_safe(value):
         return {str(key): json_safe(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
         return [json_safe(item) for item in value]
-    if isinstance(value, (str, int, bool)):
+    if isinstance(value, (str, int)):
         return value
-    return json_safe(json.loads(json.dumps(value, cls=DjangoJSONEncoder)))
+    try:
+        # The encoder's own conversion, without a dumps/loads round trip per value.
+        return json_safe(_ENCODER.default(value))
+    except TypeError:
+        return json_safe(json.loads(json.dumps(value, cls=DjangoJSONEncoder)))
 
 
 def _canonical_ip(value):
     return ipaddress.ip_address(value).exploded if value else None
 
 
-def canonical_text(values):
-    """The recorded fields of one entry (a mapping: instance dict or row) as canonical JSON."""
-    canonical = {name: values[name] for name in CONTENT_FIELDS}
-    canonical["timestamp"] = values["timestamp"].astimezone(dt_timezone.utc).isoformat()
-    canonical["ip_address"] = _canonical_ip(values["ip_address"])
-    canonical["changes"] = json_safe(values["changes"])
-    return json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+# One encoder for every entry: json.dumps with options builds a new one per call.
+_dumps = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode
 
 
-def content_hash(values):
+# The canonical text is the sorted-key JSON object of CONTENT_FIELDS. It is written as the
+# fields sorted before "changes", the changes, and the fields after, so that the changes'
+# JSON text, needed for the INSERT anyway, is made only once per entry.
+_SORTED = sorted(CONTENT_FIELDS)
+_BEFORE_CHANGES = tuple(_SORTED[:_SORTED.index("changes")])
+_AFTER_CHANGES = tuple(_SORTED[_SORTED.index("changes") + 1:])
+
+
+def canonical_text(values, changes_text=None):
+    """The recorded fields of one entry (a mapping: field values or a row) as canonical JSON.
+
+    `changes_text` is `_dumps(json_safe(values["changes"]))` when the caller has it already.
+    """
+    if changes_text is None:
+        changes_text = _dumps(json_safe(values["changes"]))
+    after = {name: values[name] for name in _AFTER_CHANGES}
+    after["timestamp"] = values["timestamp"].astimezone(dt_timezone.utc).isoformat()
+    after["ip_address"] = _canonical_ip(values["ip_address"])
+    before = _dumps({name: values[name] for name in _BEFORE_CHANGES})
+    return f'{before[:-1]},"changes":{changes_text},{_dumps(after)[1:]}'
+
+
+def content_hash(values, changes_text=None):
     """SHA-256 of the recorded fields of one entry."""
-    return hashlib.sha256(canonical_text(values).encode()).hexdigest()
+    return hashlib.sha256(canonical_text(values, changes_text).encode()).hexdigest()
 
 
 def link_hash(prev_hash, seq, entry_content_hash):
     return hashlib.sha256(f"{prev_hash}:{seq}:{entry_content_hash}".encode()).hexdigest()
 
 
-def append(entry):
-    """Insert `entry` (an unsaved AuditLog) as the next link of the chain."""
-    entry.content_hash = content_hash(vars(entry))
+def append(values):
+    """Write the entry with these field values as the next link of the chain; the saved AuditLog.
+
+    `values` maps every CONTENT_FIELDS name to plain data (str, int, None, an aware
+    datetime; `changes` already through json_safe).
+    """
+    from .models import AuditLog
+
+    changes_text = _dumps(values["changes"])
+    entry = AuditLog.from_values(values, content_hash=content_hash(values, changes_text))
     if connection.vendor == "postgresql":
-        return _insert(entry)  # linked by the audit_seal trigger at commit
+        return _insert(entry, changes_text)  # linked by the audit_seal trigger at commit
     from .models import AuditChainLink
 
     # One transaction (on SQLite it takes the write lock at BEGIN): no two writers read
     # the same last link, even in autocommit.
     with transaction.atomic(savepoint=False):
-        _insert(entry)
+        _insert(entry, changes_text)
         seq, prev_hash = last_link()
         seq += 1
         AuditChainLink.objects.create(seq=seq, entry_id=entry.pk, prev_hash=prev_hash,
@@ -108,9 +139,10 @@ def last_link():
 
 
 _INSERT = {}
-# Plain values of plain columns go to the driver as they are; anything else (JSON, IP
-# addresses, a lazy string) through the field's own get_db_prep_save.
-_AS_IS = frozenset({"CharField", "TextField", "DateTimeField", "BigIntegerField", "IntegerField", "ForeignKey"})
+# Plain values of plain columns go to the driver as they are; anything else through the
+# field's own get_db_prep_save. The changes go as their JSON text, which a JSON column
+# takes as it is.
+_AS_IS = frozenset({"CharField", "TextField", "BigIntegerField", "IntegerField", "ForeignKey", "JSONField"})
 _DRIVER_TYPES = frozenset({str, int, type(None), datetime})
 
 
@@ -123,11 +155,13 @@ def _insert_statement(model, conn):
     placeholders = ", ".join(["%s"] * len(fields))
     sql = (f"INSERT INTO {conn.ops.quote_name(model._meta.db_table)} ({columns}) VALUES ({placeholders}) "
            f"RETURNING {conn.ops.quote_name(model._meta.pk.column)}")
-    prepare = [(f.attname, f.get_internal_type() in _AS_IS, f.get_db_prep_save) for f in fields]
+    # PostgreSQL takes an aware datetime as it is; SQLite wants Django's own text for it.
+    as_is = _AS_IS | ({"DateTimeField"} if conn.vendor == "postgresql" else set())
+    prepare = [(f.attname, f.get_internal_type() in as_is, f.get_db_prep_save) for f in fields]
     return sql, prepare
 
 
-def _insert(entry):
+def _insert(entry, changes_text):
     """One INSERT instead of Model.save(): the ORM's insert pipeline was half the cost of an
     audit entry, and every audited write pays it. post_save is still sent."""
     from django.db.models.signals import post_save
@@ -139,7 +173,7 @@ def _insert(entry):
     if statement is None:
         statement = _INSERT[alias] = _insert_statement(model, conn)
     sql, prepare = statement
-    values = entry.__dict__
+    values = {**entry.__dict__, "changes": changes_text}
     params = []
     for attname, as_is, prep in prepare:
         value = values[attname]

@@ -35,24 +35,23 @@ def record_event(*, action, instance=None, changes=None, message="", impact_leve
     content_type = ContentType.objects.get_for_model(instance) if instance is not None else None
     if impact_level is None:
         impact_level = impact_for(action, f"{content_type.app_label}.{content_type.model}" if content_type else None)
-    entry = AuditLog(
-        timestamp=timezone.now(),
-        actor_id=actor.pk if actor is not None else None,
-        actor_username=_limit(actor.get_username() if actor is not None else ctx.actor_label, 150),
-        action=_limit(action, 64),
-        content_type_id=content_type.pk if content_type else None,
-        object_id=_limit(str(instance.pk), 64) if instance is not None else "",
-        object_repr=_limit(str(instance), 300) if instance is not None else "",
-        changes=chain.json_safe(changes or {}),
-        impact_level=impact_level,
-        request_id=_limit(ctx.request_id, 64),
-        ip_address=ctx.ip_address,
-        user_agent=_limit(ctx.user_agent, 512),
-        session_hash=ctx.session_hash,
-        source=ctx.source,
-        message=message or "",
-    )
-    return chain.append(entry)
+    return chain.append({
+        "timestamp": timezone.now(),
+        "actor_id": actor.pk if actor is not None else None,
+        "actor_username": _limit(actor.get_username() if actor is not None else ctx.actor_label, 150),
+        "action": _limit(str(action), 64),
+        "content_type_id": content_type.pk if content_type else None,
+        "object_id": _limit(str(instance.pk), 64) if instance is not None else "",
+        "object_repr": _limit(str(instance), 300) if instance is not None else "",
+        "changes": chain.json_safe(changes or {}),
+        "impact_level": str(impact_level),
+        "request_id": _limit(ctx.request_id, 64),
+        "ip_address": ctx.ip_address,
+        "user_agent": _limit(ctx.user_agent, 512),
+        "session_hash": ctx.session_hash,
+        "source": str(ctx.source),
+        "message": str(message or ""),
+    })
 
 
 def record_permission_denied(*, request, reason=""):

@@ -136,8 +136,12 @@ def _three_old_entries_then_a_recent_change(settings, code):
     _empty_log()
     for n in range(3):
         with transaction.atomic():
-            chain.append(AuditLog(timestamp=timezone.now() - timedelta(days=40), action="old_event",
-                                  message=str(n), changes={}))
+            chain.append({
+                "timestamp": timezone.now() - timedelta(days=40), "actor_id": None, "actor_username": "",
+                "action": "old_event", "content_type_id": None, "object_id": "", "object_repr": "",
+                "changes": {}, "impact_level": "low", "request_id": "", "ip_address": None,
+                "user_agent": "", "session_hash": "", "source": "system", "message": str(n),
+            })
     FrameworkFactory(code=code)
 
 
