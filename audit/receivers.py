@@ -61,8 +61,11 @@ def _atomic_save_base(original):
 
     def save_base(self, *args, **kwargs):
         using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
-        if connections[using].in_atomic_block:  # a service's transaction already covers both
+        conn = connections[using]
+        if conn.in_atomic_block:  # a service's transaction already covers both
             return original(self, *args, **kwargs)
+        if hasattr(conn, "fold_next_begin"):
+            conn.fold_next_begin()  # BEGIN goes with the save's statement: no round trip of its own
         with transaction.atomic(using=using, savepoint=False):
             return original(self, *args, **kwargs)
 

@@ -78,6 +78,19 @@ def run_pairs(model, pairs, tag, mode):
     return (time.perf_counter() - start) * 1000 / pairs
 
 
+def on_cpu_ns(pid):
+    """Time `pid` ("self" or a number) has spent on a CPU, from Linux's schedstat; None elsewhere.
+
+    Far steadier than wall time on a noisy machine, and it splits a cost between this
+    process (Python, the driver) and the PostgreSQL backend serving it.
+    """
+    try:
+        with open(f"/proc/{pid}/schedstat") as stat:
+            return int(stat.read().split()[0])
+    except (OSError, ValueError):
+        return None
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--pairs", type=int, default=100)
@@ -97,15 +110,23 @@ def main():
     names = ("unaudited", "ours", "django-auditlog")
     modes = ("service", "autocommit")
     samples = {(mode, name): [] for mode in modes for name in names}
+    cpu = {(mode, name): [] for mode in modes for name in names}  # (client, server) µs per pair
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        server_pid = cursor.fetchone()[0]
     run = 0
     for round_no in range(args.rounds + 1):  # round 0 warms caches and is dropped
         for mode in modes:
             for name in names:
                 variants.use(name)
                 run += 1
+                client, server = on_cpu_ns("self"), on_cpu_ns(server_pid)
                 per_pair = run_pairs(Framework, args.pairs, f"bench-{run}", mode)
                 if round_no:
                     samples[(mode, name)].append(per_pair)
+                    if client is not None and server is not None:
+                        cpu[(mode, name)].append(((on_cpu_ns("self") - client) / args.pairs / 1000,
+                                                  (on_cpu_ns(server_pid) - server) / args.pairs / 1000))
                 variants.use("unaudited")
                 Framework.objects.filter(code__startswith="bench-").delete()
 
@@ -135,7 +156,10 @@ def main():
             quartiles = statistics.quantiles(ratios, n=4)
             print(f"  {name:<16} {statistics.median(runs):7.3f} ms per create+update  "
                   f"{statistics.median(ratios):4.2f}x unaudited (middle half of rounds {quartiles[0]:.2f}-"
-                  f"{quartiles[2]:.2f})   {statements[(mode, name)]} round trips")
+                  f"{quartiles[2]:.2f})   {statements[(mode, name)]} round trips"
+                  + (f"   on CPU: client {statistics.median(c for c, _ in cpu[(mode, name)]):.0f} µs, "
+                     f"server {statistics.median(s for _, s in cpu[(mode, name)]):.0f} µs"
+                     if cpu[(mode, name)] else ""))
         ours = statistics.median(a / b for a, b in zip(samples[(mode, "ours")], base))
         print(f"  target ours <= 1.50x unaudited: {'met' if ours <= 1.5 else 'MISSED'} ({ours:.2f}x)")
     print(f"entries written: ours {AuditLog.objects.filter(content_type__model='framework').count()}, "

@@ -139,3 +139,77 @@ def test_an_entry_refused_before_a_later_statement_fails_the_transaction():
             Framework.objects.create(code="d9", name="Name refuse-me too")
             Framework.objects.filter(code="d9").exists()  # sends the pending entry first
         assert not Framework.objects.filter(code="d9").exists()
+
+
+# --- the BEGIN of the transaction the audit opens around an autocommit save -------------
+def _in_transaction():
+    from psycopg.pq import TransactionStatus
+
+    return connection.connection.info.transaction_status != TransactionStatus.IDLE
+
+
+def test_an_autocommit_save_opens_its_transaction_with_its_own_statement():
+    ContentType.objects.get_for_model(Framework)
+    with CaptureQueriesContext(connection) as queries:
+        framework = Framework.objects.create(code="f1", name="Name f1")
+        framework.name = "Name f1 renamed"
+        framework.save()
+    sql = [query["sql"] for query in queries]
+    # BEGIN + the change, then the entry + COMMIT, for each save: no BEGIN on its own.
+    assert len(sql) == 4, sql
+    assert all(statement.startswith("BEGIN;\n") for statement in sql[0::2]), sql
+    assert all(statement.rstrip().endswith("COMMIT") for statement in sql[1::2]), sql
+    assert not _in_transaction() and not connection.begin_pending
+    assert [e.action for e in framework_entries("f1").order_by("id")] == ["create", "update"]
+
+
+def test_a_failed_autocommit_save_leaves_nothing_and_the_connection_usable():
+    Framework.objects.create(code="f2", name="Name f2")
+    with pytest.raises(IntegrityError):
+        Framework.objects.create(code="f2", name="Name f2 again")
+    assert not _in_transaction()
+    assert list(framework_entries("f2").values_list("object_repr", flat=True)) == ["Name f2"]
+    assert Framework.objects.filter(code="f2").count() == 1
+
+
+def test_raw_driver_access_and_server_side_cursors_run_inside_the_folded_transaction():
+    from django.db.models.signals import pre_save
+
+    seen = {}
+
+    def before_save(sender, instance, **kwargs):
+        # Runs inside the audit's transaction before any statement of it has gone out.
+        assert connection.begin_pending
+        with connection.cursor() as cursor:
+            driver_cursor = cursor.cursor  # e.g. for COPY
+            seen["raw"] = _in_transaction()
+            driver_cursor.execute("SELECT 1")
+        seen["iterated"] = [f.code for f in Framework.objects.filter(code="f3-existing").iterator(chunk_size=10)]
+        seen["still"] = _in_transaction()
+
+    Framework.objects.create(code="f3-existing", name="Name f3 existing")
+    pre_save.connect(before_save, sender=Framework, dispatch_uid="test-fold")
+    try:
+        Framework.objects.create(code="f3", name="Name f3")
+    finally:
+        pre_save.disconnect(sender=Framework, dispatch_uid="test-fold")
+    assert seen == {"raw": True, "iterated": ["f3-existing"], "still": True}
+    assert not _in_transaction()
+    assert framework_entries("f3").filter(action="create").count() == 2
+
+
+def test_an_isolation_level_is_never_folded_away():
+    from psycopg import IsolationLevel
+
+    connection.ensure_connection()
+    connection.connection.isolation_level = IsolationLevel.REPEATABLE_READ
+    try:
+        with CaptureQueriesContext(connection) as queries:
+            Framework.objects.create(code="f4", name="Name f4")
+        # BEGIN on its own: psycopg's, which carries the isolation level.
+        assert queries[0]["sql"] == "BEGIN" and not queries[1]["sql"].startswith("BEGIN")
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    finally:
+        connection.connection.isolation_level = None
+    assert framework_entries("f4").count() == 1

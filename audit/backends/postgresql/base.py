@@ -8,6 +8,11 @@ a rollback to one) therefore sees them exactly as if they had been sent at once,
 rollback discards them with the rest of the transaction. If an INSERT fails, the server
 skips what follows it in that message (the statement, or the COMMIT), the transaction is
 aborted and the error raised: a failed audit write still fails the change.
+
+The transaction the audit opens around an autocommit save (audit.receivers) has its
+BEGIN folded the same way, into the save's own statement: psycopg stays in autocommit
+and this backend sends BEGIN. Raw driver access (cursor.cursor: COPY, ...) sends a
+folded BEGIN first, so nothing runs outside the transaction.
 """
 from django.db.backends.postgresql import base
 from django.db.backends.utils import CursorWrapper, debug_transaction
@@ -17,50 +22,87 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.audit_pending = []  # (sql, params, entry) in write order
+        self._audit_cursor = None  # one driver cursor per connection for sending them
+        self._fold_begin = False  # the next atomic block's BEGIN goes with its first statement
+        self.begin_pending = False  # BEGIN is folded and has not been sent yet
 
     def defer_audit_insert(self, sql, params, entry):
         """Queue one entry's INSERT ... RETURNING id; its pk is set when it is sent."""
         self.audit_pending.append((sql, params, entry))
 
-    def take_audit_pending(self):
-        """The pending INSERTs as one SQL text and its parameters; the queue is emptied."""
+    def fold_next_begin(self):
+        """Send the next transaction's BEGIN with its first statement instead of on its own."""
+        self._fold_begin = True
+
+    def _start_transaction_under_autocommit(self):
+        # Django calls this, where a backend has it, to open an outermost atomic block.
+        fold, self._fold_begin = self._fold_begin, False
+        conn = self.connection
+        if fold and conn.isolation_level is None and conn.read_only is None and conn.deferrable is None:
+            self.begin_pending = True  # a plain BEGIN is what psycopg would have sent
+        else:
+            with debug_transaction(self, "BEGIN"):
+                self._set_autocommit(False)
+
+    def take_pending(self):
+        """What is waiting to go ahead of the next statement, as one SQL text and its parameters.
+
+        Returns (begin sent?, pending entries, sql, params); both queues are emptied.
+        """
+        begin, self.begin_pending = self.begin_pending, False
         pending, self.audit_pending = self.audit_pending, []
-        sql = ";\n".join(statement for statement, _, _ in pending)
+        statements = ["BEGIN"] if begin else []
+        statements += [statement for statement, _, _ in pending]
         params = [value for _, values, _ in pending for value in values]
-        return pending, sql, params
+        return begin, pending, ";\n".join(statements), params
 
     @staticmethod
-    def read_audit_ids(cursor, pending):
-        """Take the entries' ids from their results, leaving `cursor` on the next result."""
+    def read_pending_results(cursor, begin, pending):
+        """Skip BEGIN's result and take the entries' ids, leaving `cursor` on the next result."""
+        if begin:
+            cursor.nextset()
         for _, _, entry in pending:
             entry.pk = cursor.fetchone()[0]
             cursor.nextset()
 
-    def flush_audit(self):
-        """Send the pending entries now, on their own (nothing when there are none)."""
-        if self.audit_pending:
-            self._send_audit_pending(suffix="")
+    def flush_pending(self):
+        """Send a folded BEGIN and the pending entries now, on their own (nothing when there are none)."""
+        if self.begin_pending or self.audit_pending:
+            self._send_pending(suffix="")
+
+    def send_folded_begin(self):
+        """Open the folded transaction now (raw driver access is about to happen)."""
+        if self.begin_pending:
+            self.begin_pending = False
+            with debug_transaction(self, "BEGIN"), self.wrap_database_errors:
+                self.connection.execute("BEGIN")
 
     def _commit(self):
-        if not self.audit_pending or self.connection is None:
+        if self.connection is None or not self.audit_pending:
+            # A folded BEGIN that never went out opened no transaction: nothing to commit.
+            self.begin_pending = False
             return super()._commit()
         # One message: if an INSERT fails, the server skips the COMMIT.
-        return self._send_audit_pending(suffix=";\nCOMMIT")
+        return self._send_pending(suffix=";\nCOMMIT")
 
-    def _send_audit_pending(self, *, suffix):
-        pending, sql, params = self.take_audit_pending()
+    def _send_pending(self, *, suffix):
+        begin, pending, sql, params = self.take_pending()
         sql += suffix
         with debug_transaction(self, sql), self.wrap_database_errors:
-            with self.connection.cursor() as cursor:
-                cursor.execute(sql, params)
-                self.read_audit_ids(cursor, pending)
+            cursor = self._audit_cursor
+            if cursor is None or cursor.connection is not self.connection:
+                # A cursor costs an adapters map each; this one lives as long as its connection.
+                cursor = self._audit_cursor = self.connection.cursor()
+            cursor.execute(sql, params)
+            self.read_pending_results(cursor, begin, pending)
 
     def _rollback(self):
-        self.audit_pending = []
+        self.audit_pending, self.begin_pending = [], False
         return super()._rollback()
 
     def _close(self):
-        self.audit_pending = []
+        self.audit_pending, self.begin_pending = [], False
+        self._audit_cursor = None
         return super()._close()
 
     def make_cursor(self, cursor):
@@ -71,29 +113,39 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
 
 class _Piggyback:
-    """Prefix this connection's pending audit INSERTs to the next statement it executes."""
+    """Prefix this connection's folded BEGIN and pending audit INSERTs to the next statement."""
+
+    @property
+    def cursor(self):
+        # The driver's cursor used directly (COPY, ...) must run inside the transaction.
+        self.db.send_folded_begin()
+        return self._driver_cursor
+
+    @cursor.setter
+    def cursor(self, value):
+        self._driver_cursor = value
 
     def execute(self, sql, params=None):
         db = self.db
-        if not db.audit_pending:
+        if not (db.begin_pending or db.audit_pending):
             return super().execute(sql, params)
-        if isinstance(params, dict) or not isinstance(sql, str) or getattr(self.cursor, "name", None):
+        if isinstance(params, dict) or not isinstance(sql, str) or getattr(self._driver_cursor, "name", None):
             # Named parameters do not mix with ours; a named (server-side) cursor DECLAREs.
-            db.flush_audit()
+            db.flush_pending()
             return super().execute(sql, params)
-        pending, prefix, prefix_params = db.take_audit_pending()
+        begin, pending, prefix, prefix_params = db.take_pending()
         if params is None:
             sql = sql.replace("%", "%%")  # it is about to be read as a parameterised query
         result = super().execute(f"{prefix};\n{sql}", [*prefix_params, *(params or ())])
-        db.read_audit_ids(self.cursor, pending)
+        db.read_pending_results(self._driver_cursor, begin, pending)
         return result
 
     def executemany(self, sql, param_list):
-        self.db.flush_audit()
+        self.db.flush_pending()
         return super().executemany(sql, param_list)
 
     def callproc(self, procname, params=None, kparams=None):
-        self.db.flush_audit()
+        self.db.flush_pending()
         return super().callproc(procname, params, kparams)
 
 
