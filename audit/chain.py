@@ -60,11 +60,9 @@ def json_safe(value):
         return [json_safe(item) for item in value]
     if isinstance(value, (str, int)):
         return value
-    try:
-        # The encoder's own conversion, without a dumps/loads round trip per value.
-        return json_safe(_ENCODER.default(value))
-    except TypeError:
-        return json_safe(json.loads(json.dumps(value, cls=DjangoJSONEncoder)))
+    # The encoder's own conversion, without a dumps/loads round trip per value; it raises
+    # TypeError for what it cannot write, as json.dumps would.
+    return json_safe(_ENCODER.default(value))
 
 
 def _canonical_ip(value):

@@ -70,13 +70,6 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if self.begin_pending or self.audit_pending:
             self._send_pending(suffix="")
 
-    def send_folded_begin(self):
-        """Open the folded transaction now (raw driver access is about to happen)."""
-        if self.begin_pending:
-            self.begin_pending = False
-            with debug_transaction(self, "BEGIN"), self.wrap_database_errors:
-                self.connection.execute("BEGIN")
-
     def _commit(self):
         if self.connection is None or not self.audit_pending:
             # A folded BEGIN that never went out opened no transaction: nothing to commit.
@@ -117,8 +110,10 @@ class _Piggyback:
 
     @property
     def cursor(self):
-        # The driver's cursor used directly (COPY, ...) must run inside the transaction.
-        self.db.send_folded_begin()
+        # The driver's cursor used directly (COPY, ...) must run inside the transaction. Only
+        # a folded BEGIN forces a send: pending entries may wait for the next statement.
+        if self.db.begin_pending:
+            self.db.flush_pending()
         return self._driver_cursor
 
     @cursor.setter
