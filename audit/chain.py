@@ -16,11 +16,16 @@ import json
 import math
 import operator
 from datetime import timezone as dt_timezone
+from json.encoder import c_make_encoder, encode_basestring_ascii
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, connections, router, transaction
+from django.db.models.signals import post_save
+
+from . import sql
+from .models import AuditChainLink, AuditLog
 
 CONTENT_FIELDS = (
     "timestamp", "actor_id", "actor_username", "action", "content_type_id", "object_id", "object_repr",
@@ -69,16 +74,44 @@ def _canonical_ip(value):
     return ipaddress.ip_address(value).exploded if value else None
 
 
-# One encoder for every entry: json.dumps with options builds a new one per call.
-_dumps = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode
+def _make_dumps():
+    """Sorted-key, compact, ASCII-only JSON text of plain data (what json_safe returns).
+
+    JSONEncoder.encode builds a new C encoder on every call, which costs more than
+    encoding a small dict: this one is built once. No check for cycles: json_safe,
+    which every value has been through, would have recursed without end first.
+    """
+    encoder = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    if c_make_encoder is None:  # a Python without the json C accelerator
+        return encoder.encode
+    iterencode = c_make_encoder(None, encoder.default, encode_basestring_ascii, None, ":", ",", True, False, True)
+    return lambda value: "".join(iterencode(value, 0))
 
 
-# The canonical text is the sorted-key JSON object of CONTENT_FIELDS. It is written as the
-# fields sorted before "changes", the changes, and the fields after, so that the changes'
-# JSON text, needed for the INSERT anyway, is made only once per entry.
+_dumps = _make_dumps()
+
+
+def _scalar(value):
+    """One recorded field's JSON text, as _dumps writes it."""
+    kind = type(value)
+    if kind is str:
+        return encode_basestring_ascii(value)
+    if kind is int:
+        return int.__repr__(value)
+    if value is None:
+        return "null"
+    return _dumps(value)
+
+
+# The canonical text is the sorted-key JSON object of CONTENT_FIELDS. It is filled in from
+# a template, field by field, rather than by encoding a dict: the JSON encoder's set-up
+# cost more than the fields. The changes' JSON text is needed for the INSERT anyway, so
+# it is made only once per entry.
 _SORTED = sorted(CONTENT_FIELDS)
-_BEFORE_CHANGES = tuple(_SORTED[:_SORTED.index("changes")])
-_AFTER_CHANGES = tuple(_SORTED[_SORTED.index("changes") + 1:])
+_TEMPLATE = "{" + ",".join(f"{encode_basestring_ascii(name)}:%s" for name in _SORTED) + "}"
+_OWN_FORM = ("changes", "ip_address", "timestamp")  # in sorted order, each with a form of its own
+_AT = tuple(_SORTED.index(name) for name in _OWN_FORM)
+_pick_plain = operator.itemgetter(*(name for name in _SORTED if name not in _OWN_FORM))
 
 
 def canonical_text(values, changes_text=None):
@@ -88,11 +121,15 @@ def canonical_text(values, changes_text=None):
     """
     if changes_text is None:
         changes_text = _dumps(json_safe(values["changes"]))
-    after = {name: values[name] for name in _AFTER_CHANGES}
-    after["timestamp"] = values["timestamp"].astimezone(dt_timezone.utc).isoformat()
-    after["ip_address"] = _canonical_ip(values["ip_address"])
-    before = _dumps({name: values[name] for name in _BEFORE_CHANGES})
-    return f'{before[:-1]},"changes":{changes_text},{_dumps(after)[1:]}'
+    timestamp = values["timestamp"]
+    if timestamp.tzinfo is not dt_timezone.utc:
+        timestamp = timestamp.astimezone(dt_timezone.utc)
+    parts = list(map(_scalar, _pick_plain(values)))
+    # Ascending positions: each insert lands where the sorted order puts it.
+    parts.insert(_AT[0], changes_text)
+    parts.insert(_AT[1], _scalar(_canonical_ip(values["ip_address"])))
+    parts.insert(_AT[2], encode_basestring_ascii(timestamp.isoformat()))
+    return _TEMPLATE % tuple(parts)
 
 
 def content_hash(values, changes_text=None):
@@ -110,30 +147,26 @@ def append(values):
     `values` maps every CONTENT_FIELDS name to plain data (str, int, None, an aware
     datetime; `changes` already through json_safe).
     """
-    from .models import AuditLog
-
     changes_text = _dumps(values["changes"])
     entry = AuditLog.from_values(values, content_hash=content_hash(values, changes_text))
-    if connection.vendor == "postgresql":
-        return _insert(entry, changes_text)  # linked by the audit_seal trigger at commit
-    from .models import AuditChainLink
-
+    alias = router.db_for_write(AuditLog)
+    conn = connections[alias]
+    if conn.vendor == "postgresql":
+        return _insert(entry, changes_text, alias, conn)  # linked by the audit_seal trigger at commit
     # One transaction (on SQLite it takes the write lock at BEGIN): no two writers read
     # the same last link, even in autocommit.
-    with transaction.atomic(savepoint=False):
-        _insert(entry, changes_text)
-        seq, prev_hash = last_link()
+    with transaction.atomic(using=alias, savepoint=False):
+        _insert(entry, changes_text, alias, conn)
+        seq, prev_hash = last_link(using=alias)
         seq += 1
-        AuditChainLink.objects.create(seq=seq, entry_id=entry.pk, prev_hash=prev_hash,
-                                      entry_hash=link_hash(prev_hash, seq, entry.content_hash))
+        AuditChainLink.objects.using(alias).create(
+            seq=seq, entry_id=entry.pk, prev_hash=prev_hash, entry_hash=link_hash(prev_hash, seq, entry.content_hash))
     return entry
 
 
-def last_link():
+def last_link(using=None):
     """(seq, entry_hash) of the end of the chain; (0, "") before the first entry."""
-    from .models import AuditChainLink
-
-    last = AuditChainLink.objects.order_by("-seq").values_list("seq", "entry_hash").first()
+    last = AuditChainLink.objects.using(using).order_by("-seq").values_list("seq", "entry_hash").first()
     return last or (0, "")
 
 
@@ -146,20 +179,21 @@ _DRIVER_TYPES = frozenset({str, int, type(None)})
 
 
 def _insert_statement(model, conn):
-    """(INSERT ... RETURNING id, a function from (field values, connection) to its parameters)."""
-    # A plain VALUES list: measured against sending the hashed canonical JSON as the one
-    # parameter of an INSERT ... SELECT FROM json_populate_record(), the driver's work it
-    # saves (30 µs) is less than the server's extra work (70-100 µs).
+    """(SQL that writes one entry and returns its id, a function from (field values, connection) to its parameters)."""
+    if conn.vendor == "postgresql":
+        # Through the PL/pgSQL function (audit/sql.py), which the server plans once per
+        # session. psycopg takes every value record_event makes as it is (an IP address as
+        # text, which the inet parameter parses): one C-level lookup per entry. Measured
+        # against one JSON parameter for json_populate_record(), the driver's work that
+        # saves (30 µs) was less than the server's extra work (70-100 µs).
+        names = [name for name, _ in sql.ENTRY_COLUMNS]
+        pick = operator.itemgetter(*names)
+        return f"SELECT audit_insert_entry({', '.join(['%s'] * len(names))})", lambda values, _conn: pick(values)
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     columns = ", ".join(conn.ops.quote_name(f.column) for f in fields)
     placeholders = ", ".join(["%s"] * len(fields))
-    sql = (f"INSERT INTO {conn.ops.quote_name(model._meta.db_table)} ({columns}) VALUES ({placeholders}) "
-           f"RETURNING {conn.ops.quote_name(model._meta.pk.column)}")
-    if conn.vendor == "postgresql":
-        # psycopg takes every value record_event makes as it is (an IP address as text,
-        # which the inet column parses): one C-level lookup per entry.
-        pick = operator.itemgetter(*(f.attname for f in fields))
-        return sql, lambda values, _conn: pick(values)
+    statement = (f"INSERT INTO {conn.ops.quote_name(model._meta.db_table)} ({columns}) VALUES ({placeholders}) "
+                 f"RETURNING {conn.ops.quote_name(model._meta.pk.column)}")
     prepare = [(f.attname, f.get_internal_type() in _AS_IS, f.get_db_prep_save) for f in fields]
 
     def params(values, conn):
@@ -169,29 +203,25 @@ def _insert_statement(model, conn):
             out.append(value if as_is and type(value) in _DRIVER_TYPES else prep(value, conn))
         return out
 
-    return sql, params
+    return statement, params
 
 
-def _insert(entry, changes_text):
-    """One INSERT instead of Model.save(): the ORM's insert pipeline was half the cost of an
-    audit entry, and every audited write pays it. post_save is still sent."""
-    from django.db.models.signals import post_save
-
+def _insert(entry, changes_text, alias, conn):
+    """One statement instead of Model.save(): the ORM's insert pipeline was half the cost of
+    an audit entry, and every audited write pays it. post_save is still sent."""
     model = type(entry)
-    alias = router.db_for_write(model)
-    conn = connections[alias]
     statement = _INSERT.get(alias)
     if statement is None:
         statement = _INSERT[alias] = _insert_statement(model, conn)
-    sql, make_params = statement
+    text, make_params = statement
     params = make_params({**entry.__dict__, "changes": changes_text}, conn)
     if conn.in_atomic_block and hasattr(conn, "defer_audit_insert"):
         # Sent with the COMMIT or before the transaction's next statement, whichever
         # comes first (audit/backends/postgresql); entry.pk is set then.
-        conn.defer_audit_insert(sql, params, entry)
+        conn.defer_audit_insert(text, params, entry)
     else:
         with conn.cursor() as cursor:
-            cursor.execute(sql, params)
+            cursor.execute(text, params)
             entry.pk = cursor.fetchone()[0]
     entry._state.adding = False
     entry._state.db = alias

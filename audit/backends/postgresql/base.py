@@ -27,7 +27,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
         self.begin_pending = False  # BEGIN is folded and has not been sent yet
 
     def defer_audit_insert(self, sql, params, entry):
-        """Queue one entry's INSERT ... RETURNING id; its pk is set when it is sent."""
+        """Queue the statement that writes one entry and returns its id; its pk is set when it is sent."""
         self.audit_pending.append((sql, params, entry))
 
     def fold_next_begin(self):
