@@ -17,7 +17,6 @@ folded BEGIN first, so nothing runs outside the transaction.
 from django.db.backends.postgresql import base
 from django.db.backends.utils import CursorWrapper, debug_transaction
 from psycopg import adapt, errors, generators, pq
-from psycopg._queries import PostgresClientQuery
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
@@ -85,8 +84,9 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
         Not through a cursor: nothing of it is for the caller to read, and a cursor's
         per-query set-up (adaptation context, result loaders, fetchone/nextset) was a
-        third of the client's cost of an audited COMMIT. The parameters are merged by
-        psycopg's own client-side binding, as a Django cursor would merge them.
+        third of the client's cost of an audited COMMIT. Each parameter becomes the SQL
+        literal psycopg's client-side binding makes of it, as through a Django cursor; the
+        text around them is this module's own and has no other %.
         """
         begin, pending, sql, params = self.take_pending()
         sql += suffix
@@ -95,9 +95,9 @@ class DatabaseWrapper(base.DatabaseWrapper):
             transformer = self._audit_transformer
             if transformer is None or transformer.connection is not conn:
                 transformer = self._audit_transformer = adapt.Transformer(conn)
-            query = PostgresClientQuery(transformer)
-            query.convert(sql, params)
-            conn.pgconn.send_query(query.query)
+            as_literal = transformer.as_literal
+            literals = tuple([b"NULL" if value is None else as_literal(value) for value in params])
+            conn.pgconn.send_query(sql.encode() % literals)
             results = conn.wait(generators.execute(conn.pgconn))
             for result in results:
                 if result.status == pq.ExecStatus.FATAL_ERROR:
