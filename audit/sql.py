@@ -61,7 +61,7 @@ ENTRY_COLUMNS = (
 )
 
 # Writing an entry through this function rather than a plain INSERT saves the server
-# parsing and planning a 16-column INSERT for every entry (measured: 40-60 µs of its
+# parsing and planning a 16-column INSERT for every entry (measured: 30-60 µs of its
 # time on CPU per entry): PL/pgSQL plans the INSERT once per session. Unlike a prepared
 # statement it keeps no state a transaction-pooling PgBouncer would lose.
 PG_ENTRY_FUNCTION = """
