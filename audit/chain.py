@@ -84,6 +84,8 @@ def _make_dumps():
     encoder = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=True)
     if c_make_encoder is None:  # a Python without the json C accelerator
         return encoder.encode
+    # markers (None: no cycle check), default, string encoder, indent, key and item
+    # separators, sort_keys, skipkeys, allow_nan: what encoder.encode would pass.
     iterencode = c_make_encoder(None, encoder.default, encode_basestring_ascii, None, ":", ",", True, False, True)
     return lambda value: "".join(iterencode(value, 0))
 
@@ -195,7 +197,7 @@ _DRIVER_TYPES = frozenset({str, int, type(None)})
 
 
 def _insert_statement(model, conn):
-    """(SQL that writes one entry and returns its id, a function from (field values, connection) to its parameters)."""
+    """(SQL writing one entry and returning its id, a function of (field values, connection) to its parameters)."""
     if conn.vendor == "postgresql":
         # Through the PL/pgSQL function (audit/sql.py), which the server plans once per
         # session. psycopg takes every value record_event makes as it is (an IP address as
