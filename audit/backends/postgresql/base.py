@@ -86,7 +86,10 @@ class DatabaseWrapper(base.DatabaseWrapper):
         per-query set-up (adaptation context, result loaders, fetchone/nextset) was a
         third of the client's cost of an audited COMMIT. Each parameter becomes the SQL
         literal psycopg's client-side binding makes of it, as through a Django cursor; the
-        text around them is this module's own and has no other %.
+        text around them is this module's own and has no other %. `psycopg.generators`
+        is psycopg's own (undocumented) way of reading every result of a query; every
+        audited COMMIT of the suite goes through here, so a psycopg upgrade that changes
+        it fails the tests at once rather than quietly.
         """
         begin, pending, sql, params = self.take_pending()
         sql += suffix
