@@ -2,7 +2,7 @@
 import pytest
 from rest_framework.test import APIClient
 
-from compliance.roles import AUDITOR, BUILTIN_ROLES, COMPLIANCE_ADMIN, COMPLIANCE_MANAGER, VIEWER
+from common.roles import AUDITOR, BUILTIN_ROLES, COMPLIANCE_ADMIN, COMPLIANCE_MANAGER, VIEWER
 from compliance.tests.factories import UserFactory
 
 ROLE_USERNAMES = {
@@ -36,8 +36,8 @@ def role_user(db):
 
 @pytest.fixture
 def browser():
-    """A headless Debian Chromium (testing/browser.py)."""
-    from testing.browser import chromium
+    """A headless Debian Chromium (common/testing/browser.py)."""
+    from common.testing.browser import chromium
 
     with chromium() as browser:
         yield browser
@@ -66,13 +66,13 @@ def client_as(role_user):
 
 
 def pytest_configure(config):
-    from testing import canary
+    from common.testing import canary
 
     canary.install()
 
 
 def pytest_sessionfinish(session, exitstatus):
-    from testing import canary
+    from common.testing import canary
 
     if canary.sightings:
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")

@@ -1,11 +1,13 @@
 """Read-only admin for the audit trail; the per-object history pages use it too."""
 from django.contrib import admin
 
+from common.admin import ReadOnlyAdminMixin
+
 from .models import AuditLog
 
 
 @admin.register(AuditLog)
-class AuditLogAdmin(admin.ModelAdmin):
+class AuditLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["timestamp", "actor_username", "action", "content_type", "object_repr", "impact_level", "source"]
     list_filter = ["impact_level", "source", "action", "content_type"]
     list_select_related = ["content_type"]
@@ -17,12 +19,3 @@ class AuditLogAdmin(admin.ModelAdmin):
         # The history page links here filtered to one object.
         return lookup in ("object_id", "object_id__exact", "request_id") or super().lookup_allowed(
             lookup, value, request)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

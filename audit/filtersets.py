@@ -3,7 +3,7 @@ import django_filters as filters
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 
-from compliance.filtersets import StrictFilterSet, UTCDateTimeFilter
+from common.filtersets import StrictFilterSet, UTCDateTimeFilter
 
 from .choices import ImpactLevel, Source
 from .models import AuditLog

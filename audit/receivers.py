@@ -7,8 +7,10 @@ from django.contrib.auth import signals as auth_signals
 from django.db import connections, router, transaction
 from django.db.models import signals
 
+from common.signals import access_denied
+
 from . import diff, registry
-from .services import record_event
+from .services import record_event, record_permission_denied
 
 _M2M_CLEARED_ATTR = "_audit_m2m_cleared"
 
@@ -133,7 +135,12 @@ def _on_login_failed(sender, credentials, request=None, **kwargs):
     )
 
 
+def _on_access_denied(sender, request, reason="", **kwargs):
+    record_permission_denied(request=request, reason=reason)
+
+
 def connect_auth():
+    access_denied.connect(_on_access_denied, dispatch_uid="audit:access_denied")
     auth_signals.user_logged_in.connect(_on_logged_in, dispatch_uid="audit:login")
     auth_signals.user_logged_out.connect(_on_logged_out, dispatch_uid="audit:logout")
     auth_signals.user_login_failed.connect(_on_login_failed, dispatch_uid="audit:login_failed")

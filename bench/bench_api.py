@@ -66,7 +66,7 @@ def client():
     from django.test import Client
     from rest_framework.authtoken.models import Token
 
-    from compliance.roles import AUDITOR, ensure_builtin_roles
+    from common.roles import AUDITOR, ensure_builtin_roles
     from django.contrib.auth.models import Group
 
     ensure_builtin_roles()

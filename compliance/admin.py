@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.db.models import Count
 
+from common.admin import ReadOnlyAdminMixin
+
 from .models import (
     ComplianceRule,
     Control,
@@ -74,19 +76,6 @@ class DataSourceAdmin(admin.ModelAdmin):
     autocomplete_fields = ["owner"]
     list_select_related = ["owner"]
     readonly_fields = ["created_at", "updated_at"]
-
-
-class ReadOnlyAdminMixin:
-    """Evidence is written by services, never edited by hand."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(RuleEvaluation)

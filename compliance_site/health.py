@@ -6,7 +6,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from .celery import app as celery_app
-from .queueing import ping_broker
+from common.queueing import ping_broker
 
 
 def _database_ok():

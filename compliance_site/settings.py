@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "reports",
     "workflows",
     "integrations",
+    "compliance_site",
 ]
 
 MIDDLEWARE = [
@@ -163,16 +164,16 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["compliance.api.permissions.RolePermission"],
-    "DEFAULT_PAGINATION_CLASS": "compliance.api.pagination.PageNumberPagination",
+    "DEFAULT_PERMISSION_CLASSES": ["common.api.permissions.RolePermission"],
+    "DEFAULT_PAGINATION_CLASS": "common.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
-        "compliance.api.filtering.FilterBackend",
+        "common.api.filtering.FilterBackend",
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "compliance.api.exceptions.exception_handler",
+    "EXCEPTION_HANDLER": "common.api.exceptions.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"token": "20/min"},
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }

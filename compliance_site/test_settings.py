@@ -23,5 +23,5 @@ STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.s
 WHITENOISE_USE_FINDERS = True
 # Per-process cache, cleared around every test (root conftest), so lockout counters never leak.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-# Every response is searched for the test canary secret (testing/canary.py).
-MIDDLEWARE = [*MIDDLEWARE, "testing.canary.CanaryResponseMiddleware"]  # noqa: F405
+# Every response is searched for the test canary secret (common/testing/canary.py).
+MIDDLEWARE = [*MIDDLEWARE, "common.testing.canary.CanaryResponseMiddleware"]  # noqa: F405

@@ -5,6 +5,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
+from common.admin import ReadOnlyAdminMixin
+
 from . import registry, selectors, services
 from .models import FindingTicket, Integration, IntegrationLog
 
@@ -124,22 +126,13 @@ class IntegrationAdmin(admin.ModelAdmin):
 
 
 @admin.register(IntegrationLog)
-class IntegrationLogAdmin(admin.ModelAdmin):
+class IntegrationLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["started_at", "integration", "kind", "status", "trigger", "duration_ms", "fetched", "created",
                     "updated", "skipped", "failed"]
     list_filter = ["kind", "status", "trigger", "integration__provider"]
     search_fields = ["integration__name", "message", "error"]
     list_select_related = ["integration"]
     date_hierarchy = "started_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(FindingTicket)

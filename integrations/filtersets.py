@@ -1,13 +1,8 @@
-"""One FilterSet per model (compliance/filtersets.py explains the convention)."""
+"""One FilterSet per model (common/filtersets.py explains the convention)."""
 import django_filters as filters
 
-from compliance.filtersets import (
-    BaseFilterSet,
-    FrameworkCodesFilter,
-    StrictBooleanFilter,
-    StrictFilterSet,
-    UTCDateTimeFilter,
-)
+from common.filtersets import BaseFilterSet, StrictBooleanFilter, StrictFilterSet, UTCDateTimeFilter
+from compliance.filtersets import FrameworkCodesFilter
 from compliance.models import Framework
 
 from . import registry

@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from audit.services import record_event
-from compliance_site.queueing import enqueue_on_commit
+from common.queueing import enqueue_on_commit
 
 from . import registry
 from .choices import SCHEDULABLE_STATUSES, Health, IntegrationStatus, LogKind, LogStatus

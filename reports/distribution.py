@@ -5,7 +5,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from compliance_site.queueing import enqueue_on_commit
+from common.queueing import enqueue_on_commit
 
 from .choices import CONTENT_TYPES, ReportStatus
 from .models import Report

@@ -1,7 +1,8 @@
 """One FilterSet per reports model (API and pages); unfiltered fields are named on purpose."""
 import django_filters as filters
 
-from compliance.filtersets import BaseFilterSet, UTCDateTimeFilter, framework_filter
+from common.filtersets import BaseFilterSet, UTCDateTimeFilter
+from compliance.filtersets import framework_filter
 
 from .choices import AccessLevel, FileFormat, ReportStatus, ReportType
 from .models import Report, ReportSchedule, ReportTemplate

@@ -2,7 +2,7 @@
 from django.db import models
 from django.db.models import Q
 
-from compliance.roles import BUILTIN_ROLES, COMPLIANCE_ADMIN
+from common.roles import BUILTIN_ROLES, COMPLIANCE_ADMIN
 
 from .choices import AccessLevel
 

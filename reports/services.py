@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from audit.services import record_event
-from compliance_site.queueing import enqueue_on_commit
+from common.queueing import enqueue_on_commit
 
 from .choices import CONTENT_TYPES, PENDING_STATUSES, AccessLevel, ReportStatus
 from .generation import sections_for

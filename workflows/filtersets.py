@@ -3,7 +3,8 @@ import django_filters as filters
 from django.contrib.auth.models import Group
 
 from compliance.choices import Severity
-from compliance.filtersets import BaseFilterSet, StrictBooleanFilter, StrictFilterSet, UTCDateTimeFilter, framework_filter
+from common.filtersets import BaseFilterSet, StrictBooleanFilter, StrictFilterSet, UTCDateTimeFilter
+from compliance.filtersets import framework_filter
 
 from .choices import NotificationVerb, Priority, TriggerEvent, WorkflowStatus, WorkflowType
 from .models import Notification, Workflow, WorkflowTemplate, WorkflowTrigger

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from compliance.choices import Severity
 from compliance.models import TimeStampedModel
-from compliance.roles import COMPLIANCE_MANAGER
+from common.roles import COMPLIANCE_MANAGER
 
 from .choices import (
     OPEN_WORKFLOW_STATUSES,

@@ -3,7 +3,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from audit.services import record_event
-from compliance_site.queueing import enqueue_on_commit
+from common.queueing import enqueue_on_commit
 
 from .models import Notification
 

@@ -10,7 +10,7 @@ from django.dispatch import receiver
 
 from compliance import signals
 from compliance.choices import EvaluationStatus
-from compliance_site.queueing import enqueue_on_commit
+from common.queueing import enqueue_on_commit
 
 from .choices import TriggerEvent
 

@@ -3,7 +3,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 
 from compliance.models import Framework
-from compliance.roles import AUDITOR, COMPLIANCE_ADMIN, COMPLIANCE_MANAGER
+from common.roles import AUDITOR, COMPLIANCE_ADMIN, COMPLIANCE_MANAGER
 
 from .choices import StepType, WorkflowType
 from .models import WorkflowTemplate

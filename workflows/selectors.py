@@ -1,5 +1,5 @@
 """Read-side queries for workflows, shared by the API, the admin and the tasks."""
-from compliance.roles import is_compliance_admin
+from common.roles import is_compliance_admin
 
 from .choices import RUNNING_WORKFLOW_STATUSES, StepStatus
 from .models import Notification, Workflow, WorkflowStep

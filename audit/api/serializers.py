@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from compliance.api.representation import FastReadMixin
+from common.api.representation import FastReadMixin
 
 from ..models import AuditLog
 

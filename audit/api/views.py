@@ -7,8 +7,8 @@ from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 
-from compliance.api.filtering import FilterBackend
-from compliance.api.pagination import KeysetPagination
+from common.api.filtering import FilterBackend
+from common.api.pagination import KeysetPagination
 
 from .. import exports, selectors
 from ..filtersets import AuditLogFilterSet

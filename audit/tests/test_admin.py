@@ -3,7 +3,7 @@ import pytest
 from django.contrib.auth.models import Group
 
 from audit.models import AuditLog
-from compliance.roles import AUDITOR, VIEWER
+from common.roles import AUDITOR, VIEWER
 from compliance.tests.factories import RuleFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from audit.context import audit_context
 from audit.models import AuditLog
 from audit.services import record_event
-from compliance.roles import AUDITOR, COMPLIANCE_ADMIN, COMPLIANCE_MANAGER, VIEWER
+from common.roles import AUDITOR, COMPLIANCE_ADMIN, COMPLIANCE_MANAGER, VIEWER
 from compliance.tests.factories import FrameworkFactory, RuleFactory
 
 pytestmark = pytest.mark.django_db
@@ -171,11 +171,11 @@ def test_unknown_entry_is_404_and_oversized_filters_are_harmless(client_as):
 
 
 def test_entries_read_as_drf_would(db):
-    """AuditLogSerializer uses the compiled read plan (compliance/api/representation.py)."""
+    """AuditLogSerializer uses the compiled read plan (common/api/representation.py)."""
     from rest_framework import serializers
 
     from audit.api.serializers import AuditLogSerializer
-    from compliance.api import representation
+    from common.api import representation
 
     framework = FrameworkFactory()
     with audit_context(request_id="req-1", ip_address="10.1.2.3", user_agent="pytest", source="api"):

@@ -11,7 +11,7 @@ from audit.models import AuditLog
 from compliance.models import Framework
 from compliance.tests.factories import FrameworkFactory, UserFactory
 from compliance_site.celery import app
-from compliance_site.queueing import enqueue_on_commit
+from common.queueing import enqueue_on_commit
 
 
 @shared_task(name="audit.tests.rename_framework")

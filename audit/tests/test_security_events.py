@@ -5,7 +5,7 @@ from django.contrib.contenttypes.models import ContentType
 from rest_framework.test import APIClient
 
 from audit.models import AuditLog
-from compliance.roles import COMPLIANCE_ADMIN, VIEWER
+from common.roles import COMPLIANCE_ADMIN, VIEWER
 from compliance.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -1,19 +1,10 @@
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
+from common.api.representation import FastReadMixin
+from common.api.validators import validate_tags
+
 from ..models import ComplianceRule, Control, ControlMapping, DataSource, Finding, Framework, RuleEvaluation
-from .representation import FastReadMixin
-
-MAX_TAGS = 50
-
-
-def validate_tags(value):
-    if not isinstance(value, list) or not all(isinstance(tag, str) and 0 < len(tag) <= 64 for tag in value):
-        raise serializers.ValidationError("Must be a list of strings of 1 to 64 characters.")
-    if len(value) > MAX_TAGS:
-        raise serializers.ValidationError(f"At most {MAX_TAGS} tags.")
-    return sorted(set(value))
-
 
 class FrameworkSerializer(FastReadMixin, serializers.ModelSerializer):
     class Meta:

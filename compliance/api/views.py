@@ -11,6 +11,9 @@ from audit.api.serializers import AuditLogSerializer
 from audit.api.views import AuditLogPagination
 from audit.selectors import object_history
 
+from common.api.atomic_writes import AtomicWritesMixin
+from common.api.pagination import KeysetPagination
+
 from .. import services
 from ..evaluation_rows import validate_evaluation_rows
 from ..filtersets import (
@@ -24,8 +27,6 @@ from ..filtersets import (
 )
 from ..models import ComplianceRule, Control, ControlMapping, DataSource, Finding, Framework, RuleEvaluation
 from .analytics_views import TrendRowSerializer, rule_trend
-from .atomic_writes import AtomicWritesMixin
-from .pagination import EvaluationPagination
 from .serializers import (
     BulkEvaluationSerializer,
     BulkResultSerializer,
@@ -116,6 +117,10 @@ def _rows_from_body(data):
     if not isinstance(rows, list):
         raise ValidationError({"evaluations": ["Expected a list of evaluations (or {\"evaluations\": [...]})."]})
     return rows
+
+
+class EvaluationPagination(KeysetPagination):
+    time_field = "evaluated_at"
 
 
 class RuleEvaluationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):

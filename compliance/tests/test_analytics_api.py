@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from compliance import analytics
-from compliance.roles import AUDITOR, VIEWER
+from common.roles import AUDITOR, VIEWER
 
 from .factories import DataSourceFactory, FindingFactory, FrameworkFactory, RuleFactory, UserFactory, record
 

@@ -63,7 +63,7 @@ def test_dashboard_counts_workflows_integrations_and_reports(other_apps):
 
 
 def test_overdue_workflows_are_the_ones_the_workflow_api_calls_overdue(other_apps, client_as):
-    from compliance.roles import AUDITOR
+    from common.roles import AUDITOR
 
     listed = client_as(AUDITOR).get("/api/v1/workflows/?overdue=true").json()
     assert analytics.dashboard_stats()["workflows"]["overdue"] == listed["count"] == 1
@@ -89,7 +89,7 @@ def test_performance_metrics(other_apps):
 
 
 def test_performance_endpoint_equals_the_service(client_as, other_apps):
-    from compliance.roles import VIEWER
+    from common.roles import VIEWER
 
     body = client_as(VIEWER).get("/api/v1/analytics/performance/?days=14").json()
     expected = analytics.performance_metrics(days=14)

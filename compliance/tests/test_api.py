@@ -1,7 +1,7 @@
-"""Declared API tests for each compliance resource (see testing/api.py)."""
+"""Declared API tests for each compliance resource (see common/testing/api.py)."""
 from compliance import models
-from compliance.roles import AUDITOR
-from testing.api import APIResourceTests
+from common.roles import AUDITOR
+from audit.testing import AuditedResourceTests
 
 from .factories import (
     ControlFactory,
@@ -14,7 +14,7 @@ from .factories import (
 )
 
 
-class TestFrameworkAPI(APIResourceTests):
+class TestFrameworkAPI(AuditedResourceTests):
     base_url = "/api/v1/frameworks/"
     model = models.Framework
     lookup = "code"
@@ -27,7 +27,7 @@ class TestFrameworkAPI(APIResourceTests):
         return {"code": "new_fw", "name": "New framework", "version": "2024"}
 
 
-class TestControlAPI(APIResourceTests):
+class TestControlAPI(AuditedResourceTests):
     base_url = "/api/v1/controls/"
     model = models.Control
     update_data = {"title": "Retitled"}
@@ -39,7 +39,7 @@ class TestControlAPI(APIResourceTests):
         return {"framework": FrameworkFactory().code, "ref_id": "X-1", "title": "A control"}
 
 
-class TestControlMappingAPI(APIResourceTests):
+class TestControlMappingAPI(AuditedResourceTests):
     base_url = "/api/v1/control-mappings/"
     model = models.ControlMapping
     update_data = {"relationship": "subset"}
@@ -51,7 +51,7 @@ class TestControlMappingAPI(APIResourceTests):
         return {"source": ControlFactory().pk, "target": ControlFactory().pk, "relationship": "intersect"}
 
 
-class TestRuleAPI(APIResourceTests):
+class TestRuleAPI(AuditedResourceTests):
     base_url = "/api/v1/rules/"
     model = models.ComplianceRule
     update_data = {"severity": "critical", "tags": ["cloud", "iam"]}
@@ -68,7 +68,7 @@ class TestRuleAPI(APIResourceTests):
         }
 
 
-class TestDataSourceAPI(APIResourceTests):
+class TestDataSourceAPI(AuditedResourceTests):
     base_url = "/api/v1/data-sources/"
     model = models.DataSource
     update_data = {"criticality": "critical", "environment": "staging"}
@@ -80,7 +80,7 @@ class TestDataSourceAPI(APIResourceTests):
         return {"name": "prod-db-1", "source_type": "database", "environment": "production", "criticality": "high"}
 
 
-class TestEvaluationAPI(APIResourceTests):
+class TestEvaluationAPI(AuditedResourceTests):
     base_url = "/api/v1/evaluations/"
     model = models.RuleEvaluation
     deletable = False
@@ -93,7 +93,7 @@ class TestEvaluationAPI(APIResourceTests):
         return {"rule": RuleFactory().pk, "data_source": DataSourceFactory().pk, "status": "failed", "score": 20}
 
 
-class TestFindingAPI(APIResourceTests):
+class TestFindingAPI(AuditedResourceTests):
     base_url = "/api/v1/findings/"
     model = models.Finding
     deletable = False

@@ -1,4 +1,4 @@
-"""Every API write is one transaction (compliance/api/atomic_writes.py).
+"""Every API write is one transaction (common/api/atomic_writes.py).
 
 Real transactions (transaction=True) and a real server-side failure: a trigger on the
 rule-controls table refuses the many-to-many rows DRF writes after the rule itself.
@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from audit.models import AuditLog
 from compliance.models import ComplianceRule
-from compliance.roles import COMPLIANCE_MANAGER, VIEWER
+from common.roles import COMPLIANCE_MANAGER, VIEWER
 from compliance.tests.factories import ControlFactory, RuleFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)

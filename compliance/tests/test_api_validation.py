@@ -7,7 +7,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from compliance.models import ComplianceRule, Finding, RuleEvaluation
-from compliance.roles import AUDITOR, COMPLIANCE_MANAGER
+from common.roles import AUDITOR, COMPLIANCE_MANAGER
 
 from .factories import ControlFactory, DataSourceFactory, FrameworkFactory, RuleFactory, UserFactory
 

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from audit.models import AuditLog
 from compliance.models import Control, Framework
-from compliance.roles import COMPLIANCE_MANAGER, VIEWER
+from common.roles import COMPLIANCE_MANAGER, VIEWER
 from compliance.tests.factories import ControlFactory, FrameworkFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from compliance import analytics
-from compliance.roles import VIEWER
+from common.roles import VIEWER
 
 from .factories import ControlFactory, DataSourceFactory, FindingFactory, FrameworkFactory, RuleFactory, UserFactory, record
 
@@ -133,7 +133,7 @@ def test_page_query_count_does_not_grow_with_data(viewer_client, data, page):
 
 
 def test_audit_activity_only_for_roles_that_may_read_the_audit_log(client, role_user, data):
-    from compliance.roles import AUDITOR
+    from common.roles import AUDITOR
 
     client.force_login(role_user(VIEWER))
     assert "Recent audit activity" not in client.get("/dashboard/").content.decode()

@@ -6,9 +6,9 @@ import pytest
 from django.utils import timezone
 
 from compliance.evaluation_rows import EvaluationRow
-from compliance.roles import VIEWER
+from common.roles import VIEWER
 from compliance.services import record_evaluations
-from testing.browser import ARTIFACTS  # the `browser` fixture itself is in conftest.py
+from common.testing.browser import ARTIFACTS  # the `browser` fixture itself is in conftest.py
 
 from .factories import ControlFactory, DataSourceFactory, FindingFactory, FrameworkFactory, RuleFactory, record
 

@@ -5,7 +5,7 @@ import pytest
 from django.utils import timezone
 
 from compliance.evaluation_rows import validate_evaluation_rows
-from compliance.roles import AUDITOR
+from common.roles import AUDITOR
 from compliance.services import record_evaluations
 
 from .factories import DataSourceFactory, RuleFactory

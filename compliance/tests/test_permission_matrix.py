@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth.models import Group
 
 from compliance.models import ComplianceRule, Control, ControlMapping, DataSource, Finding, Framework, RuleEvaluation
-from compliance.roles import AUDITOR, COMPLIANCE_ADMIN, COMPLIANCE_MANAGER, VIEWER
+from common.roles import AUDITOR, COMPLIANCE_ADMIN, COMPLIANCE_MANAGER, VIEWER
 
 from .factories import (
     ControlFactory,

@@ -1,4 +1,4 @@
-"""FastReadMixin (compliance/api/representation.py) must produce exactly DRF's output.
+"""FastReadMixin (common/api/representation.py) must produce exactly DRF's output.
 
 Each serializer that uses it is compared with DRF's own Serializer.to_representation on
 the same bound fields, for single rows and for pages, with nulls, empty values, nested
@@ -12,8 +12,8 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from compliance import models
-from compliance.api import representation
-from compliance.api.representation import FastReadMixin
+from common.api import representation
+from common.api.representation import FastReadMixin
 
 from .factories import (
     ControlFactory,

@@ -6,7 +6,7 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 
 from compliance.models import Control, ControlMapping, Framework
-from compliance.roles import BUILTIN_ROLES
+from common.roles import BUILTIN_ROLES
 from compliance.seed.mappings import builtin_mappings
 from compliance.seed.outline import parse_outline
 from compliance.tests.factories import ControlFactory, FrameworkFactory

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from compliance.roles import COMPLIANCE_ADMIN
+from common.roles import COMPLIANCE_ADMIN
 from compliance.tests.factories import DataSourceFactory, FindingFactory, RuleFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -2,9 +2,9 @@
 errors (a CSP violation is one), assets served locally. Screenshots in test-artifacts/."""
 import pytest
 
-from compliance.roles import COMPLIANCE_ADMIN
+from common.roles import COMPLIANCE_ADMIN
 from compliance.tests.factories import FrameworkFactory
-from testing.browser import ARTIFACTS
+from common.testing.browser import ARTIFACTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

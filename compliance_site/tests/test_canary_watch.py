@@ -5,7 +5,7 @@ import pytest
 from django.http import HttpResponse
 from django.test import RequestFactory
 
-from testing import canary
+from common.testing import canary
 
 pytestmark = pytest.mark.django_db
 

@@ -2,7 +2,7 @@
 import pytest
 from django.db import OperationalError
 
-from compliance.roles import VIEWER
+from common.roles import VIEWER
 
 pytestmark = pytest.mark.django_db
 

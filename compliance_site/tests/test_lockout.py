@@ -6,7 +6,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from audit.models import AuditLog
-from compliance.roles import AUDITOR
+from common.roles import AUDITOR
 from compliance.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

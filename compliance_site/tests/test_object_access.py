@@ -1,9 +1,9 @@
 """Object-level access across apps: outside an object's access, a user never sees it."""
 import pytest
 
-from compliance.roles import AUDITOR, COMPLIANCE_ADMIN, COMPLIANCE_MANAGER, VIEWER
+from common.roles import AUDITOR, COMPLIANCE_ADMIN, COMPLIANCE_MANAGER, VIEWER
 from compliance.tests.factories import UserFactory
-from testing.canary import CANARY
+from common.testing.canary import CANARY
 
 pytestmark = pytest.mark.django_db
 

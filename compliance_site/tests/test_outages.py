@@ -8,10 +8,10 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from compliance.roles import COMPLIANCE_MANAGER
+from common.roles import COMPLIANCE_MANAGER
 from compliance_site.celery import app as celery_app
-from compliance_site.queueing import BrokerUnavailable, enqueue_on_commit
-from testing.broker import broker_url
+from common.queueing import BrokerUnavailable, enqueue_on_commit
+from common.testing.broker import broker_url
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -75,7 +75,7 @@ def noop():
 
 
 def test_enqueue_fails_fast_while_redis_is_down_and_works_again_after(monkeypatch):
-    from compliance_site import queueing
+    from common import queueing
 
     port = free_port()
     redis = start_redis(port)
@@ -99,7 +99,7 @@ def test_enqueue_fails_fast_while_redis_is_down_and_works_again_after(monkeypatc
 
 
 def test_generate_request_is_503_and_writes_nothing_while_redis_is_down(client_as, monkeypatch):
-    from compliance_site import queueing
+    from common import queueing
     from reports.models import Report
 
     api = client_as(COMPLIANCE_MANAGER)

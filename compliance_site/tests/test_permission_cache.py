@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from compliance.roles import AUDITOR, COMPLIANCE_MANAGER, VIEWER
+from common.roles import AUDITOR, COMPLIANCE_MANAGER, VIEWER
 from compliance.tests.factories import UserFactory
 from compliance_site.lockout import LockoutModelBackend
 

@@ -21,7 +21,7 @@ from django.conf import settings
 from django.db import connection
 
 from compliance.tests.factories import ControlFactory, DataSourceFactory, FrameworkFactory, RuleFactory, record
-from testing.broker import broker_url
+from common.testing.broker import broker_url
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 

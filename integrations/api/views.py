@@ -5,8 +5,8 @@ from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
-from compliance.api.exceptions import Conflict
-from compliance.api.pagination import KeysetPagination
+from common.api.exceptions import Conflict
+from common.api.pagination import KeysetPagination
 
 from .. import registry, selectors, services
 from ..choices import IntegrationStatus

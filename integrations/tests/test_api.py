@@ -1,16 +1,16 @@
 """The integrations API: CRUD by declaration, catalog, test-connection, sync, logs, secrets."""
 import pytest
 
-from compliance.roles import AUDITOR, COMPLIANCE_ADMIN, COMPLIANCE_MANAGER, VIEWER
+from common.roles import AUDITOR, COMPLIANCE_ADMIN, COMPLIANCE_MANAGER, VIEWER
 from integrations.models import Integration, IntegrationLog
-from testing.api import APIResourceTests
+from audit.testing import AuditedResourceTests
 
 from .factories import make_integration, splunk_integration
 
 BASE = "/api/v1/integrations/"
 
 
-class TestIntegrationResource(APIResourceTests):
+class TestIntegrationResource(AuditedResourceTests):
     base_url = BASE
     model = Integration
     write_role = COMPLIANCE_ADMIN

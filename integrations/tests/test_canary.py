@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 
 from audit.models import AuditLog
-from compliance.roles import AUDITOR, COMPLIANCE_ADMIN
+from common.roles import AUDITOR, COMPLIANCE_ADMIN
 from compliance.tests.factories import DataSourceFactory, record
 from integrations import services
 from integrations.models import Integration, IntegrationLog

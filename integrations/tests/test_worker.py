@@ -5,7 +5,7 @@ import time
 import pytest
 from django.db import connection
 
-from compliance.roles import COMPLIANCE_ADMIN
+from common.roles import COMPLIANCE_ADMIN
 from compliance.models import RuleEvaluation
 from integrations import services
 from integrations.models import IntegrationLog

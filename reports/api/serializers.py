@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from compliance.api.serializers import validate_tags
+from common.api.validators import validate_tags
 from compliance.models import ComplianceRule, DataSource, Framework
 
 from .. import scheduling, services

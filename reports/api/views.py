@@ -6,9 +6,9 @@ from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from compliance.api.atomic_writes import AtomicWritesMixin
-from compliance.api.exceptions import Conflict
-from compliance.api.permissions import RolePermission
+from common.api.atomic_writes import AtomicWritesMixin
+from common.api.exceptions import Conflict
+from common.api.permissions import RolePermission
 from compliance.models import ComplianceRule, DataSource
 
 from .. import services

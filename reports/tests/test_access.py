@@ -4,7 +4,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from audit.models import AuditLog
-from compliance.roles import AUDITOR, BUILTIN_ROLES, COMPLIANCE_ADMIN, COMPLIANCE_MANAGER, VIEWER
+from common.roles import AUDITOR, BUILTIN_ROLES, COMPLIANCE_ADMIN, COMPLIANCE_MANAGER, VIEWER
 from compliance.tests.factories import UserFactory
 from reports.models import Report
 from reports.storage import write_file

@@ -1,10 +1,10 @@
 """Declared API tests for report templates, reports and schedules, plus bad input."""
 import pytest
 
-from compliance.roles import AUDITOR, COMPLIANCE_MANAGER
+from common.roles import AUDITOR, COMPLIANCE_MANAGER
 from compliance.tests.factories import DataSourceFactory, FrameworkFactory, RuleFactory
 from reports.models import Report, ReportSchedule, ReportTemplate
-from testing.api import APIResourceTests
+from audit.testing import AuditedResourceTests
 
 from .factories import ReportFactory, ReportScheduleFactory, ReportTemplateFactory
 
@@ -14,7 +14,7 @@ SECTIONS = [{"key": "summary", "title": "Summary", "kind": "executive_summary", 
             {"key": "findings", "title": "", "kind": "findings", "params": {"max_rows": 20}}]
 
 
-class TestReportTemplateAPI(APIResourceTests):
+class TestReportTemplateAPI(AuditedResourceTests):
     base_url = "/api/v1/report-templates/"
     model = ReportTemplate
     update_data = {"name": "Renamed template", "default_format": "html"}
@@ -29,7 +29,7 @@ class TestReportTemplateAPI(APIResourceTests):
                 "default_format": "pdf"}
 
 
-class TestReportAPI(APIResourceTests):
+class TestReportAPI(AuditedResourceTests):
     base_url = "/api/v1/reports/"
     model = Report
     update_data = {"name": "Renamed report", "access_level": "confidential", "tags": ["board", "q3"]}
@@ -47,7 +47,7 @@ class TestReportAPI(APIResourceTests):
                 "parameters": {"period_days": 90}, "tags": ["board"]}
 
 
-class TestReportScheduleAPI(APIResourceTests):
+class TestReportScheduleAPI(AuditedResourceTests):
     base_url = "/api/v1/report-schedules/"
     model = ReportSchedule
     update_data = {"cron": "30 7 * * 1-5", "timezone": "Europe/Berlin", "recipients": ["ciso@example.com"]}

@@ -5,8 +5,8 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
-from compliance.api.atomic_writes import AtomicWritesMixin
-from compliance.api.exceptions import Conflict
+from common.api.atomic_writes import AtomicWritesMixin
+from common.api.exceptions import Conflict
 
 from .. import selectors, services
 from ..notifications import mark_read

@@ -1,6 +1,6 @@
 import factory
 
-from compliance.roles import AUDITOR, COMPLIANCE_ADMIN, COMPLIANCE_MANAGER
+from common.roles import AUDITOR, COMPLIANCE_ADMIN, COMPLIANCE_MANAGER
 from workflows import models
 
 # task (manager) → approval (admin, quorum 1, back to "fix" on reject) → conditional task → notification

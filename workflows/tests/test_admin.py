@@ -4,7 +4,7 @@ import json
 import pytest
 from django.contrib.auth import get_user_model
 
-from compliance.roles import COMPLIANCE_MANAGER
+from common.roles import COMPLIANCE_MANAGER
 from compliance.tests.factories import UserFactory
 from workflows.models import Notification, Workflow, WorkflowTemplate
 

@@ -1,15 +1,15 @@
 """Declared API tests for the workflow resources, plus the rules particular to them."""
 import pytest
 
-from compliance.roles import AUDITOR, COMPLIANCE_ADMIN, COMPLIANCE_MANAGER, VIEWER
+from common.roles import AUDITOR, COMPLIANCE_ADMIN, COMPLIANCE_MANAGER, VIEWER
 from compliance.tests.factories import UserFactory
-from testing.api import APIResourceTests
+from audit.testing import AuditedResourceTests
 from workflows import models
 
 from .factories import STANDARD_STEPS, WorkflowFactory, WorkflowTemplateFactory, WorkflowTriggerFactory, started_workflow
 
 
-class TestWorkflowTemplateAPI(APIResourceTests):
+class TestWorkflowTemplateAPI(AuditedResourceTests):
     base_url = "/api/v1/workflow-templates/"
     model = models.WorkflowTemplate
     update_data = {"name": "Renamed template", "escalation_grace_hours": 8}
@@ -21,7 +21,7 @@ class TestWorkflowTemplateAPI(APIResourceTests):
         return {"name": "Vendor review", "slug": "vendor-review", "workflow_type": "review", "steps": STANDARD_STEPS}
 
 
-class TestWorkflowAPI(APIResourceTests):
+class TestWorkflowAPI(AuditedResourceTests):
     base_url = "/api/v1/workflows/"
     model = models.Workflow
     update_data = {"name": "Renamed workflow", "priority": "high", "variables": {"severity": "low"}}
@@ -34,7 +34,7 @@ class TestWorkflowAPI(APIResourceTests):
                 "variables": {"severity": "high", "score": 40}}
 
 
-class TestWorkflowTriggerAPI(APIResourceTests):
+class TestWorkflowTriggerAPI(AuditedResourceTests):
     base_url = "/api/v1/workflow-triggers/"
     model = models.WorkflowTrigger
     update_data = {"min_severity": "high", "tags": ["iam"]}

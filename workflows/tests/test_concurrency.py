@@ -4,7 +4,7 @@ import threading
 import pytest
 from django.db import connection
 
-from compliance.roles import COMPLIANCE_MANAGER
+from common.roles import COMPLIANCE_MANAGER
 from compliance.tests.factories import UserFactory
 from workflows import services
 from workflows.models import StepApproval, WorkflowTransition

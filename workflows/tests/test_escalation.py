@@ -5,7 +5,7 @@ import pytest
 from django.utils import timezone
 
 from audit.models import AuditLog
-from compliance.roles import COMPLIANCE_MANAGER
+from common.roles import COMPLIANCE_MANAGER
 from compliance.tests.factories import UserFactory
 from workflows.escalation import mark_overdue_and_escalate
 from workflows.models import Notification

@@ -3,7 +3,7 @@ import pytest
 from django.core import mail
 
 from audit.models import AuditLog
-from compliance.roles import AUDITOR, COMPLIANCE_ADMIN, COMPLIANCE_MANAGER, VIEWER
+from common.roles import AUDITOR, COMPLIANCE_ADMIN, COMPLIANCE_MANAGER, VIEWER
 from compliance.tests.factories import UserFactory
 from workflows.models import Notification, StepApproval, WorkflowTransition
 

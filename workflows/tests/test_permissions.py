@@ -1,7 +1,7 @@
 """Workflow endpoints × built-in roles, against one hand-written table (API.md, "Built-in roles")."""
 import pytest
 
-from compliance.roles import AUDITOR, COMPLIANCE_ADMIN, COMPLIANCE_MANAGER, VIEWER
+from common.roles import AUDITOR, COMPLIANCE_ADMIN, COMPLIANCE_MANAGER, VIEWER
 from compliance.tests.factories import UserFactory
 from workflows.models import WorkflowTemplate
 

@@ -2,7 +2,7 @@ import io
 
 import pytest
 
-from compliance.roles import COMPLIANCE_ADMIN, COMPLIANCE_MANAGER
+from common.roles import COMPLIANCE_ADMIN, COMPLIANCE_MANAGER
 from compliance.tests.factories import FrameworkFactory, UserFactory
 from workflows.models import WorkflowTemplate
 from workflows.seed import seed_builtin

@@ -1,7 +1,7 @@
 """Step-running rules that the API tests do not reach: gates, loops, run-time condition errors."""
 import pytest
 
-from compliance.roles import COMPLIANCE_MANAGER
+from common.roles import COMPLIANCE_MANAGER
 from workflows.models import Workflow, WorkflowTransition
 from workflows.services import start_workflow
 

@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 
-from compliance.roles import COMPLIANCE_ADMIN
+from common.roles import COMPLIANCE_ADMIN
 
 
 class Command(BaseCommand):

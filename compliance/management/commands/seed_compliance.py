@@ -3,7 +3,7 @@ import time
 from django.core.management.base import BaseCommand
 
 from audit.context import audit_context, new_request_id
-from compliance.roles import ensure_builtin_roles
+from common.roles import ensure_builtin_roles
 from compliance.seed.apps import integration_catalog, seed_app_templates
 from compliance.seed.content import seed_frameworks, seed_mappings
 from compliance.seed.tally import Tally

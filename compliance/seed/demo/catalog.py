@@ -4,7 +4,7 @@ A rule theme is one check (e.g. "MFA enforced") that several frameworks ask for;
 creates one rule per (theme, framework) mapped to that framework's controls, which is how
 teams usually track the same check against several standards.
 """
-from compliance.roles import AUDITOR, COMPLIANCE_ADMIN, COMPLIANCE_MANAGER, VIEWER
+from common.roles import AUDITOR, COMPLIANCE_ADMIN, COMPLIANCE_MANAGER, VIEWER
 
 # username, first name, last name, role
 USERS = (

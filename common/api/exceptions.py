@@ -7,7 +7,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from compliance_site.queueing import BrokerUnavailable
+from ..queueing import BrokerUnavailable
+from ..signals import access_denied
 
 logger = logging.getLogger(__name__)
 
@@ -26,13 +27,6 @@ class ServiceUnavailable(exceptions.APIException):
     default_code = "service_unavailable"
 
 
-def _record_denial(request, exc):
-    # Imported here: the audit app must not be needed to import the API modules.
-    from audit.services import record_permission_denied
-
-    record_permission_denied(request=request, reason=str(getattr(exc, "detail", exc)))
-
-
 def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
@@ -48,5 +42,5 @@ def exception_handler(exc, context):
     request = context.get("request")
     if response is not None and response.status_code == status.HTTP_403_FORBIDDEN and request is not None:
         if getattr(request, "user", None) is not None and request.user.is_authenticated:
-            _record_denial(request, exc)
+            access_denied.send(sender=exception_handler, request=request, reason=str(getattr(exc, "detail", exc)))
     return response

@@ -3,6 +3,7 @@ import logging
 import time
 import uuid
 
+from celery import current_app
 from django.conf import settings
 from django.db import transaction
 
@@ -26,10 +27,8 @@ def ensure_broker_available():
     global _last_ok
     if settings.CELERY_TASK_ALWAYS_EAGER or time.monotonic() - _last_ok < BROKER_OK_FOR:
         return
-    from .celery import app
-
     try:
-        ping_broker(app)
+        ping_broker(current_app)
     except Exception as exc:  # kombu raises transport-specific errors; all mean "not reachable"
         logger.warning("broker unavailable: %s", exc.__class__.__name__)
         raise BrokerUnavailable("The task queue is unavailable; nothing was changed. Try again shortly.") from exc

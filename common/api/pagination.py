@@ -134,7 +134,3 @@ class KeysetPagination(pagination.BasePagination):
              "description": f"Results per page (1–{MAX_PAGE_SIZE}).",
              "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE}},
         ]
-
-
-class EvaluationPagination(KeysetPagination):
-    time_field = "evaluated_at"

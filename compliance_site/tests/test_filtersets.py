@@ -4,7 +4,7 @@ import importlib
 import django_filters
 import pytest
 
-from compliance.filtersets import StrictFilterSet
+from common.filtersets import StrictFilterSet
 
 APPS = ("compliance", "audit", "reports", "workflows", "integrations")
 
@@ -51,9 +51,9 @@ def test_filtersets_reject_invalid_values(filterset):
 @pytest.mark.django_db
 @pytest.mark.parametrize("filterset", FILTERSETS, ids=lambda f: f.__name__)
 def test_without_its_parameters_a_filterset_changes_nothing(filterset, rf):
-    """compliance/api/filtering.py skips a FilterSet whose parameters are all absent; that is
+    """common/api/filtering.py skips a FilterSet whose parameters are all absent; that is
     only right while no FilterSet filters by default."""
-    from compliance.api.filtering import names_a_filter
+    from common.api.filtering import names_a_filter
 
     queryset = filterset._meta.model._default_manager.all()
     request = rf.get("/", {"page": "2", "page_size": "10", "cursor": "x", "ordering": "-id", "search": "q"})
@@ -62,7 +62,7 @@ def test_without_its_parameters_a_filterset_changes_nothing(filterset, rf):
 
 
 def test_parameters_that_name_a_filter_or_its_widget_suffix_are_seen():
-    from compliance.api.filtering import names_a_filter
+    from common.api.filtering import names_a_filter
     from compliance.filtersets import RuleEvaluationFilterSet
 
     filters = RuleEvaluationFilterSet.base_filters
@@ -74,7 +74,7 @@ def test_parameters_that_name_a_filter_or_its_widget_suffix_are_seen():
 
 @pytest.mark.django_db
 def test_an_invalid_filter_value_is_still_a_400(client_as):
-    from compliance.roles import AUDITOR
+    from common.roles import AUDITOR
 
     response = client_as(AUDITOR).get("/api/v1/evaluations/", {"status": "perhaps"})
     assert response.status_code == 400 and "status" in response.json()

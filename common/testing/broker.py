@@ -6,7 +6,7 @@ import contextlib
 def broker_url(url, monkeypatch):
     """Celery reads CELERY_BROKER_URL from the environment before its configuration, and
     caches connection and producer pools; all three are switched and restored here."""
-    from compliance_site.celery import app
+    from celery import current_app as app
 
     def reset_pools():
         app._pool = None
