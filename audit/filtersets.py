@@ -10,7 +10,7 @@ from .models import AuditLog
 
 
 class ContentTypeFilter(filters.CharFilter):
-    """`app_label.model` (e.g. compliance.compliancerule); an unknown name is a 400."""
+    """`app_label.model` (e.g. auth.user); an unknown name is a 400."""
 
     def filter(self, qs, value):
         if not value:

@@ -1,28 +1,16 @@
 """The impact table: how much an action matters, by action name (and model for changes).
 
 Callers of record_event may pass impact_level explicitly; otherwise it comes from here.
-The same table is printed in docs/audit.md.
+Model changes take their model's registered impacts first (audit.registry.ModelOptions),
+other actions the table below, which apps extend with their own security events through
+`register_actions` in their AppConfig.ready(). docs/audit.md prints the whole table.
 """
+from . import registry
 from .choices import ImpactLevel
 
 LOW, MEDIUM, HIGH, CRITICAL = ImpactLevel.LOW, ImpactLevel.MEDIUM, ImpactLevel.HIGH, ImpactLevel.CRITICAL
 
-# (action, "app_label.model") for model changes; checked before ACTION_IMPACT.
-MODEL_ACTION_IMPACT = {
-    ("delete", "compliance.framework"): HIGH,
-    ("delete", "compliance.compliancerule"): HIGH,
-    ("delete", "compliance.control"): MEDIUM,
-    ("delete", "reports.report"): MEDIUM,
-    ("delete", "integrations.integration"): HIGH,
-    ("update", "compliance.compliancerule"): MEDIUM,
-    ("update", "auth.user"): HIGH,
-    ("update", "auth.group"): HIGH,
-    ("create", "auth.user"): MEDIUM,
-    ("delete", "auth.user"): HIGH,
-    ("delete", "auth.group"): HIGH,
-}
-
-ACTION_IMPACT = {
+_ACTION_IMPACT = {
     # model changes (defaults)
     "create": LOW,
     "update": LOW,
@@ -37,29 +25,30 @@ ACTION_IMPACT = {
     "audit_export": MEDIUM,
     "audit_purge": HIGH,
     "audit_checkpoint": LOW,
-    # other apps' security events
-    "report_download": MEDIUM,
-    "report_generated": LOW,
-    "credentials_set": CRITICAL,
-    "credentials_rotated": CRITICAL,
-    "credential_change": CRITICAL,
-    "key_rotation": CRITICAL,
-    "encryption_keys_rotated": CRITICAL,
-    "connection_test": LOW,
-    "integration_sync": LOW,
-    "sync": LOW,
-    "step_approved": MEDIUM,
-    "step_rejected": MEDIUM,
-    "approval": MEDIUM,
-    "rejection": MEDIUM,
-    "evaluations_recorded": LOW,
 }
 
 
-def impact_for(action, model_label=None):
-    """The impact level of `action` (on a model labelled "app_label.model"); low if unknown."""
-    if model_label is not None:
-        level = MODEL_ACTION_IMPACT.get((action, model_label))
-        if level is not None:
-            return level
-    return ACTION_IMPACT.get(action, LOW)
+def register_actions(impacts):
+    """Add an app's own actions {action: impact level}; an action already known keeps its level
+    unless the same level is registered again (two apps must not disagree silently)."""
+    for action, level in impacts.items():
+        known = _ACTION_IMPACT.get(action)
+        if known is not None and known != level:
+            raise ValueError(f"audit action {action!r} is already registered with impact {known}, not {level}.")
+        _ACTION_IMPACT[action] = ImpactLevel(level)
+
+
+def action_impacts():
+    """The whole action table, for docs and tests."""
+    return dict(_ACTION_IMPACT)
+
+
+def impact_for(action, model=None):
+    """The impact level of `action` (on an instance of `model`, if any); low if unknown."""
+    if model is not None:
+        spec = registry.get(model)
+        if spec is not None:
+            level = spec.impacts.get(action)
+            if level is not None:
+                return level
+    return _ACTION_IMPACT.get(action, LOW)

@@ -79,13 +79,18 @@ _SPECS = {}
 _M2M_FIELDS = {}
 
 
-def connect_models():
-    """Connect the model receivers for everything in the registry."""
-    for model, spec in registry.discover().items():
-        connect_model(model, spec)
+def _map_m2m(model, m2m):
+    """Name the change on both sides of `m2m` (declared on `model`) for the sides audited."""
+    through = m2m.remote_field.through
+    if model in _SPECS:
+        _M2M_FIELDS[(through, False)] = m2m.name
+    accessor = m2m.remote_field.get_accessor_name()
+    if m2m.related_model in _SPECS and accessor:
+        _M2M_FIELDS[(through, True)] = accessor
 
 
 def connect_model(model, spec):
+    """Start auditing `model` (audit.registry.register calls this)."""
     _SPECS[model] = spec
     uid = f"audit:{spec.label}"
     signals.post_init.connect(_on_post_init, sender=model, dispatch_uid=f"{uid}:init")
@@ -94,11 +99,15 @@ def connect_model(model, spec):
     if not getattr(model.save_base, "_audit_atomic", False):
         model.save_base = _atomic_save_base(model.save_base)
     for m2m in model._meta.many_to_many:
-        through = m2m.remote_field.through
-        _M2M_FIELDS[(through, False)] = m2m.name
-        if m2m.related_model in registry.audited_models() and m2m.remote_field.get_accessor_name():
-            _M2M_FIELDS[(through, True)] = m2m.remote_field.get_accessor_name()
-        signals.m2m_changed.connect(_on_m2m_changed, sender=through, dispatch_uid=f"{uid}:m2m:{m2m.name}")
+        _map_m2m(model, m2m)
+        signals.m2m_changed.connect(_on_m2m_changed, sender=m2m.remote_field.through,
+                                    dispatch_uid=f"{uid}:m2m:{m2m.name}")
+    # Models registered earlier whose many-to-many fields point here: their reverse side is
+    # audited now (apps register in INSTALLED_APPS order, so either side may come first).
+    for other in list(_SPECS):
+        for m2m in other._meta.many_to_many:
+            if m2m.related_model is model and other is not model:
+                _map_m2m(other, m2m)
 
 
 def disconnect_model(model):

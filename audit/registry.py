@@ -1,15 +1,17 @@
-"""Which models are audited, and which of their fields are left out or masked.
+"""Which models are audited, which of their fields are left out or masked, and how much a
+change of each matters.
 
-By default every concrete model of the domain apps is audited, so a model another app
-adds is covered without touching this file. Overrides below take models out (derived or
-bulk state, and tables that are logs themselves) or add models of other apps (users and
-roles are security-relevant). Secret-looking field names are masked whatever is declared.
+The audit app names no domain model: each app registers its own models from its
+AppConfig.ready(), the way django-auditlog's registry works. `register_app` audits every
+concrete model of an app except those it excludes, so a model an app adds later is
+covered unless the app decides otherwise; `register` adds single models (audit itself
+registers Django's users and roles). Secret-looking field names are masked whatever is
+declared. Registering connects the model's receivers at once.
 """
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 from django.apps import apps
-
-DEFAULT_APPS = ("compliance", "reports", "workflows", "integrations")
 
 # Field names containing any of these are masked in every entry, always.
 ALWAYS_MASKED = ("password", "secret", "token", "credential", "api_key", "private_key")
@@ -18,36 +20,13 @@ MASK = "********"
 
 @dataclass(frozen=True)
 class ModelOptions:
-    audited: bool = True
     exclude_fields: tuple = ()
     mask_fields: tuple = ()
+    # action ("create", "update", "delete") -> impact level, over the defaults of audit/impact.py
+    impacts: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
 
-
-# "app_label.model_name" -> options. Decisions (docs/audit.md, "What is audited"):
-OVERRIDES = {
-    # Derived or bulk state: the ingest service writes one entry per batch with counts.
-    "compliance.ruleevaluation": ModelOptions(audited=False),
-    "compliance.latestevaluation": ModelOptions(audited=False),
-    "compliance.evaluationrollup": ModelOptions(audited=False),
-    "compliance.lateststatuscount": ModelOptions(audited=False),
-    "compliance.statuschange": ModelOptions(audited=False),
-    "compliance.statuschangerollup": ModelOptions(audited=False),
-    # Sync dedup keys, written by raw INSERT; audited, deleting an integration would load
-    # every key to write an entry per key instead of one cascading DELETE.
-    "integrations.synckey": ModelOptions(audited=False),
-    # History rows written alongside an audited status change: a log of a log.
-    "workflows.workflowtransition": ModelOptions(audited=False),
-    # Who may do what is the first thing an auditor asks about.
-    "auth.user": ModelOptions(exclude_fields=("last_login",)),
-    "auth.group": ModelOptions(),
-    # Bookkeeping that changes on every read or sync and says nothing about intent.
-    "integrations.integration": ModelOptions(exclude_fields=("sync_lock_until", "sync_lock_owner")),
-}
-
-
-def _is_log_table(model):
-    # Tables that are themselves logs (IntegrationLog, …) would only audit the logging.
-    return model.__name__.endswith("Log")
+    def __post_init__(self):
+        object.__setattr__(self, "impacts", MappingProxyType(dict(self.impacts)))
 
 
 @dataclass
@@ -58,6 +37,7 @@ class AuditedModel:
     attnames: tuple = ()
     json_attnames: tuple = ()
     auto_now_attnames: frozenset = field(default_factory=frozenset)  # left out of update diffs
+    impacts: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def label(self):
@@ -79,40 +59,49 @@ def build(model, options):
         attnames=tuple(f.attname for f in concrete),
         json_attnames=tuple(f.attname for f in concrete if f.get_internal_type() == "JSONField"),
         auto_now_attnames=frozenset(f.attname for f in concrete if getattr(f, "auto_now", False)),
+        impacts=options.impacts,
     )
 
 
 _registry = {}
 
 
-def discover():
-    """Fill the registry from the installed apps (called once from AuditConfig.ready)."""
-    _registry.clear()
-    candidates = []
-    for app_label in DEFAULT_APPS:
-        try:
-            candidates.extend(apps.get_app_config(app_label).get_models())
-        except LookupError:
+def _auditable(model):
+    meta = model._meta
+    return not (meta.abstract or meta.proxy or meta.auto_created or not meta.managed)
+
+
+def register(model, options=None):
+    """Audit `model` (a class or "app_label.Model") from now on; returns its spec."""
+    if isinstance(model, str):
+        model = apps.get_model(model)
+    if not _auditable(model):
+        raise ValueError(f"{model._meta.label} is not a concrete, managed model and cannot be audited.")
+    spec = build(model, options or ModelOptions())
+    _registry[model] = spec
+    from .receivers import connect_model  # the receivers read this registry: connect once it holds the spec
+
+    connect_model(model, spec)
+    return spec
+
+
+def register_app(app_label, *, exclude=(), options=None):
+    """Audit every concrete model of an app except `exclude` (model classes).
+
+    `options`: {model class: ModelOptions} for the models that need more than the default.
+    Returns the models registered.
+    """
+    options = options or {}
+    unknown = [m for m in (*exclude, *options) if m._meta.app_label != app_label]
+    if unknown:
+        raise ValueError(f"{app_label} can only register its own models, not {unknown}.")
+    registered = []
+    for model in apps.get_app_config(app_label).get_models():
+        if model in exclude or not _auditable(model):
             continue
-    for label in OVERRIDES:
-        try:
-            model = apps.get_model(label)
-        except LookupError:
-            continue
-        if model not in candidates:
-            candidates.append(model)
-    for model in candidates:
-        meta = model._meta
-        if meta.abstract or meta.proxy or meta.auto_created or not meta.managed:
-            continue
-        options = OVERRIDES.get(meta.label_lower)
-        if options is None:
-            if _is_log_table(model):
-                continue
-            options = ModelOptions()
-        if options.audited:
-            _registry[model] = build(model, options)
-    return _registry
+        register(model, options.get(model))
+        registered.append(model)
+    return registered
 
 
 def get(model):

@@ -26,7 +26,7 @@ def _limit(value, length):
 def record_event(*, action, instance=None, changes=None, message="", impact_level=None, actor=_UNSET):
     """Write one audit entry with the current request/task/command context.
 
-    impact_level defaults to the impact table (audit/impact.py) for `action`; `actor`
+    impact_level defaults to the impact table (audit/impact.py) for `action` on `instance`; `actor`
     overrides the context's actor (a login is written before request.user is set).
     """
     ctx = get_context()
@@ -34,7 +34,7 @@ def record_event(*, action, instance=None, changes=None, message="", impact_leve
         actor = ctx.actor
     content_type = ContentType.objects.get_for_model(instance) if instance is not None else None
     if impact_level is None:
-        impact_level = impact_for(action, f"{content_type.app_label}.{content_type.model}" if content_type else None)
+        impact_level = impact_for(action, type(instance) if instance is not None else None)
     return chain.append({
         "timestamp": timezone.now(),
         "actor_id": actor.pk if actor is not None else None,

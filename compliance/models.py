@@ -6,6 +6,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from common.models import TimeStampedModel
+
 from .choices import (
     ACTIVE_FINDING_STATUSES,
     Environment,
@@ -16,14 +18,6 @@ from .choices import (
     Severity,
     SourceType,
 )
-
-
-class TimeStampedModel(models.Model):
-    created_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        abstract = True
 
 
 class Framework(TimeStampedModel):

@@ -6,6 +6,7 @@ class IntegrationsConfig(AppConfig):
     verbose_name = "Integrations"
 
     def ready(self):
-        from . import registry
+        from . import auditing, registry
 
         registry.load()
+        auditing.register()

@@ -6,5 +6,6 @@ class WorkflowsConfig(AppConfig):
     verbose_name = "Workflows"
 
     def ready(self):
-        from . import receivers  # noqa: F401  (connects the compliance signal receivers)
+        from . import auditing, receivers  # noqa: F401  (importing receivers connects the compliance signal receivers)
 
+        auditing.register()

@@ -7,8 +7,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from common.models import TimeStampedModel
 from compliance.choices import Severity
-from compliance.models import TimeStampedModel
 from common.roles import COMPLIANCE_MANAGER
 
 from .choices import (

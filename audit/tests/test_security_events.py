@@ -143,8 +143,9 @@ def test_secrets_are_always_masked():
 
 
 @pytest.mark.parametrize("action, level", [
-    ("report_download", "medium"), ("credentials_set", "critical"), ("credentials_rotated", "critical"),
-    ("key_rotation", "critical"), ("connection_test", "low"), ("integration_sync", "low"),
+    ("report_downloaded", "medium"), ("integration_credentials_set", "critical"),
+    ("integration_credentials_rotated", "critical"), ("encryption_keys_rotated", "critical"),
+    ("integration_connection_tested", "low"), ("integration_sync_requested", "low"),
     ("step_approved", "medium"), ("step_rejected", "medium"), ("something_new", "low"),
 ])
 def test_other_apps_events_get_their_level_from_the_impact_table(action, level):
