@@ -26,6 +26,12 @@ def object_history(*, model, object_id):
     return audit_logs().filter(content_type=content_type, object_id=str(object_id)).order_by("-timestamp", "-id")
 
 
+def recent_entries(*, limit=10):
+    """The newest entries as plain values, for the dashboard's activity card."""
+    return list(AuditLog.objects.order_by("-id").values(
+        "id", "timestamp", "actor_username", "action", "object_repr", "impact_level")[:limit])
+
+
 def export_rows(queryset):
     """Plain dicts for an export, in chain order, fetched in chunks (the log may be huge)."""
     plain = [name for name in EXPORT_FIELDS if name not in _LINK_FIELDS]

@@ -2,7 +2,8 @@ from django.apps import AppConfig
 
 
 class SiteConfig(AppConfig):
-    """The top of the house: wiring that spans apps (roles, sign-in lockout, permission cache)."""
+    """The top of the house: wiring that spans apps (roles, sign-in lockout, permission cache,
+    report sections that need another app)."""
 
     name = "compliance_site"
     verbose_name = "Site"
@@ -13,7 +14,7 @@ class SiteConfig(AppConfig):
 
         from common.roles import ensure_builtin_roles
 
-        from . import lockout, permission_cache
+        from . import lockout, permission_cache, report_sections  # noqa: F401  (report_sections registers on import)
 
         # Permissions exist only after migrate, so the roles are (re)built after it.
         post_migrate.connect(ensure_builtin_roles, dispatch_uid="builtin_roles")

@@ -9,6 +9,7 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 
+from .dashboard import urls as dashboard_urls
 from .health import healthz
 
 
@@ -42,7 +43,7 @@ class FaviconView(RedirectView):
 
 api_v1 = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
-    path("analytics/", include("compliance.api.analytics_urls")),
+    path("analytics/", include(dashboard_urls.analytics_urlpatterns)),
     path("", include("compliance.api.urls")),
     path("", include("reports.api.urls")),
     path("", include("integrations.api.urls")),
@@ -55,7 +56,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("favicon.ico", FaviconView.as_view(), name="favicon"),
     path("admin/", admin.site.urls),
-    path("dashboard/", include("compliance.pages.urls")),
+    path("dashboard/", include("compliance_site.dashboard.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its start-up script as a file, so the CSP needs no inline script.

@@ -42,6 +42,12 @@ class LogStatus(models.TextChoices):
     SKIPPED = "skipped", "Skipped (another sync was running)"
 
 
+# A sync run counts as succeeded when partial too (some results unmapped); running and
+# skipped runs are not finished syncs. Integration.success_rate counts the same way.
+SUCCEEDED_SYNC_STATUSES = (LogStatus.SUCCESS, LogStatus.PARTIAL)
+FINISHED_SYNC_STATUSES = (*SUCCEEDED_SYNC_STATUSES, LogStatus.FAILED)
+
+
 class LogKind(models.TextChoices):
     SYNC = "sync", "Sync"
     TEST_CONNECTION = "test_connection", "Test connection"

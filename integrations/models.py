@@ -16,6 +16,12 @@ from .choices import Health, IntegrationStatus, IntegrationType, LogKind, LogSta
 from .fields import EncryptedJSONField
 
 
+def success_rate(succeeded, failed):
+    """Percent of finished syncs that succeeded, one decimal; None when none finished."""
+    finished = succeeded + failed
+    return round(100.0 * succeeded / finished, 1) if finished else None
+
+
 class Integration(models.Model):
     name = models.CharField(max_length=200, unique=True)
     provider = models.CharField(max_length=50, db_index=True, help_text="A provider slug from the catalog.")
@@ -75,8 +81,7 @@ class Integration(models.Model):
     @property
     def success_rate(self):
         """Share of finished syncs that succeeded, in percent; None before the first one."""
-        finished = self.successful_syncs + self.failed_syncs
-        return round(100.0 * self.successful_syncs / finished, 1) if finished else None
+        return success_rate(self.successful_syncs, self.failed_syncs)
 
     @property
     def average_duration_ms(self):

@@ -6,8 +6,7 @@ it offers them (see docs/reports.md).
 """
 import datetime
 
-from django.apps import apps
-from django.db.models import Count, DecimalField, F, Q, Sum
+from django.db.models import Avg, Count, DecimalField, F, Max, Q, Sum
 from django.db.models.functions import Cast, Round
 
 from audit.models import AuditLog
@@ -18,7 +17,9 @@ from compliance.models_rollups import EvaluationRollup, RollupDimension
 from compliance.rollups import COUNT_FIELDS
 from compliance.scoring import ScoreTally, score_tally
 
-FINISHED_WORKFLOW_STATUSES = ("completed", "cancelled", "failed")
+from .choices import ReportStatus
+from .models import Report
+
 SEVERITY_ORDER = [Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW]
 
 
@@ -176,17 +177,23 @@ def audit_entries(scope, *, limit):
     return list(qs.order_by("-timestamp", "-id")[:limit]), by_impact
 
 
-def workflow_summary(scope, *, limit):
-    """Workflows tied to the scope's rules (or all workflows for an unscoped report)."""
-    try:
-        workflow_model = apps.get_model("workflows", "Workflow")
-    except LookupError:
-        return None
-    qs = workflow_model.objects.all()
-    if scope.framework is not None or scope.rule_ids is not None:
-        qs = qs.filter(Q(rule__in=scope.rules()) | Q(finding__rule__in=scope.rules()))
-    by_status = dict(qs.values_list("status").annotate(n=Count("id")).order_by())
-    overdue = qs.filter(due_at__lt=scope.end).exclude(status__in=FINISHED_WORKFLOW_STATUSES).count()
-    rows = list(qs.select_related("assigned_to").order_by(F("due_at").asc(nulls_last=True), "-id")[:limit])
-    return {"rows": rows, "by_status": by_status, "overdue": overdue, "total": sum(by_status.values())}
+def recent_reports(*, now, days=30, limit=5):
+    """Reports created in the last `days` days: count, by status, and the newest few."""
+    recent = Report.objects.filter(created_at__gte=now - datetime.timedelta(days=days))
+    by_status = dict(recent.values_list("status").annotate(n=Count("id")).order_by())
+    latest = list(recent.order_by("-created_at", "-id").values("id", "name", "status", "created_at")[:limit])
+    return {"available": True, "days": days, "total": sum(by_status.values()), "by_status": by_status,
+            "latest": latest}
 
+
+def generation_metrics(*, since):
+    """Completed reports since a time: count and mean/max generation time."""
+    row = Report.objects.filter(status=ReportStatus.COMPLETED, created_at__gte=since,
+                                generation_time_ms__isnull=False) \
+        .aggregate(n=Count("id"), avg=Avg("generation_time_ms"), longest=Max("generation_time_ms"))
+    return {
+        "available": True,
+        "completed": row["n"],
+        "avg_generation_ms": round(row["avg"], 1) if row["avg"] is not None else None,
+        "max_generation_ms": row["longest"],
+    }

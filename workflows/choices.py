@@ -16,6 +16,8 @@ class WorkflowStatus(models.TextChoices):
 OPEN_WORKFLOW_STATUSES = (
     WorkflowStatus.DRAFT, WorkflowStatus.ACTIVE, WorkflowStatus.PAUSED, WorkflowStatus.WAITING_APPROVAL,
 )
+# Open and started: what the dashboard counts as active work (an open draft has not begun).
+IN_PROGRESS_WORKFLOW_STATUSES = tuple(status for status in OPEN_WORKFLOW_STATUSES if status != WorkflowStatus.DRAFT)
 # States in which the current step can be acted on and the SLA clock runs.
 RUNNING_WORKFLOW_STATUSES = (WorkflowStatus.ACTIVE, WorkflowStatus.WAITING_APPROVAL)
 

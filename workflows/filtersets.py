@@ -33,12 +33,16 @@ class WorkflowFilterSet(BaseFilterSet):
     name = filters.CharFilter(lookup_expr="icontains")
     due_before = UTCDateTimeFilter(field_name="due_at", lookup_expr="lt")
     due_after = UTCDateTimeFilter(field_name="due_at", lookup_expr="gte")
-    overdue = StrictBooleanFilter(field_name="current_step__overdue_at", lookup_expr="isnull", exclude=True)
+    overdue = StrictBooleanFilter(method="filter_overdue", label="Current step is overdue")
 
     class Meta:
         model = Workflow
         fields = ["name", "template", "workflow_type", "status", "priority", "assigned_to", "assigned_team",
                   "rule", "finding", "trigger", "created_by", "due_at", "created_at"]
+
+
+    def filter_overdue(self, queryset, name, value):
+        return queryset.overdue() if value else queryset.exclude(pk__in=queryset.overdue().values("pk"))
 
 
 class WorkflowTriggerFilterSet(BaseFilterSet):

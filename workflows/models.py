@@ -12,6 +12,7 @@ from compliance.choices import Severity
 from common.roles import COMPLIANCE_MANAGER
 
 from .choices import (
+    IN_PROGRESS_WORKFLOW_STATUSES,
     OPEN_WORKFLOW_STATUSES,
     ApprovalDecision,
     NotificationVerb,
@@ -56,6 +57,24 @@ class WorkflowTemplate(TimeStampedModel):
         if kwargs.get("update_fields") is not None and "steps" in kwargs["update_fields"]:
             kwargs["update_fields"] = {*kwargs["update_fields"], "estimated_hours"}
         super().save(*args, **kwargs)
+
+
+class WorkflowQuerySet(models.QuerySet):
+    def open(self):
+        """Workflows with work still ahead of them (OPEN_WORKFLOW_STATUSES: drafts included)."""
+        return self.filter(status__in=OPEN_WORKFLOW_STATUSES)
+
+    def in_progress(self):
+        """Open workflows that have started (IN_PROGRESS_WORKFLOW_STATUSES): active work."""
+        return self.filter(status__in=IN_PROGRESS_WORKFLOW_STATUSES)
+
+    def overdue(self):
+        """Workflows whose current step is past its deadline (the escalation beat marked it).
+
+        The one meaning of "overdue" for workflows, in the API filter, the dashboard and the
+        reports; a workflow's own due_at is only a target date that nothing escalates.
+        """
+        return self.filter(current_step__overdue_at__isnull=False)
 
 
 class Workflow(TimeStampedModel):
@@ -107,6 +126,8 @@ class Workflow(TimeStampedModel):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
     )
+
+    objects = WorkflowQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -1,7 +1,10 @@
-"""Read-side queries for workflows, shared by the API, the admin and the tasks."""
+"""Read-side queries for workflows, shared by the API, the admin, the tasks and the site's
+dashboard and report sections."""
+from django.db.models import Avg, Count, F, Q
+
 from common.roles import is_compliance_admin
 
-from .choices import RUNNING_WORKFLOW_STATUSES, StepStatus
+from .choices import RUNNING_WORKFLOW_STATUSES, StepStatus, WorkflowStatus
 from .models import Notification, Workflow, WorkflowStep
 
 
@@ -60,3 +63,36 @@ def steps_to_escalate(now):
         status=StepStatus.IN_PROGRESS, escalate_at__lte=now, overdue_at__isnull=False, escalated_at__isnull=True,
         workflow__status__in=RUNNING_WORKFLOW_STATUSES,
     )
+
+
+def dashboard_summary():
+    """Workflows in progress by status, and how many are overdue (Workflow.objects.in_progress / overdue)."""
+    by_status = dict(Workflow.objects.in_progress().values_list("status").annotate(n=Count("id")).order_by())
+    return {
+        "available": True,
+        "active": sum(by_status.values()),
+        "overdue": Workflow.objects.overdue().count(),
+        "by_status": by_status,
+    }
+
+
+def cycle_times(*, since):
+    """Workflows completed since a time: count and mean hours from start to completion."""
+    done = Workflow.objects.filter(status=WorkflowStatus.COMPLETED, completed_at__gte=since, started_at__isnull=False)
+    row = done.aggregate(n=Count("id"), avg=Avg(F("completed_at") - F("started_at")))
+    hours = round(row["avg"].total_seconds() / 3600, 1) if row["avg"] is not None else None
+    return {"available": True, "completed": row["n"], "avg_cycle_hours": hours}
+
+
+def summary_for_rules(*, rules=None, limit):
+    """Workflows about `rules` (a queryset; None: every workflow), for a report section.
+
+    {"rows": the first `limit` workflows, soonest due first; "by_status", "overdue", "total"}.
+    """
+    workflows = Workflow.objects.all()
+    if rules is not None:
+        workflows = workflows.filter(Q(rule__in=rules) | Q(finding__rule__in=rules))
+    by_status = dict(workflows.values_list("status").annotate(n=Count("id")).order_by())
+    rows = list(workflows.select_related("assigned_to").order_by(F("due_at").asc(nulls_last=True), "-id")[:limit])
+    return {"rows": rows, "by_status": by_status, "overdue": workflows.overdue().count(),
+            "total": sum(by_status.values())}

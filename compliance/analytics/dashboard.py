@@ -8,7 +8,6 @@ from django.utils import timezone
 from ..choices import ACTIVE_FINDING_STATUSES, Severity
 from ..models import ComplianceRule, Control, DataSource, Finding, Framework, LatestEvaluation
 from ..scoring import ScoreTally, combine_tallies
-from . import external
 from .scores import framework_tallies
 from .trends import evaluation_windows, evaluations_last_hours
 
@@ -78,13 +77,13 @@ def _catalogue_counts():
         return dict(zip(counted, cursor.fetchone()))
 
 
-def dashboard_stats(*, now=None, tallies=None):
-    """Everything the dashboard shows, from rollups and small tables (never raw evaluations).
+def compliance_stats(*, now=None, tallies=None):
+    """The compliance part of the dashboard, from rollups and small tables (never raw evaluations).
 
     Keys: generated_at, totals, overall_score, overall (tally), frameworks (score per
     framework), open_findings_by_severity, finding_age, evaluations (last 24 h / 7 days /
-    30 days), workflows, integrations, reports_last_30_days. `tallies` as for
-    framework_distribution().
+    30 days). The site's dashboard (compliance_site.dashboard) adds the other apps' panels.
+    `tallies` as for framework_distribution().
     """
     now = now or timezone.now()
     tallies = framework_tallies() if tallies is None else tallies
@@ -110,9 +109,6 @@ def dashboard_stats(*, now=None, tallies=None):
             "last_7_days": windows[7],
             "last_30_days": windows[30],
         },
-        "workflows": external.workflow_stats(),
-        "integrations": external.integration_health(),
-        "reports_last_30_days": external.recent_reports(now=now, days=30),
     }
 
 

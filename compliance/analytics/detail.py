@@ -1,12 +1,12 @@
 """Figures for one framework's controls and one rule: the dashboard detail pages' selectors."""
 from collections import defaultdict
 
-from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count
+
+from audit.selectors import object_history
 
 from ..models import ComplianceRule, Control, LatestEvaluation
 from ..scoring import ScoreTally, score_tally
-from . import external
 from .trends import trend
 
 
@@ -67,12 +67,7 @@ def rule_detail(rule, *, days=30, evaluations=50, history=20):
         LatestEvaluation.objects.filter(rule=rule).select_related("data_source")
         .order_by("-evaluated_at", "-id")[:evaluations]
     )
-    audit_log = external.model_or_none("audit.AuditLog")
-    audit = []
-    if audit_log is not None and history:
-        content_type = ContentType.objects.get_for_model(ComplianceRule)
-        audit = list(audit_log.objects.filter(content_type=content_type, object_id=str(rule.pk))
-                     .order_by("-id")[:history])
+    audit = list(object_history(model=ComplianceRule, object_id=rule.pk)[:history]) if history else []
     return {
         "score": tally.score,
         "tally": tally,

@@ -3,10 +3,8 @@ from django.urls import path
 from . import analytics_views as views
 
 urlpatterns = [
-    path("dashboard/", views.DashboardView.as_view(), name="analytics-dashboard"),
     path("trends/", views.TrendsView.as_view(), name="analytics-trends"),
     path("framework-distribution/", views.FrameworkDistributionView.as_view(), name="analytics-distribution"),
-    path("performance/", views.PerformanceView.as_view(), name="analytics-performance"),
     path("score-as-of/", views.ScoreAsOfView.as_view(), name="analytics-score-as-of"),
     path("regressions/", views.RegressionsView.as_view(), name="analytics-regressions"),
     path("score-explanation/", views.ScoreExplanationView.as_view(), name="analytics-score-explanation"),

@@ -80,12 +80,6 @@ DAYS = OpenApiParameter("days", int, description="1..730, default 30")
 FRAMEWORK = OpenApiParameter("framework", str, description="framework code")
 
 
-class DashboardView(AnalyticsView):
-    @extend_schema(responses={200: dict})
-    def get(self, request):
-        return Response(analytics.dashboard_stats())
-
-
 class TrendsView(AnalyticsView):
     @extend_schema(parameters=[DAYS, FRAMEWORK, OpenApiParameter("rule", int), OpenApiParameter("data_source", int)],
                    responses=TrendRowSerializer(many=True))
@@ -108,12 +102,6 @@ class FrameworkDistributionView(AnalyticsView):
     @extend_schema(responses=FrameworkDistributionRowSerializer(many=True))
     def get(self, request):
         return Response(analytics.framework_distribution())
-
-
-class PerformanceView(AnalyticsView):
-    @extend_schema(parameters=[DAYS], responses={200: dict})
-    def get(self, request):
-        return Response(analytics.performance_metrics(days=parse_query(DaysQuery, request)["days"]))
 
 
 class ScoreAsOfView(AnalyticsView):

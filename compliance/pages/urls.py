@@ -3,10 +3,8 @@ from django.urls import path
 
 from . import views
 
-app_name = "dashboard"
-
+# Included by compliance_site.dashboard.urls in the "dashboard" namespace, beside the overview.
 urlpatterns = [
-    path("", views.overview, name="overview"),
     # Its own sign-in page: the admin's accepts staff only, the dashboard serves every role.
     path("login/", auth_views.LoginView.as_view(template_name="dashboard/login.html",
                                                 redirect_authenticated_user=True), name="login"),

@@ -10,16 +10,13 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import F
 from django.shortcuts import get_object_or_404, render
-from django.urls import NoReverseMatch
 
 from .. import analytics
 from ..api.analytics_views import READ_PERMISSIONS
 from ..choices import FindingStatus, Severity
-from ..charts import bar_chart_svg, line_chart_svg
+from ..charts import line_chart_svg
 from ..filtersets import FindingFilterSet
 from ..models import ComplianceRule, Finding, Framework
-from ..scoring import combine_tallies
-from ..templatetags.dashboard_links import link
 
 TREND_DAYS = 30
 FINDINGS_PER_PAGE = 50
@@ -47,54 +44,11 @@ def can_read_audit(user):
     return user.has_perm("audit.view_auditlog")
 
 
-def _pass_rate_chart(rows, title, width=CHART_WIDTH):
+def pass_rate_chart(rows, title, width=CHART_WIDTH):
     labels = [row["date"][5:] for row in rows]
     values = [row["pass_rate"] if row["evaluations"] else None for row in rows]
     return line_chart_svg(labels, [("Pass rate", values)], title=title, unit="%", y_max=100, width=width,
                           description=f"Daily pass rate over the last {len(rows)} days; gaps are days without evaluations.")
-
-
-def _window_rate(rows):
-    passed = sum(row["passed"] for row in rows)
-    counted = sum(row["passed"] + row["failed"] for row in rows)
-    return round(100 * passed / counted, 1) if counted else None
-
-
-def admin_url(model_label, pk):
-    """The admin change page of an object, or None when that model has no admin (yet)."""
-    try:
-        return link(f"admin:{model_label.replace('.', '_')}_change", pk)
-    except NoReverseMatch:
-        return None
-
-
-@dashboard_view
-def overview(request):
-    # One read of the per-framework tallies serves the stats, the distribution and the explanation.
-    tallies = analytics.framework_tallies()
-    stats = analytics.dashboard_stats(tallies=tallies)
-    for report in stats["reports_last_30_days"]["latest"]:
-        report["admin_url"] = admin_url("reports.report", report["id"])
-    rows = analytics.trend(days=TREND_DAYS)
-    distribution = analytics.framework_distribution(tallies=tallies)
-    last_week, week_before = _window_rate(rows[-7:]), _window_rate(rows[-14:-7])
-    context = {
-        "stats": stats,
-        "trend_rows": rows,
-        "distribution": distribution,
-        "pass_rate_7d": last_week,
-        "pass_rate_change": round(last_week - week_before, 1) if None not in (last_week, week_before) else None,
-        "trend_chart": _pass_rate_chart(rows, f"Daily pass rate, last {TREND_DAYS} days"),
-        "distribution_chart": bar_chart_svg(
-            [row["framework"] for row in distribution],
-            [("Score", [row["score"] for row in distribution])],
-            title="Score per framework", unit="", y_max=100, width=CHART_WIDTH,
-            description="Compliance score of each active framework; a missing bar means no counted evaluation.",
-        ),
-        "explanation": analytics.score_explanation(limit=5, tally=combine_tallies(tallies.values())),
-        "audit": analytics.recent_audit_activity(limit=10) if can_read_audit(request.user) else None,
-    }
-    return render(request, "dashboard/overview.html", context)
 
 
 @dashboard_view
@@ -104,7 +58,7 @@ def framework_detail(request, code):
     return render(request, "dashboard/framework.html", {
         "framework": framework,
         "detail": analytics.framework_controls(framework),
-        "trend_chart": _pass_rate_chart(rows, f"{framework.name}: daily pass rate, last {TREND_DAYS} days",
+        "trend_chart": pass_rate_chart(rows, f"{framework.name}: daily pass rate, last {TREND_DAYS} days",
                                        WIDE_CHART_WIDTH),
         "open_findings": analytics.open_findings_by_severity(framework=framework),
     })
@@ -117,7 +71,7 @@ def rule_detail(request, pk):
     return render(request, "dashboard/rule.html", {
         "rule": rule,
         "detail": detail,
-        "trend_chart": _pass_rate_chart(detail["trend"], f"{rule.name}: daily pass rate, last {TREND_DAYS} days",
+        "trend_chart": pass_rate_chart(detail["trend"], f"{rule.name}: daily pass rate, last {TREND_DAYS} days",
                                        WIDE_CHART_WIDTH),
     })
 

@@ -131,7 +131,7 @@ def test_score_as_of_follows_the_definition_at_each_date(history):
     assert (first["score"], first["passed_weight"], first["counted_weight"]) == (83.3, 5, 6)  # 5 / 6
     assert analytics.score_as_of(days[2])["score"] == 100.0
     assert analytics.score_as_of(days[3])["score"] == 16.7  # 1 / 6
-    assert analytics.score_as_of(days[3])["score"] == analytics.dashboard_stats()["overall_score"]
+    assert analytics.score_as_of(days[3])["score"] == analytics.compliance_stats()["overall_score"]
     # a datetime is an instant: just before R failed on day 3
     assert analytics.score_as_of(midnight(days[3]) + timedelta(hours=11))["score"] == 100.0
 
@@ -147,7 +147,7 @@ def test_score_as_of_breaks_timestamp_ties_like_ingest(history):
     at = midnight(history["days"][3]) + timedelta(hours=18)
     ingest((r, source, "failed", at, None, None))
     ingest((r, source, "passed", at, None, None))  # same instant, later arrival: wins
-    assert analytics.score_as_of(history["days"][3])["score"] == analytics.dashboard_stats()["overall_score"] == 100.0
+    assert analytics.score_as_of(history["days"][3])["score"] == analytics.compliance_stats()["overall_score"] == 100.0
 
 
 def test_regressions_between_two_dates(history):

@@ -116,7 +116,7 @@ def test_writes_are_not_allowed(client_as):
 def test_dashboard_equals_the_service_and_the_score(client_as, seeded):
     FindingFactory(rule=RuleFactory(severity="high"))
     body = client_as(VIEWER).get("/api/v1/analytics/dashboard/").json()
-    stats = analytics.dashboard_stats()
+    stats = analytics.compliance_stats()
     assert body["overall_score"] == stats["overall_score"] is not None
     assert body["open_findings_by_severity"] == stats["open_findings_by_severity"]
     assert body["totals"]["evaluations"] == 19

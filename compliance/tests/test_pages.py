@@ -69,7 +69,7 @@ def test_sign_in_page_logs_in_and_lands_on_the_dashboard(client, role_user, data
 
 def test_overview_shows_the_service_numbers(viewer_client, data):
     html = viewer_client.get("/dashboard/").content.decode()
-    stats = analytics.dashboard_stats()
+    stats = analytics.compliance_stats()
     # high rule: 2 of 3 sources pass (6 of 9); critical rule fails (0 of 5): 6 / 14
     assert metric(html, "overall_score") == str(stats["overall_score"]) == "42.9"
     assert metric(html, "open_findings") == str(stats["totals"]["open_findings"]) == "2"

@@ -1,4 +1,4 @@
-"""audit_trail and workflow_status sections."""
+"""audit_trail and workflow_status sections (the latter filled in by the site, which knows workflows)."""
 from .. import selectors
 from ..choices import SectionKind
 from .base import SectionResult, register, row_limit
@@ -23,18 +23,5 @@ def audit_trail(scope, params):
 
 @register(SectionKind.WORKFLOW_STATUS)
 def workflow_status(scope, params):
-    summary = selectors.workflow_summary(scope, limit=row_limit(params))
-    if summary is None:
-        return SectionResult(intro="Workflow tracking is not installed.", empty_message="No workflows.")
-    rows = [{"workflow": w.name, "type": w.workflow_type, "status": w.status, "priority": w.priority,
-             "assignee": w.assigned_to.get_username() if w.assigned_to else "",
-             "progress": round(w.progress_percentage or 0), "due": w.due_at.strftime("%Y-%m-%d") if w.due_at else ""}
-            for w in summary["rows"]]
-    return SectionResult(
-        intro="Remediation and review workflows in scope.",
-        figures=[("Workflows", summary["total"]), ("Overdue", summary["overdue"]),
-                 *[(status.replace("_", " ").capitalize(), n) for status, n in sorted(summary["by_status"].items())]],
-        columns=[("workflow", "Workflow"), ("type", "Type"), ("status", "Status"), ("priority", "Priority"),
-                 ("assignee", "Assignee"), ("progress", "Progress %"), ("due", "Due")],
-        rows=rows, total_rows=summary["total"], empty_message="No workflows in scope.",
-    )
+    """Replaced by the site, which knows the workflows app (compliance_site/report_sections.py)."""
+    return SectionResult(intro="Workflow tracking is not installed.", empty_message="No workflows.")

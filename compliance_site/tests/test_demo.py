@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from compliance.choices import EvaluationStatus, FindingStatus
 from compliance.models import ComplianceRule, DataSource, Finding, LatestEvaluation, RuleEvaluation
-from compliance.seed.demo.catalog import DATA_SOURCES
-from compliance.seed.demo.history import DAYS, Pair, history_batches, make_pairs
+from compliance_site.demo.catalog import DATA_SOURCES
+from compliance_site.demo.history import DAYS, Pair, history_batches, make_pairs
 
 pytestmark = pytest.mark.django_db
 
@@ -119,7 +119,7 @@ def test_pair_failures_persist_then_get_fixed():
     rng = random.Random(1)
     pair = Pair(rule_id=1, source_id=1, theme="x", source_name="y", rule_type="automated",
                 reliability=0.5, not_applicable=False)
-    from compliance.seed.demo.history import _status
+    from compliance_site.demo.history import _status
 
     statuses = [_status(pair, day, rng) for day in range(0, 180, 3)]
     assert "failed" in statuses and "passed" in statuses

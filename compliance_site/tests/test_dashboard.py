@@ -1,18 +1,17 @@
 """Dashboard and performance figures that come from the workflows, integrations and reports
-apps (read through the app registry), checked against hand-counted rows."""
+apps (each app's selectors, composed by the site), checked against hand-counted rows."""
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
-from compliance import analytics
+from compliance.tests.factories import DataSourceFactory, RuleFactory
+from compliance.tests.test_analytics import ingest
+from compliance_site import dashboard
 from integrations.models import Integration, IntegrationLog
 from reports.tests.factories import ReportFactory
 from workflows.escalation import mark_overdue_and_escalate
 from workflows.tests.factories import WorkflowFactory, started_workflow
-
-from .factories import DataSourceFactory, RuleFactory
-from .test_analytics import ingest
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +49,7 @@ def other_apps():
 
 
 def test_dashboard_counts_workflows_integrations_and_reports(other_apps):
-    stats = analytics.dashboard_stats()
+    stats = dashboard.dashboard_stats()
     assert (stats["workflows"]["active"], stats["workflows"]["overdue"]) == (2, 1)
     integrations = stats["integrations"]
     assert integrations["total"] == 2
@@ -66,7 +65,7 @@ def test_overdue_workflows_are_the_ones_the_workflow_api_calls_overdue(other_app
     from common.roles import AUDITOR
 
     listed = client_as(AUDITOR).get("/api/v1/workflows/?overdue=true").json()
-    assert analytics.dashboard_stats()["workflows"]["overdue"] == listed["count"] == 1
+    assert dashboard.dashboard_stats()["workflows"]["overdue"] == listed["count"] == 1
 
 
 def test_performance_metrics(other_apps):
@@ -74,7 +73,7 @@ def test_performance_metrics(other_apps):
     today = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
     ingest((rule, source, "passed", today, None, 100), (rule, source, "failed", today, None, 201),
            (rule, source, "passed", today - timedelta(days=1), None, None))
-    metrics = analytics.performance_metrics(days=7)
+    metrics = dashboard.performance_metrics(days=7)
     assert metrics["evaluations_total"] == 3
     assert metrics["avg_duration_ms"] == 150.5
     assert metrics["avg_evaluations_per_day"] == round(3 / 7, 1)
@@ -92,6 +91,21 @@ def test_performance_endpoint_equals_the_service(client_as, other_apps):
     from common.roles import VIEWER
 
     body = client_as(VIEWER).get("/api/v1/analytics/performance/?days=14").json()
-    expected = analytics.performance_metrics(days=14)
+    expected = dashboard.performance_metrics(days=14)
     assert body["syncs"] == expected["syncs"] and body["workflow_cycle"] == expected["workflow_cycle"]
     assert len(body["evaluations_per_day"]) == 14
+
+
+def test_a_report_counts_overdue_workflows_as_the_workflow_api_does(other_apps, client_as):
+    """The workflow_status section (registered by the site) uses workflows' own "overdue"."""
+    from common.roles import AUDITOR
+    from reports.scope import ReportScope
+    from reports.sections import generate_section
+
+    started_workflow(due_at=timezone.now() - timedelta(days=1))  # past its target date only: not overdue
+    result = generate_section(ReportScope(), {"key": "wf", "title": "Workflows", "kind": "workflow_status"})
+    figures = dict(result.figures)
+    listed = client_as(AUDITOR).get("/api/v1/workflows/?overdue=true").json()
+    assert figures["Overdue"] == listed["count"] == 1
+    assert figures["Workflows"] == client_as(AUDITOR).get("/api/v1/workflows/").json()["count"]
+    assert result.intro != "Workflow tracking is not installed."

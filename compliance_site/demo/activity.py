@@ -1,7 +1,6 @@
-"""Demo activity through the other apps' services: triage, workflows, integrations, reports.
+"""Demo activity through the apps' services: triage, workflows, integrations, reports.
 
-Each part is found by name first (idempotent) and skipped with a notice when its app has
-no service module yet.
+Each part is found by name first (idempotent).
 """
 from datetime import timedelta
 
@@ -10,8 +9,12 @@ from django.utils import timezone
 from compliance.choices import FindingStatus
 from compliance.models import Finding, Framework
 from compliance.services import update_finding
-
-from ..apps import optional_module
+from integrations import services as integration_services
+from integrations.models import Integration
+from reports import services as report_services
+from reports.models import Report, ReportTemplate
+from workflows import services as workflow_services
+from workflows.models import Workflow, WorkflowTemplate
 
 # name, template slug, priority, variables, how far to take it, days ago started
 WORKFLOWS = (
@@ -50,14 +53,6 @@ REPORTS = (
 )
 
 
-def _services_of(app, log):
-    """The app's services module, or None (with a notice) while the app has none."""
-    services = optional_module(f"{app}.services")
-    if services is None:
-        log(f"  {app}: not available yet; skipped")
-    return services
-
-
 def _missing_names(model, names, kind, tally):
     """Names of `model` rows not created yet; the others count as skipped (found by name)."""
     existing = set(model.objects.filter(name__in=names).values_list("name", flat=True))
@@ -83,11 +78,6 @@ def triage_findings(*, users, rng, tally, log):
 
 
 def seed_workflows(*, users, tally, log):
-    services = _services_of("workflows", log)
-    if services is None:
-        return
-    from workflows.models import Workflow, WorkflowTemplate
-
     admin = users["demo.admin"]
     now = timezone.now()
     missing = _missing_names(Workflow, [w[0] for w in WORKFLOWS], "workflow", tally)
@@ -107,7 +97,7 @@ def seed_workflows(*, users, tally, log):
         tally.add("created", "workflow")
         if progress == "draft":
             continue
-        workflow = services.start_workflow(workflow=workflow, actor=admin, now=started)
+        workflow = workflow_services.start_workflow(workflow=workflow, actor=admin, now=started)
         steps_to_finish = len(template.steps) if progress == "complete" else (progress if isinstance(progress, int) else 1)
         moment = started
         for _ in range(steps_to_finish):
@@ -116,26 +106,21 @@ def seed_workflows(*, users, tally, log):
             if step is None:
                 break
             moment += timedelta(days=1)
-            act = services.approve_step if step.step_type == "approval" else services.complete_step
+            act = workflow_services.approve_step if step.step_type == "approval" else workflow_services.complete_step
             workflow = act(workflow=workflow, order=step.order, user=admin, comment="Done (demo).", now=moment)
         if progress == "pause":
-            services.pause_workflow(workflow=workflow, actor=admin, reason="Waiting for the vendor's log export.")
+            workflow_services.pause_workflow(workflow=workflow, actor=admin, reason="Waiting for the vendor's log export.")
     log(f"  workflows: {Workflow.objects.filter(name__in=[w[0] for w in WORKFLOWS]).count()} demo workflows")
 
 
 def seed_integrations(*, users, tally, log):
-    services = _services_of("integrations", log)
-    if services is None:
-        return
-    from integrations.models import Integration
-
     frameworks = list(Framework.objects.filter(code__in=["soc2", "iso27001", "pci_dss"]))
     missing = _missing_names(Integration, [i[0] for i in INTEGRATIONS], "integration", tally)
     for name, provider, config, credentials in INTEGRATIONS:
         if name not in missing:
             continue
         # No schedule: demo integrations must never call out to a vendor on their own.
-        services.create_integration(
+        integration_services.create_integration(
             name=name, provider=provider, config=config, credentials=credentials, frameworks=frameworks,
             description="Demo integration with placeholder credentials; replace them to connect.",
             sync_frequency_minutes=0, created_by=users["demo.admin"],
@@ -145,11 +130,6 @@ def seed_integrations(*, users, tally, log):
 
 
 def seed_reports(*, users, tally, log):
-    services = _services_of("reports", log)
-    if services is None:
-        return
-    from reports.models import Report, ReportTemplate
-
     missing = _missing_names(Report, [r[0] for r in REPORTS], "report", tally)
     for name, slug, file_format, access_level in REPORTS:
         if name not in missing:
@@ -158,10 +138,10 @@ def seed_reports(*, users, tally, log):
         if template is None:
             log(f"  report template {slug} missing; {name!r} skipped")
             continue
-        report = services.create_report(
+        report = report_services.create_report(
             created_by=users["demo.manager"], name=name, report_type=template.report_type, template=template,
             file_format=file_format, access_level=access_level, tags=["demo"],
         )
-        services.request_generation(report=report, user=users["demo.manager"])
+        report_services.request_generation(report=report, user=users["demo.manager"])
         tally.add("created", "report")
     log(f"  reports: {len(REPORTS)} requested (generated by the reports worker)")

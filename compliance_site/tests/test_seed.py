@@ -141,20 +141,6 @@ def test_other_apps_templates_and_catalog_are_seeded_and_audited():
     assert AuditLog.objects.filter(action="seeded").count() == seeded_entries  # a no-op run says nothing
 
 
-def test_optional_app_modules_skip_only_when_the_module_itself_is_missing(tmp_path, monkeypatch):
-    from compliance.seed.apps import optional_module
-
-    assert optional_module("reports.no_such_module") is None
-    assert optional_module("no_such_app.seed") is None
-    broken = tmp_path / "brokenseedpkg"
-    broken.mkdir()
-    (broken / "__init__.py").write_text("")
-    (broken / "seed.py").write_text("import a_dependency_that_is_not_installed\n")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    with pytest.raises(ModuleNotFoundError):
-        optional_module("brokenseedpkg.seed")
-
-
 def test_a_no_op_reseed_of_content_costs_a_few_queries_per_framework(django_assert_max_num_queries):
     from compliance.seed.content import seed_frameworks, seed_mappings
     from compliance.seed.tally import Tally
