@@ -128,8 +128,8 @@ SELECT l.rule_id, e.status, count(*) FROM compliance_latestevaluation l CROSS JO
 def generate(rows):
     from django.db import connection, transaction
 
-    from compliance.rollups import rebuild_rollups
-    from compliance.status_history import rebuild_status_history
+    from compliance.evaluations.rollups import rebuild_rollups
+    from compliance.evaluations.status_history import rebuild_status_history
 
     chunk = 1_000_000
     table = "compliance_ruleevaluation"
@@ -211,10 +211,10 @@ def ingest_throughput():
     from django.db import transaction
     from django.utils import timezone
 
-    from compliance import services
-    from compliance.evaluation_rows import EvaluationRow
+    from compliance.evaluations import ingest
+    from compliance.evaluations import EvaluationRow
     from compliance.models import ComplianceRule, DataSource
-    from compliance.rollups import add_evaluations
+    from compliance.evaluations.rollups import add_evaluations
 
     rules = list(ComplianceRule.objects.values_list("pk", flat=True)[:40])
     sources = list(DataSource.objects.values_list("pk", flat=True)[:250])
@@ -224,24 +224,24 @@ def ingest_throughput():
                           evaluated_at=now - timedelta(minutes=i % 1440), details={}, duration_ms=i % 900,
                           source="bench") for i in range(10_000)]
     timings, rollup_ms, history_ms = [], [], []
-    keep_history = services.record_status_changes
+    keep_history = ingest.record_status_changes
 
     def timed_history(*args):  # the status-history step alone, timed inside the real ingest
         began = time.perf_counter()
         keep_history(*args)
         history_ms.append((time.perf_counter() - began) * 1000)
 
-    services.record_status_changes = timed_history
+    ingest.record_status_changes = timed_history
     for _ in range(3):
         with transaction.atomic():
             began = time.perf_counter()
-            result = services.record_evaluations(rows=rows)
+            result = ingest.record_evaluations(rows=rows)
             timings.append(time.perf_counter() - began)
             began = time.perf_counter()
             add_evaluations(result.evaluations)  # the rollup step alone, timed on the same batch
             rollup_ms.append((time.perf_counter() - began) * 1000)
             transaction.set_rollback(True)
-    services.record_status_changes = keep_history
+    ingest.record_status_changes = keep_history
     best = statistics.median(timings)
     return len(rows) / best, statistics.median(rollup_ms), statistics.median(history_ms)
 

@@ -105,9 +105,9 @@ def bench_bulk(batches):
     from django.db import connection
     from django.utils import timezone
 
-    from compliance.evaluation_rows import validate_evaluation_rows
+    from compliance.evaluations import validate_evaluation_rows
     from compliance.models import ComplianceRule, DataSource
-    from compliance.services import record_evaluations
+    from compliance.evaluations import record_evaluations
 
     rule_ids = list(ComplianceRule.objects.values_list("pk", flat=True)[:1000])
     source_ids = list(DataSource.objects.values_list("pk", flat=True)[:50])

@@ -42,9 +42,9 @@ def build_data():
     """Rules on 8 data sources with 30 days of history: enough findings for a 25-page PDF."""
     from django.utils import timezone
 
-    from compliance.evaluation_rows import validate_evaluation_rows
+    from compliance.evaluations import validate_evaluation_rows
     from compliance.models import ComplianceRule, Control, DataSource, Framework
-    from compliance.services import record_evaluations
+    from compliance.evaluations import record_evaluations
 
     framework = Framework.objects.create(code="bench_soc2", name="Bench SOC 2")
     controls = Control.objects.bulk_create([

@@ -7,5 +7,7 @@ class ComplianceConfig(AppConfig):
 
     def ready(self):
         from . import auditing
+        from .evaluations import receivers
 
         auditing.register()
+        receivers.connect()

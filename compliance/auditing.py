@@ -2,8 +2,17 @@
 from audit.impact import HIGH, LOW, MEDIUM, register_actions
 from audit.registry import ModelOptions, register_app
 
-from .models import ComplianceRule, Control, Framework, LatestEvaluation, RuleEvaluation
-from .models_rollups import EvaluationRollup, LatestStatusCount, StatusChange, StatusChangeRollup
+from .models import (
+    ComplianceRule,
+    Control,
+    EvaluationRollup,
+    Framework,
+    LatestEvaluation,
+    LatestStatusCount,
+    RuleEvaluation,
+    StatusChange,
+    StatusChangeRollup,
+)
 
 
 def register():

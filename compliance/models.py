@@ -1,4 +1,8 @@
-"""Compliance content: frameworks, controls, mappings, rules, data sources, evaluations, findings."""
+"""Compliance content: frameworks, controls, mappings, rules, data sources, findings.
+
+Evaluations and the state derived from them are compliance.evaluations' models, imported
+here so `compliance.models` names every model of the app.
+"""
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -8,6 +12,16 @@ from django.utils import timezone
 
 from common.models import TimeStampedModel
 
+from .evaluations.models import (  # noqa: F401  (re-exported: the app's models in one place)
+    EvaluationRollup,
+    LatestEvaluation,
+    LatestStatusCount,
+    RollupDimension,
+    RollupPeriod,
+    RuleEvaluation,
+    StatusChange,
+    StatusChangeRollup,
+)
 from .choices import (
     ACTIVE_FINDING_STATUSES,
     Environment,
@@ -125,57 +139,6 @@ class DataSource(TimeStampedModel):
         return self.name
 
 
-class RuleEvaluation(models.Model):
-    """One observation of a rule on a data source. Immutable once written."""
-
-    rule = models.ForeignKey(ComplianceRule, on_delete=models.CASCADE, related_name="evaluations")
-    data_source = models.ForeignKey(DataSource, on_delete=models.CASCADE, related_name="evaluations")
-    status = models.CharField(max_length=16, choices=EvaluationStatus.choices)
-    score = models.FloatField(
-        null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(100)]
-    )
-    evaluated_at = models.DateTimeField()
-    details = models.JSONField(default=dict, blank=True)
-    duration_ms = models.PositiveIntegerField(null=True, blank=True)
-    source = models.CharField(max_length=64, blank=True, help_text="Where it came from: api, integration:<id>…")
-    recorded_at = models.DateTimeField(default=timezone.now, editable=False)
-
-    class Meta:
-        ordering = ["-evaluated_at", "-id"]
-        indexes = [
-            models.Index(fields=["rule", "data_source", "-evaluated_at"], name="eval_pair_time"),
-            models.Index(fields=["-evaluated_at", "-id"], name="eval_time_id"),
-            models.Index(fields=["data_source", "-evaluated_at"], name="eval_source_time"),
-        ]
-
-    def __str__(self):
-        return f"{self.rule} on {self.data_source}: {self.status}"
-
-
-class LatestEvaluation(models.Model):
-    """The newest evaluation per (rule, data source): what the score is computed from.
-
-    Maintained by the ingest service in the same transaction, so the score never has to
-    find "latest per pair" among millions of raw evaluations.
-    """
-
-    rule = models.ForeignKey(ComplianceRule, on_delete=models.CASCADE, related_name="latest_evaluations")
-    data_source = models.ForeignKey(DataSource, on_delete=models.CASCADE, related_name="latest_evaluations")
-    evaluation = models.ForeignKey(RuleEvaluation, on_delete=models.CASCADE, related_name="+")
-    status = models.CharField(max_length=16, choices=EvaluationStatus.choices)
-    score = models.FloatField(null=True, blank=True)
-    evaluated_at = models.DateTimeField()
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["rule", "data_source"], name="latest_evaluation_unique_pair"),
-        ]
-        indexes = [models.Index(fields=["data_source", "status"], name="latest_source_status")]
-
-    def __str__(self):
-        return f"{self.rule_id}/{self.data_source_id}: {self.status}"
-
-
 class FindingQuerySet(models.QuerySet):
     def active(self):
         return self.filter(status__in=ACTIVE_FINDING_STATUSES)
@@ -231,6 +194,3 @@ class Finding(TimeStampedModel):
         if "rule_framework_code" in self.__dict__:
             return self.rule_framework_code
         return self.rule.framework.code
-
-# Daily evaluation rollups (analytics); a separate module so its owner edits do not collide.
-from .models_rollups import EvaluationRollup, LatestStatusCount, RollupDimension  # noqa: E402,F401

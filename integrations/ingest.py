@@ -1,7 +1,7 @@
 """Turning pages of RemoteResults into evaluations: dedup, mapping, validation, recording.
 
-Evaluations are written only through compliance.evaluation_rows.validate_evaluation_rows
-and compliance.services.record_evaluations, so findings, scores and the ingest audit
+Evaluations are written only through compliance.evaluations (validate_evaluation_rows
+then record_evaluations), so findings, scores and the ingest audit
 entry stay right. Each page is one transaction: its evaluations and its dedup keys
 commit together, so a replayed page (retry, re-run, overlapping pages) creates nothing.
 """
@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 
-from compliance.evaluation_rows import validate_evaluation_rows
+from compliance.evaluations import validate_evaluation_rows
 from compliance.models import ComplianceRule, DataSource
-from compliance.services import record_evaluations
+from compliance.evaluations import record_evaluations
 
 from .models import RemoteResource, SyncKey
 

@@ -40,7 +40,7 @@ class ReportScope:
         return qs
 
     def score_kwargs(self):
-        """Arguments for compliance.scoring: the same scope the dashboard would score."""
+        """Arguments for compliance.evaluations.tally: the same scope the dashboard would score."""
         return {
             "framework": self.framework,
             "rules": list(self.rule_ids) if self.rule_ids is not None else None,

@@ -1,21 +1,18 @@
-"""Read-side queries behind the report sections.
+"""Read-side queries behind the report sections and the site's dashboard panels.
 
-Scores always come from compliance.scoring (the dashboard's one definition). The trend,
-past-score and coverage queries here are candidates to move to compliance.analytics once
-it offers them (see docs/reports.md).
+Scores come from compliance.evaluations.tally and trends from compliance.analytics (the
+dashboard's definitions), over the report's scope: the same number on a page, in the API
+and in a PDF.
 """
 import datetime
 
-from django.db.models import Avg, Count, DecimalField, F, Max, Q, Sum
-from django.db.models.functions import Cast, Round
+from django.db.models import Avg, Count, F, Max, Q
 
 from audit.models import AuditLog
 from compliance.analytics import history, trends
 from compliance.choices import EvaluationStatus, Severity
-from compliance.models import Control, ControlMapping, Finding, LatestEvaluation, RuleEvaluation
-from compliance.models_rollups import EvaluationRollup, RollupDimension
-from compliance.rollups import COUNT_FIELDS
-from compliance.scoring import ScoreTally, score_tally
+from compliance.evaluations import ScoreTally, tally
+from compliance.models import Control, ControlMapping, Finding, LatestEvaluation
 
 from .choices import ReportStatus
 from .models import Report
@@ -25,17 +22,17 @@ SEVERITY_ORDER = [Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LO
 
 def scope_figures(scope):
     """The headline numbers recorded on the Report (same scope as the dashboard's score)."""
-    tally = score_tally(**scope.score_kwargs())
+    figures = tally(**scope.score_kwargs())
     pairs = LatestEvaluation.objects.filter(**scope.pair_filter())
     return {
-        "compliance_score": tally.score,
+        "compliance_score": figures.score,
         "rule_count": scope.rules().count(),
         "data_source_count": pairs.values("data_source").distinct().count(),
         "finding_count": Finding.objects.active().filter(**scope.pair_filter()).count(),
-        "evaluated_pairs": tally.passed + tally.failed + tally.error + tally.not_applicable,
-        "passed": tally.passed,
-        "failed": tally.failed,
-        "error": tally.error,
+        "evaluated_pairs": figures.passed + figures.failed + figures.error + figures.not_applicable,
+        "passed": figures.passed,
+        "failed": figures.failed,
+        "error": figures.error,
     }
 
 
@@ -45,39 +42,13 @@ def score_as_of(scope, at):
 
 
 def daily_trend(scope):
-    """Trend rows for the period, oldest first, from the same rollups as the dashboard.
-
-    compliance.analytics.trends covers everything or one framework; a report scoped to
-    chosen rules (or data sources) sums those rules' (or sources') rollup rows the same way.
-    Only a scope of rules *and* data sources, which no rollup covers, counts raw evaluations.
-    """
+    """Trend rows for the period, oldest first: compliance.analytics.trends over the scope."""
     days = min(scope.period_days, trends.MAX_DAYS)
     today = scope.end.date()
-    first = today - datetime.timedelta(days=days - 1)
-    rule_ids, source_ids = scope.rule_ids, scope.data_source_ids
-    if rule_ids is None and source_ids is None:
+    if scope.rule_ids is None and scope.data_source_ids is None:
         return trends.trend(days=days, framework=scope.framework, today=today)
-    if source_ids is None:
-        rows = EvaluationRollup.objects.filter(dimension=RollupDimension.RULE, key__in=scope.rules().values("pk"))
-    elif rule_ids is None and scope.framework is None:
-        rows = EvaluationRollup.objects.filter(dimension=RollupDimension.DATA_SOURCE, key__in=list(source_ids))
-    else:
-        rows = RuleEvaluation.objects.filter(**scope.pair_filter()).annotate(day=F("evaluated_at__date"))
-    if rows.model is EvaluationRollup:
-        rows = rows.values("day").annotate(**{name: Sum(name) for name in COUNT_FIELDS})
-    else:
-        rows = rows.values("day").annotate(
-            evaluations=Count("id"),
-            passed=Count("id", filter=Q(status=EvaluationStatus.PASSED)),
-            failed=Count("id", filter=Q(status=EvaluationStatus.FAILED)),
-            not_applicable=Count("id", filter=Q(status=EvaluationStatus.NOT_APPLICABLE)),
-            score_count=Count("score"),
-            score_sum=Sum(Round(Cast("score", DecimalField(max_digits=24, decimal_places=6)), 6)),
-        )
-    by_day = {row["day"]: row for row in rows.filter(day__gte=first, day__lte=today).order_by()}
-    empty = dict.fromkeys(COUNT_FIELDS, 0)
-    return [trends.trend_row(day, by_day.get(day, empty))
-            for day in (first + datetime.timedelta(days=i) for i in range(days))]
+    rules = scope.rules() if scope.rule_ids is not None or scope.framework is not None else None
+    return trends.trend(days=days, rules=rules, data_sources=scope.data_source_ids, today=today)
 
 
 def open_findings(scope, *, limit):
@@ -110,12 +81,7 @@ def rule_tallies(scope):
 
     Rules are dicts (pk, name, severity, framework_code), for the reason open_findings gives.
     """
-    rows = (LatestEvaluation.objects.filter(**scope.pair_filter())
-            .values("rule_id", "status", "rule__severity").annotate(n=Count("id")).order_by())
-    tallies = {}
-    for row in rows:
-        tallies[row["rule_id"]] = tallies.get(row["rule_id"], ScoreTally()).add(
-            status=row["status"], severity=row["rule__severity"], count=row["n"])
+    tallies = tally(rules=scope.rules(), data_sources=_ids(scope.data_source_ids), by="rule")
     rules = (scope.rules().order_by("framework__code", "name")
              .values("pk", "name", "severity", framework_code=F("framework__code")))
     return [(rule, tallies.get(rule["pk"], ScoreTally())) for rule in rules]
@@ -123,17 +89,15 @@ def rule_tallies(scope):
 
 def data_source_tallies(scope):
     """[(data_source, ScoreTally, open findings)] for the data sources evaluated in scope."""
-    rows = (LatestEvaluation.objects.filter(**scope.pair_filter())
-            .values("data_source_id", "status", "rule__severity").annotate(n=Count("id")).order_by())
-    tallies = {}
-    for row in rows:
-        key = row["data_source_id"]
-        tallies[key] = tallies.get(key, ScoreTally()).add(
-            status=row["status"], severity=row["rule__severity"], count=row["n"])
+    tallies = tally(rules=scope.rules(), data_sources=_ids(scope.data_source_ids), by="data_source")
     open_counts = dict(Finding.objects.active().filter(**scope.pair_filter())
                        .values_list("data_source_id").annotate(n=Count("id")).order_by())
     sources = scope.data_sources().filter(pk__in=list(tallies)).select_related("owner").order_by("name")
     return [(source, tallies[source.pk], open_counts.get(source.pk, 0)) for source in sources]
+
+
+def _ids(values):
+    return list(values) if values is not None else None
 
 
 def control_coverage(scope, *, limit):

@@ -101,7 +101,7 @@ def test_unaudited_models_write_nothing():
     from audit import registry
 
     assert registry.get(RuleEvaluation) is None and registry.get(LatestEvaluation) is None
-    from compliance.models_rollups import LatestStatusCount, StatusChange, StatusChangeRollup
+    from compliance.models import LatestStatusCount, StatusChange, StatusChangeRollup
     from integrations.models import SyncKey
 
     for derived in (LatestStatusCount, StatusChange, StatusChangeRollup, SyncKey):

@@ -8,11 +8,10 @@ from .detail import framework_controls, rule_detail
 from .explain import score_explanation
 from .history import regressions, score_as_of
 from .performance import evaluation_metrics
-from .scores import framework_tallies
 from .trends import MAX_DAYS, MIN_DAYS, trend, validate_days
 
 __all__ = [
     "MAX_DAYS", "MIN_DAYS", "compliance_stats", "evaluation_metrics", "finding_age_buckets", "framework_controls",
-    "framework_distribution", "framework_tallies", "open_findings_by_severity", "regressions",
+    "framework_distribution", "open_findings_by_severity", "regressions",
     "rule_detail", "score_as_of", "score_explanation", "trend", "validate_days",
 ]

@@ -7,8 +7,7 @@ from django.utils import timezone
 
 from ..choices import ACTIVE_FINDING_STATUSES, Severity
 from ..models import ComplianceRule, Control, DataSource, Finding, Framework, LatestEvaluation
-from ..scoring import ScoreTally, combine_tallies
-from .scores import framework_tallies
+from ..evaluations import ScoreTally, combine_tallies, tally
 from .trends import evaluation_windows, evaluations_last_hours
 
 # (label, lower bound in days inclusive, upper bound exclusive or None)
@@ -86,7 +85,7 @@ def compliance_stats(*, now=None, tallies=None):
     `tallies` as for framework_distribution().
     """
     now = now or timezone.now()
-    tallies = framework_tallies() if tallies is None else tallies
+    tallies = tally(by="framework") if tallies is None else tallies
     overall = combine_tallies(tallies.values())
     by_severity, ages = open_finding_counts(now=now)
     today = now.date()
@@ -116,7 +115,7 @@ def framework_distribution(*, tallies=None):
     """Per active framework: active rules, testable controls, data sources evaluated, score.
 
     [{"framework", "framework_id", "name", "rules", "controls", "data_sources", "score"}] by name.
-    `tallies`: framework_tallies() when the caller has just read them (the dashboard page).
+    `tallies`: tally(by="framework") when the caller has just read it (the dashboard page).
     """
     rules = dict(ComplianceRule.objects.filter(is_active=True).values_list("framework_id")
                  .annotate(n=Count("id")).order_by())
@@ -124,7 +123,7 @@ def framework_distribution(*, tallies=None):
                     .annotate(n=Count("id")).order_by())
     sources = dict(LatestEvaluation.objects.filter(rule__is_active=True).values_list("rule__framework_id")
                    .annotate(n=Count("data_source_id", distinct=True)).order_by())
-    tallies = framework_tallies() if tallies is None else tallies
+    tallies = tally(by="framework") if tallies is None else tallies
     return [
         {
             "framework": code,

@@ -1,12 +1,10 @@
 """Figures for one framework's controls and one rule: the dashboard detail pages' selectors."""
-from collections import defaultdict
-
 from django.db.models import Count
 
 from audit.selectors import object_history
 
 from ..models import ComplianceRule, Control, LatestEvaluation
-from ..scoring import ScoreTally, score_tally
+from ..evaluations import ScoreTally, tally
 from .trends import trend
 
 
@@ -32,28 +30,25 @@ def framework_controls(framework):
         ComplianceRule.controls.through.objects.filter(control__framework=framework, compliancerule__is_active=True)
         .values_list("control_id").annotate(n=Count("compliancerule_id")).order_by()
     )
-    tallies = defaultdict(ScoreTally)
-    rows = (LatestEvaluation.objects.filter(rule__is_active=True, rule__controls__framework=framework)
-            .values_list("rule__controls", "status", "rule__severity").annotate(n=Count("id")).order_by())
-    for control_id, status, severity, n in rows:
-        tallies[control_id] = tallies[control_id].add(status=status, severity=severity, count=n)
+    tallies = tally(framework=framework, by="control")
     depth = {}
     result = []
     for control in controls:
         depth[control["id"]] = depth.get(control["parent_id"], -1) + 1 if control["parent_id"] else 0
-        tally = tallies.get(control["id"], ScoreTally())
+        control_tally = tallies.get(control["id"], ScoreTally())
         count = rule_counts.get(control["id"], 0)
         result.append({
             "id": control["id"], "ref_id": control["ref_id"], "title": control["title"],
             "is_group": control["is_group"], "depth": depth[control["id"]], "rules": count,
-            "score": tally.score, "passed": tally.passed, "failed": tally.failed, "error": tally.error,
-            "status": "group" if control["is_group"] else control_status(count, tally),
+            "score": control_tally.score, "passed": control_tally.passed, "failed": control_tally.failed,
+            "error": control_tally.error,
+            "status": "group" if control["is_group"] else control_status(count, control_tally),
         })
     testable = [row for row in result if not row["is_group"]]
     covered = sum(1 for row in testable if row["rules"])
     return {
         "framework": framework.code,
-        "score": score_tally(framework=framework).score,
+        "score": tally(framework=framework).score,
         "controls": result,
         "coverage": {"testable": len(testable), "covered": covered,
                      "percent": round(100 * covered / len(testable), 1) if testable else None},
@@ -62,15 +57,15 @@ def framework_controls(framework):
 
 def rule_detail(rule, *, days=30, evaluations=50, history=20):
     """A rule's score, trend, latest evaluation per data source and audit history (newest first)."""
-    tally = score_tally(rules=[rule.pk]) if rule.is_active else ScoreTally()
+    rule_tally = tally(rules=[rule.pk]) if rule.is_active else ScoreTally()
     latest = list(
         LatestEvaluation.objects.filter(rule=rule).select_related("data_source")
         .order_by("-evaluated_at", "-id")[:evaluations]
     )
     audit = list(object_history(model=ComplianceRule, object_id=rule.pk)[:history]) if history else []
     return {
-        "score": tally.score,
-        "tally": tally,
+        "score": rule_tally.score,
+        "tally": rule_tally,
         "trend": trend(days=days, rule=rule),
         "latest": latest,
         "audit": audit,

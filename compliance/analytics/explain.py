@@ -7,7 +7,7 @@ score by 100 × its lost weight / counted weight points ("score_gain").
 from django.db.models import Count
 
 from ..choices import SEVERITY_WEIGHTS, EvaluationStatus
-from ..scoring import _latest_in_scope, score_tally
+from ..evaluations import latest_in_scope, tally as score_tally
 
 FAILING = (EvaluationStatus.FAILED, EvaluationStatus.ERROR)
 
@@ -39,7 +39,7 @@ def score_explanation(*, framework=None, rules=None, data_sources=None, limit=10
     if tally is None:
         tally = score_tally(framework=framework, rules=rules, data_sources=data_sources)
     lost_total = tally.counted_weight - tally.passed_weight
-    failing = _latest_in_scope(framework=framework, rules=rules, data_sources=data_sources).filter(
+    failing = latest_in_scope(framework=framework, rules=rules, data_sources=data_sources).filter(
         status__in=FAILING)
     by_rule, rule_sources, rule_labels = _lost_by(failing, "rule_id", "rule__name", "rule__framework__code")
     by_source, source_rules, source_labels = _lost_by(failing, "data_source_id", "data_source__name")

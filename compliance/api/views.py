@@ -15,7 +15,7 @@ from common.api.atomic_writes import AtomicWritesMixin
 from common.api.pagination import KeysetPagination
 
 from .. import services
-from ..evaluation_rows import validate_evaluation_rows
+from ..evaluations import record_evaluations, validate_evaluation_rows
 from ..filtersets import (
     ComplianceRuleFilterSet,
     ControlFilterSet,
@@ -146,7 +146,7 @@ class RuleEvaluationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewS
                 "detail": f"{len(errors)} of {len(raw_rows)} evaluations are invalid; nothing was saved.",
                 "rows": errors[:1000],
             }, status=status.HTTP_400_BAD_REQUEST)
-        return services.record_evaluations(rows=rows, source="api"), None
+        return record_evaluations(rows=rows, source="api"), None
 
     @extend_schema(request=RuleEvaluationWriteSerializer, responses={201: RuleEvaluationSerializer})
     def create(self, request, *args, **kwargs):

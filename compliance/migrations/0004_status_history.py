@@ -7,7 +7,7 @@ from django.db import migrations, models
 def backfill(apps, schema_editor):
     # Existing evaluations get their history from the same SQL the tests check ingest's
     # upkeep against; from then on ingest keeps it current.
-    from compliance.status_history import rebuild_status_history
+    from compliance.evaluations.status_history import rebuild_status_history
 
     rebuild_status_history()
 

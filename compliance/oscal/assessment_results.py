@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from compliance.choices import EvaluationStatus, RuleType
 from compliance.models import ComplianceRule, LatestEvaluation
-from compliance.scoring import score_tally
+from compliance.evaluations import tally as score_tally
 
 from .catalog_export import control_tokens, ordered_controls
 from .common import NAMESPACE, oscal_version, stable_uuid, validate

@@ -78,8 +78,8 @@ class ControlMappingFactory(factory.django.DjangoModelFactory):
 
 def record(rule, data_source, status, at=None, score=None):
     """Record one evaluation through the real service."""
-    from compliance.evaluation_rows import EvaluationRow
-    from compliance.services import record_evaluations
+    from compliance.evaluations import EvaluationRow
+    from compliance.evaluations import record_evaluations
 
     row = EvaluationRow(
         rule_id=rule.pk, data_source_id=data_source.pk, status=status, score=score,

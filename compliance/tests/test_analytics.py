@@ -7,8 +7,8 @@ import pytest
 from django.utils import timezone
 
 from compliance import analytics
-from compliance.evaluation_rows import EvaluationRow
-from compliance.services import record_evaluations
+from compliance.evaluations import EvaluationRow
+from compliance.evaluations import record_evaluations
 
 from .factories import DataSourceFactory, FrameworkFactory, RuleFactory
 

@@ -12,13 +12,12 @@ from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
 from compliance import analytics
-from compliance.analytics.history import as_of_moment, rule_tallies_as_of
-from compliance.evaluation_rows import EvaluationRow
+from compliance.evaluations import EvaluationRow
 from compliance.models import ComplianceRule, RuleEvaluation
-from compliance.models_rollups import StatusChange, StatusChangeRollup
-from compliance.scoring import ScoreTally, combine_tallies, score_tally
-from compliance.services import record_evaluations
-from compliance.status_history import rebuild_status_history
+from compliance.models import StatusChange, StatusChangeRollup
+from compliance.evaluations import ScoreTally, as_of_moment, combine_tallies, tally
+from compliance.evaluations import record_evaluations
+from compliance.evaluations.status_history import rebuild_status_history
 
 from .factories import DataSourceFactory, FrameworkFactory, RuleFactory
 
@@ -112,11 +111,11 @@ class StatusHistoryPropertyTests(TestCase):
                                                                                  chosen["data_sources"]],
                 }
                 expected = reference_tallies(as_of_moment(when), **kwargs)
-                assert rule_tallies_as_of(when, **kwargs) == expected, (when, kwargs)
+                assert tally(as_of=when, by="rule", **kwargs) == expected, (when, kwargs)
                 overall = combine_tallies(expected.values())
                 assert analytics.score_as_of(when, **kwargs)["score"] == overall.score
         # At the end of time the history agrees with the current state (LatestEvaluation).
-        assert combine_tallies(rule_tallies_as_of(BASE + timedelta(days=365)).values()) == score_tally()
+        assert combine_tallies(tally(as_of=BASE + timedelta(days=365), by="rule").values()) == tally()
 
     @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(batches=st.lists(st.lists(evaluation, min_size=1, max_size=20), min_size=1, max_size=5),

@@ -6,9 +6,9 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from compliance.evaluation_rows import validate_evaluation_rows
+from compliance.evaluations import validate_evaluation_rows
 from compliance.models import Finding, LatestEvaluation, RuleEvaluation
-from compliance.services import record_evaluations
+from compliance.evaluations import record_evaluations
 
 from .factories import DataSourceFactory, RuleFactory
 

@@ -13,7 +13,7 @@ from compliance.oscal.assessment_results import export_assessment_results
 from compliance.oscal.catalog_export import export_catalog
 from compliance.oscal.catalog_import import import_catalog
 from compliance.oscal.common import OscalError
-from compliance.scoring import compliance_score
+from compliance.evaluations import score as compliance_score
 from compliance.seed.tally import Tally
 from compliance.tests.factories import DataSourceFactory, RuleFactory, record
 

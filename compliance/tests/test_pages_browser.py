@@ -5,9 +5,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from compliance.evaluation_rows import EvaluationRow
+from compliance.evaluations import EvaluationRow
 from common.roles import VIEWER
-from compliance.services import record_evaluations
+from compliance.evaluations import record_evaluations
 from common.testing.browser import ARTIFACTS  # the `browser` fixture itself is in conftest.py
 
 from .factories import ControlFactory, DataSourceFactory, FindingFactory, FrameworkFactory, RuleFactory, record

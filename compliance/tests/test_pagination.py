@@ -4,9 +4,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from compliance.evaluation_rows import validate_evaluation_rows
+from compliance.evaluations import validate_evaluation_rows
 from common.roles import AUDITOR
-from compliance.services import record_evaluations
+from compliance.evaluations import record_evaluations
 
 from .factories import DataSourceFactory, RuleFactory
 

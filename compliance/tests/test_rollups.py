@@ -12,12 +12,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
-from compliance.evaluation_rows import EvaluationRow
-from compliance.analytics.scores import framework_tallies
+from compliance.evaluations import EvaluationRow
 from compliance.models import EvaluationRollup, LatestEvaluation, LatestStatusCount, RollupDimension
-from compliance.rollups import live_rollup_rows, rebuild_rollups, rollup_score, stored_rollup_rows
-from compliance.scoring import score_tallies_by_framework
-from compliance.services import record_evaluations
+from compliance.evaluations.rollups import live_rollup_rows, rebuild_rollups, rollup_score, stored_rollup_rows
+from compliance.evaluations import scores
+from compliance.evaluations import record_evaluations
 
 from .factories import DataSourceFactory, RuleFactory
 
@@ -40,7 +39,7 @@ def assert_rollups_match_live():
         stored_counts = {(rule_id, status): n for rule_id, status, n in LatestStatusCount.objects.values_list(
             "rule_id", "status").annotate(n=Sum("pairs")).order_by()}
         assert stored_counts == live_counts
-    assert framework_tallies() == score_tallies_by_framework()
+    assert scores.tally(by="framework") == scores.from_latest_evaluations(by="framework")
 
 
 evaluation = st.tuples(

@@ -1,7 +1,8 @@
 """The score definition of ARCHITECTURE.md, case by case."""
 import pytest
 
-from compliance.scoring import compliance_score, score_from_weights, score_tallies_by_framework
+from compliance.evaluations import score as compliance_score
+from compliance.evaluations import score_from_weights, tally
 
 from .factories import DataSourceFactory, FrameworkFactory, RuleFactory, record
 
@@ -45,7 +46,7 @@ def test_scope_by_framework_and_tallies_per_framework():
     record(RuleFactory(framework=b, severity="low"), source, "failed")
     assert compliance_score(framework=a) == 100.0
     assert compliance_score(framework=b) == 0.0
-    tallies = score_tallies_by_framework()
+    tallies = tally(by="framework")
     assert tallies[a.pk].score == 100.0 and tallies[b.pk].score == 0.0
     assert compliance_score() == 50.0
 

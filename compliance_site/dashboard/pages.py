@@ -6,7 +6,7 @@ from audit.selectors import recent_entries
 from compliance import analytics
 from compliance.charts import bar_chart_svg
 from compliance.pages.views import CHART_WIDTH, TREND_DAYS, can_read_audit, dashboard_view, pass_rate_chart
-from compliance.scoring import combine_tallies
+from compliance.evaluations import combine_tallies, tally
 from compliance.templatetags.dashboard_links import link
 
 from . import dashboard_stats
@@ -29,7 +29,7 @@ def _window_rate(rows):
 @dashboard_view
 def overview(request):
     # One read of the per-framework tallies serves the stats, the distribution and the explanation.
-    tallies = analytics.framework_tallies()
+    tallies = tally(by="framework")
     stats = dashboard_stats(tallies=tallies)
     for report in stats["reports_last_30_days"]["latest"]:
         report["admin_url"] = admin_url("reports.report", report["id"])

@@ -11,8 +11,8 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from compliance.evaluation_rows import validate_evaluation_rows
-from compliance.services import record_evaluations
+from compliance.evaluations import validate_evaluation_rows
+from compliance.evaluations import record_evaluations
 
 from .catalog import REGRESSIONS
 

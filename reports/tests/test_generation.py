@@ -6,7 +6,7 @@ import json
 import pytest
 from pypdf import PdfReader
 
-from compliance.scoring import compliance_score
+from compliance.evaluations import score as compliance_score
 from reports import generation, services
 from reports.models import Report
 from reports.storage import resolve, write_file

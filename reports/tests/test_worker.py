@@ -8,7 +8,7 @@ from celery.signals import task_postrun
 from django.db import connections
 from pypdf import PdfReader
 
-from compliance.scoring import compliance_score
+from compliance.evaluations import score as compliance_score
 from compliance.tests.factories import ControlFactory, DataSourceFactory, FrameworkFactory, RuleFactory, record
 from reports import services
 from reports.models import Report

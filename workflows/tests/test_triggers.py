@@ -7,9 +7,9 @@ from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from compliance.evaluation_rows import EvaluationRow
+from compliance.evaluations import EvaluationRow
 from compliance.models import Finding
-from compliance.services import record_evaluations
+from compliance.evaluations import record_evaluations
 from compliance.tests.factories import DataSourceFactory, FrameworkFactory, RuleFactory, record
 from workflows.choices import WorkflowStatus
 from workflows.models import Workflow

@@ -10,7 +10,8 @@ only; the caller (compliance.services) owns the audit entry and the signals.
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 
-from .models import Finding, LatestEvaluation, RuleEvaluation
+from ..models import Finding
+from .models import LatestEvaluation, RuleEvaluation
 
 _EVALUATION_COLUMNS = ("id", "rule_id", "data_source_id", "status", "score", "evaluated_at", "details",
                        "duration_ms", "source", "recorded_at")

@@ -4,7 +4,7 @@ A pair's status at an instant is the status of its newest evaluation at or befor
 (evaluated_at, id) order. A StatusChange row marks each evaluation at which that status
 changed, so the pairs in each status at any instant are the changes summed up to it;
 StatusChangeRollup pre-sums them per rule and status over each day, month and year, so
-that sum reads at most a few dozen rows per (rule, status). analytics/history.py reads both.
+that sum reads at most a few dozen rows per (rule, status). scores.py reads both.
 
 Invariant: the stored changes are exactly the chain of the stored evaluations (RuleEvaluation
 rows are immutable; deletes go through `forget`). `record_batch` runs in
@@ -20,8 +20,8 @@ from datetime import timezone as dt_timezone
 from django.db import connection, transaction
 from django.db.models import Count
 
-from .models import ComplianceRule, RuleEvaluation
-from .models_rollups import RollupPeriod, StatusChange, StatusChangeRollup
+from ..models import ComplianceRule
+from .models import RollupPeriod, RuleEvaluation, StatusChange, StatusChangeRollup
 
 _CHANGES = StatusChange._meta.db_table
 _ROLLUP = StatusChangeRollup._meta.db_table

@@ -1,11 +1,69 @@
-"""Rollups of evaluations, so trends, dashboards and past scores never scan raw evaluations.
+"""Evaluations and the state derived from them, so that scores, trends, dashboards and past
+scores never scan raw evaluations.
 
-Imported at the end of compliance/models.py. Maintained inside the ingest transaction
-(record_evaluations) by compliance/rollups.py (daily counts) and compliance/status_history.py
-(status changes), so they are never stale.
+RuleEvaluation rows are immutable observations. Everything else here is derived and kept
+in the ingest transaction (compliance.evaluations.ingest): LatestEvaluation (the newest per
+pair), EvaluationRollup (daily counts, rollups.py), StatusChange and StatusChangeRollup
+(the status history, status_history.py), and LatestStatusCount (kept by PostgreSQL
+triggers, migration 0003). Deleting a rule or data source takes its rows out first
+(receivers.py).
 """
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models.signals import pre_delete
+from django.utils import timezone
+
+from ..choices import EvaluationStatus
+
+
+class RuleEvaluation(models.Model):
+    """One observation of a rule on a data source. Immutable once written."""
+
+    rule = models.ForeignKey("compliance.ComplianceRule", on_delete=models.CASCADE, related_name="evaluations")
+    data_source = models.ForeignKey("compliance.DataSource", on_delete=models.CASCADE, related_name="evaluations")
+    status = models.CharField(max_length=16, choices=EvaluationStatus.choices)
+    score = models.FloatField(
+        null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
+    evaluated_at = models.DateTimeField()
+    details = models.JSONField(default=dict, blank=True)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    source = models.CharField(max_length=64, blank=True, help_text="Where it came from: api, integration:<id>…")
+    recorded_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-evaluated_at", "-id"]
+        indexes = [
+            models.Index(fields=["rule", "data_source", "-evaluated_at"], name="eval_pair_time"),
+            models.Index(fields=["-evaluated_at", "-id"], name="eval_time_id"),
+            models.Index(fields=["data_source", "-evaluated_at"], name="eval_source_time"),
+        ]
+
+    def __str__(self):
+        return f"{self.rule} on {self.data_source}: {self.status}"
+
+
+class LatestEvaluation(models.Model):
+    """The newest evaluation per (rule, data source): what the score is computed from.
+
+    Maintained by the ingest service in the same transaction, so the score never has to
+    find "latest per pair" among millions of raw evaluations.
+    """
+
+    rule = models.ForeignKey("compliance.ComplianceRule", on_delete=models.CASCADE, related_name="latest_evaluations")
+    data_source = models.ForeignKey("compliance.DataSource", on_delete=models.CASCADE, related_name="latest_evaluations")
+    evaluation = models.ForeignKey("RuleEvaluation", on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=16, choices=EvaluationStatus.choices)
+    score = models.FloatField(null=True, blank=True)
+    evaluated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["rule", "data_source"], name="latest_evaluation_unique_pair"),
+        ]
+        indexes = [models.Index(fields=["data_source", "status"], name="latest_source_status")]
+
+    def __str__(self):
+        return f"{self.rule_id}/{self.data_source_id}: {self.status}"
 
 
 class RollupDimension(models.TextChoices):
@@ -77,10 +135,10 @@ class StatusChange(models.Model):
     One row per evaluation whose status differs from the pair's previous evaluation in
     (evaluated_at, id) order; `old_status` is "" for a pair's first evaluation. The pairs
     in each status at any instant are the sum of these changes up to it: what the
-    point-in-time score needs (compliance/analytics/history.py). Kept by
-    compliance/status_history.py in the ingest transaction, late arrivals included. No
-    foreign-key constraints: a deleted rule or data source is taken out by the pre_delete
-    receivers below, before its evaluations cascade away.
+    point-in-time score needs (scores.py). Kept by status_history.py in the ingest
+    transaction, late arrivals included. No foreign-key constraints: a deleted rule or data
+    source is taken out by the pre_delete receivers (receivers.py), before its evaluations
+    cascade away.
     """
 
     evaluation = models.OneToOneField("compliance.RuleEvaluation", on_delete=models.DO_NOTHING, primary_key=True,
@@ -135,25 +193,3 @@ class StatusChangeRollup(models.Model):
 
     def __str__(self):
         return f"{self.period} {self.start} {self.rule_id}/{self.status}: {self.pairs:+d}"
-
-
-def _forget_rule(sender, instance, **kwargs):
-    from .rollups import subtract_deleted
-    from .status_history import forget
-
-    subtract_deleted(rule_id=instance.pk)
-    forget(rule_id=instance.pk)
-
-
-def _forget_data_source(sender, instance, **kwargs):
-    from .rollups import subtract_deleted
-    from .status_history import forget
-
-    subtract_deleted(data_source_id=instance.pk)
-    forget(data_source_id=instance.pk)
-
-
-# A deleted rule or data source cascades to its evaluations; take them out of the rollups
-# and the status history first (pre_delete still sees the rows), in the delete's transaction.
-pre_delete.connect(_forget_rule, sender="compliance.ComplianceRule", dispatch_uid="rollups_forget_rule")
-pre_delete.connect(_forget_data_source, sender="compliance.DataSource", dispatch_uid="rollups_forget_source")

@@ -11,8 +11,8 @@ from datetime import timedelta, timezone as dt_timezone
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from .choices import EvaluationStatus
-from .models import ComplianceRule, DataSource
+from ..choices import EvaluationStatus
+from ..models import ComplianceRule, DataSource
 
 MAX_DETAILS_BYTES = 64 * 1024
 FUTURE_TOLERANCE = timedelta(minutes=5)

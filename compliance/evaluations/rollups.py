@@ -1,6 +1,6 @@
 """Daily evaluation rollups: maintained in the ingest transaction, equal to live aggregation.
 
-`add_evaluations` is called by services.record_evaluations for every batch: it
+`add_evaluations` is called by ingest.record_evaluations for every batch: it
 aggregates the batch in Python and upserts every touched rollup row with ONE statement.
 `live_rollup_rows` is the same aggregation done by the database over raw evaluations;
 `rebuild_rollups` replaces the rollups with it (backfill or repair), and the tests compare
@@ -15,9 +15,8 @@ from django.db import connection, transaction
 from django.db.models import Count, DecimalField, IntegerField, Q, Sum, Value
 from django.db.models.functions import Cast, ExtractHour, Round, TruncDate
 
-from .choices import EvaluationStatus
-from .models import RuleEvaluation
-from .models_rollups import EvaluationRollup, RollupDimension
+from ..choices import EvaluationStatus
+from .models import EvaluationRollup, RollupDimension, RuleEvaluation
 
 COUNT_FIELDS = (
     "evaluations", "passed", "failed", "error", "not_applicable", "score_count", "score_sum",

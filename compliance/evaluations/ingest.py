@@ -1,0 +1,236 @@
+"""Evaluations enter here, and only here: record_evaluations() stores a validated batch and
+keeps everything derived from it current in the same transaction (LatestEvaluation, the
+daily rollups, the status history, findings), writes the batch's audit entry and sends
+the domain signals.
+"""
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from audit.services import record_event
+
+from .. import signals
+from ..choices import ACTIVE_FINDING_STATUSES, EvaluationStatus, FindingStatus
+from ..models import ComplianceRule, DataSource, Finding
+from .bulk_writes import insert_evaluations, update_findings, upsert_latest
+from .models import LatestEvaluation, RuleEvaluation
+from .rollups import add_evaluations
+from .status_history import record_batch as record_status_changes
+
+
+@dataclass
+class IngestResult:
+    evaluations: list = field(default_factory=list)
+    opened: list = field(default_factory=list)
+    reopened: list = field(default_factory=list)
+    resolved: list = field(default_factory=list)
+
+    def counts(self):
+        return {
+            "evaluations": len(self.evaluations),
+            "findings_opened": len(self.opened),
+            "findings_reopened": len(self.reopened),
+            "findings_resolved": len(self.resolved),
+        }
+
+
+# Advisory-lock namespace for ingest (the two-int form keeps it apart from other locks),
+# and how many buckets the (rule, data source) pairs hash into: one lock per pair could
+# exhaust PostgreSQL's lock table (max_locks_per_transaction) on a 10,000-pair batch.
+_INGEST_LOCK_NAMESPACE = 0x45564131
+_INGEST_LOCK_BUCKETS = 256
+
+
+def _lock_pairs(pairs):
+    """Serialise concurrent ingests that touch the same (rule, data source) pairs.
+
+    Pairs hash into a fixed number of transaction-scoped advisory locks, taken in sorted
+    order so two ingests can never deadlock. SQLite serialises writers anyway.
+    """
+    if connection.vendor != "postgresql" or not pairs:
+        return
+    buckets = sorted({(rule_id * 1_000_003 + source_id) % _INGEST_LOCK_BUCKETS for rule_id, source_id in pairs})
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s, b) FROM (SELECT b FROM unnest(%s::int[]) AS b ORDER BY b) AS s",
+            [_INGEST_LOCK_NAMESPACE, buckets],
+        )
+
+
+def _join_pairs(model, selected, pairs):
+    """PostgreSQL: (sql, params) selecting `selected` from `model`'s rows of exactly `pairs`."""
+    return (f'SELECT {selected} FROM "{model._meta.db_table}" t '
+            "JOIN unnest(%s::bigint[], %s::bigint[]) AS p(rule_id, source_id) "
+            "ON t.rule_id = p.rule_id AND t.data_source_id = p.source_id",
+            [[pair[0] for pair in pairs], [pair[1] for pair in pairs]])
+
+
+def _superset(model, pairs):
+    # Elsewhere (SQLite): both id sets, a superset of the pairs; one indexed query beats an
+    # OR per pair, and callers keep their own pairs.
+    return model.objects.filter(rule_id__in={p[0] for p in pairs}, data_source_id__in={p[1] for p in pairs})
+
+
+def _latest(pairs):
+    """{pair: (evaluated_at, evaluation id, status)} of each pair's stored latest evaluation."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(*_join_pairs(
+                LatestEvaluation, "t.rule_id, t.data_source_id, t.evaluated_at, t.evaluation_id, t.status", pairs))
+            rows = cursor.fetchall()
+    else:
+        rows = _superset(LatestEvaluation, pairs).values_list(
+            "rule_id", "data_source_id", "evaluated_at", "evaluation_id", "status")
+    return {(rule_id, source_id): tuple(rest) for rule_id, source_id, *rest in rows if (rule_id, source_id) in pairs}
+
+
+def _findings(pairs):
+    # Full rows (each snapshotted for the audit trail) for the batch's own pairs only: the
+    # rule x source superset of a 100-row batch can hold 1,650 findings to use 30.
+    if connection.vendor == "postgresql":
+        found = Finding.objects.raw(*_join_pairs(Finding, "t.*", pairs))
+    else:
+        found = Finding.objects.filter(pk__in=[
+            pk for pk, rule_id, source_id in _superset(Finding, pairs).values_list("pk", "rule_id", "data_source_id")
+            if (rule_id, source_id) in pairs])
+    return {(f.rule_id, f.data_source_id): f for f in found}
+
+
+class _FindingBook:
+    """Applies evaluations to findings in time order and remembers what changed."""
+
+    def __init__(self, existing, rules, sources, result):
+        self.findings = existing
+        self.rules = rules
+        self.sources = sources
+        self.result = result
+        self.created = {}
+        self.changed = {}
+        self.events = []
+
+    def apply(self, pair, evaluation):
+        finding = self.findings.get(pair)
+        at = evaluation.evaluated_at
+        if evaluation.status == EvaluationStatus.FAILED:
+            if finding is None:
+                rule_name, severity = self.rules[pair[0]]
+                finding = Finding(
+                    rule_id=pair[0], data_source_id=pair[1], severity=severity,
+                    title=f"{rule_name} failing on {self.sources[pair[1]]}"[:300],
+                    status=FindingStatus.OPEN, first_seen_at=at, last_seen_at=at, opened_at=at,
+                    occurrences=1, last_evaluation=evaluation,
+                )
+                self.findings[pair] = self.created[pair] = finding
+                self._event(signals.finding_opened, self.result.opened, finding, evaluation)
+                return
+            finding.severity = self.rules[pair[0]][1]
+            finding.last_seen_at = at
+            finding.occurrences += 1
+            finding.last_evaluation = evaluation
+            if finding.status == FindingStatus.RESOLVED:
+                finding.status = FindingStatus.OPEN
+                finding.opened_at = at
+                finding.resolved_at = None
+                finding.recurrence_count += 1
+                self._event(signals.finding_reopened, self.result.reopened, finding, evaluation)
+            self._touch(pair, finding)
+        elif evaluation.status == EvaluationStatus.PASSED and finding is not None:
+            if finding.status in ACTIVE_FINDING_STATUSES or finding.status == FindingStatus.RISK_ACCEPTED:
+                finding.status = FindingStatus.RESOLVED
+                finding.resolved_at = at
+                finding.last_evaluation = evaluation
+                self._touch(pair, finding)
+                self._event(signals.finding_resolved, self.result.resolved, finding, evaluation)
+
+    def _touch(self, pair, finding):
+        if pair not in self.created:
+            self.changed[pair] = finding
+
+    def _event(self, signal, bucket, finding, evaluation):
+        bucket.append(finding)
+        self.events.append((signal, finding, evaluation))
+
+    def save(self):
+        now = timezone.now()
+        for finding in self.changed.values():
+            finding.updated_at = now
+        Finding.objects.bulk_create(list(self.created.values()), batch_size=1000)
+        update_findings(list(self.changed.values()))
+
+    def send_signals(self):
+        for signal, finding, evaluation in self.events:
+            signal.send(sender=Finding, finding=finding, evaluation=evaluation)
+
+
+@transaction.atomic
+def record_evaluations(*, rows, source=""):
+    """Store validated evaluation rows (see rows.validate_evaluation_rows).
+
+    All or nothing. Per (rule, data source), evaluations newer than the stored latest one
+    move LatestEvaluation forward and open, update, resolve or reopen the Finding; older
+    ones (late arrivals) are kept as history only.
+    """
+    result = IngestResult()
+    if not rows:
+        return result
+    now = timezone.now()
+    evaluations = [
+        RuleEvaluation(
+            rule_id=row.rule_id, data_source_id=row.data_source_id, status=row.status, score=row.score,
+            evaluated_at=row.evaluated_at, details=row.details, duration_ms=row.duration_ms,
+            source=row.source or source, recorded_at=now,
+        )
+        for row in rows
+    ]
+    insert_evaluations(evaluations)
+    result.evaluations = evaluations
+    add_evaluations(evaluations)  # daily rollups move in the same transaction: never stale
+
+    by_pair = defaultdict(list)
+    for evaluation in evaluations:
+        by_pair[(evaluation.rule_id, evaluation.data_source_id)].append(evaluation)
+    pairs = set(by_pair)
+    _lock_pairs(pairs)
+    latest = _latest(pairs)
+    record_status_changes(by_pair, latest)  # point-in-time history, late arrivals included
+    rules = {
+        pk: (name, severity)
+        for pk, name, severity in ComplianceRule.objects.filter(pk__in={p[0] for p in pairs})
+        .values_list("pk", "name", "severity")
+    }
+    sources = dict(DataSource.objects.filter(pk__in={p[1] for p in pairs}).values_list("pk", "name"))
+    book = _FindingBook(_findings(pairs), rules, sources, result)
+
+    new_latest = []
+    for pair, pair_evaluations in by_pair.items():
+        previous_at = latest[pair][0] if pair in latest else None
+        # Stable sort keeps arrival order among equal timestamps: the later arrival wins.
+        pair_evaluations.sort(key=lambda e: e.evaluated_at)
+        fresh = [e for e in pair_evaluations if previous_at is None or e.evaluated_at >= previous_at]
+        if not fresh:
+            continue
+        for evaluation in fresh:
+            book.apply(pair, evaluation)
+        newest = fresh[-1]
+        new_latest.append(LatestEvaluation(
+            rule_id=pair[0], data_source_id=pair[1], evaluation=newest,
+            status=newest.status, score=newest.score, evaluated_at=newest.evaluated_at,
+        ))
+    upsert_latest(new_latest)
+    book.save()
+
+    counts = result.counts()
+    record_event(
+        action="evaluations_recorded",
+        instance=evaluations[0] if len(evaluations) == 1 else None,
+        changes={key: [None, value] for key, value in counts.items()},
+        message=(
+            f"Recorded {counts['evaluations']} evaluation(s); findings opened {counts['findings_opened']}, "
+            f"reopened {counts['findings_reopened']}, resolved {counts['findings_resolved']}."
+        ),
+    )
+    signals.evaluations_recorded.send(sender=RuleEvaluation, evaluations=evaluations)
+    book.send_signals()
+    return result
