@@ -43,12 +43,18 @@ def ping_broker(app):
             connection.default_channel.client.ping()
 
 
-def enqueue_on_commit(task, *, args=(), kwargs=None, **options):
-    """Publish `task` after commit (at once outside a transaction); return its task id.
+def enqueue_on_commit(task_name, *, args=(), kwargs=None, **options):
+    """Publish the task registered as `task_name` after commit (at once outside a
+    transaction); return its task id.
 
-    The id is minted up front so an API can answer 202 with it before the message exists,
-    and a rolled-back request never leaves a task behind that points at missing rows.
+    By name, so a service never imports the tasks module that calls it. The id is minted up
+    front so an API can answer 202 with it before the message exists, and a rolled-back
+    request never leaves a task behind that points at missing rows. The task is looked up
+    in the app's registry (not sent blind), so eager mode and the task's own options hold.
     """
+    if not isinstance(task_name, str):
+        raise TypeError("enqueue_on_commit takes the task's registered name, e.g. 'reports.generate_report'.")
+    task = current_app.tasks[task_name]  # a KeyError here is a typo in the caller, before anything is written
     ensure_broker_available()
     task_id = options.pop("task_id", None) or uuid.uuid4().hex
     transaction.on_commit(

@@ -1,8 +1,11 @@
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db.models import Count
 
-from common.admin import ReadOnlyAdminMixin
+from common.admin import ReadOnlyAdminMixin, ServiceWritesAdmin
 
+from . import services
 from .models import (
     ComplianceRule,
     Control,
@@ -16,16 +19,9 @@ from .models import (
 from .oscal.admin import OscalAdminMixin
 
 
-class ControlInline(admin.TabularInline):
-    model = Control
-    fields = ["ref_id", "title", "parent", "is_group", "sort_order"]
-    autocomplete_fields = ["parent"]
-    extra = 0
-    show_change_link = True
-
-
 @admin.register(Framework)
-class FrameworkAdmin(OscalAdminMixin, admin.ModelAdmin):
+class FrameworkAdmin(OscalAdminMixin, ServiceWritesAdmin, admin.ModelAdmin):
+    writes = services.FRAMEWORK_WRITES
     list_display = ["code", "name", "version", "issuer", "control_count", "is_active", "is_builtin"]
     list_filter = ["is_active", "is_builtin"]
     search_fields = ["code", "name", "issuer"]
@@ -40,7 +36,8 @@ class FrameworkAdmin(OscalAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Control)
-class ControlAdmin(admin.ModelAdmin):
+class ControlAdmin(ServiceWritesAdmin, admin.ModelAdmin):
+    writes = services.CONTROL_WRITES
     list_display = ["ref_id", "title", "framework", "parent", "is_group"]
     list_filter = ["framework", "is_group"]
     search_fields = ["ref_id", "title", "description"]
@@ -50,7 +47,8 @@ class ControlAdmin(admin.ModelAdmin):
 
 
 @admin.register(ControlMapping)
-class ControlMappingAdmin(admin.ModelAdmin):
+class ControlMappingAdmin(ServiceWritesAdmin, admin.ModelAdmin):
+    writes = services.CONTROL_MAPPING_WRITES
     list_display = ["source", "relationship", "target"]
     list_filter = ["relationship", "source__framework", "target__framework"]
     search_fields = ["source__ref_id", "target__ref_id", "rationale"]
@@ -58,8 +56,25 @@ class ControlMappingAdmin(admin.ModelAdmin):
     list_select_related = ["source", "target"]
 
 
+class ComplianceRuleForm(forms.ModelForm):
+    class Meta:
+        model = ComplianceRule
+        fields = "__all__"
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("framework") is not None and cleaned.get("controls") is not None:
+            try:
+                services.check_rule_controls(framework=cleaned["framework"], controls=cleaned["controls"])
+            except ValidationError as exc:
+                self.add_error(None, exc)
+        return cleaned
+
+
 @admin.register(ComplianceRule)
-class ComplianceRuleAdmin(admin.ModelAdmin):
+class ComplianceRuleAdmin(ServiceWritesAdmin, admin.ModelAdmin):
+    writes = services.RULE_WRITES
+    form = ComplianceRuleForm
     list_display = ["name", "framework", "severity", "rule_type", "is_active", "updated_at"]
     list_filter = ["framework", "severity", "rule_type", "is_active"]
     search_fields = ["name", "description"]
@@ -69,7 +84,8 @@ class ComplianceRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(DataSource)
-class DataSourceAdmin(admin.ModelAdmin):
+class DataSourceAdmin(ServiceWritesAdmin, admin.ModelAdmin):
+    writes = services.DATA_SOURCE_WRITES
     list_display = ["name", "source_type", "environment", "criticality", "owner", "is_active"]
     list_filter = ["source_type", "environment", "criticality", "is_active"]
     search_fields = ["name", "description"]
@@ -111,6 +127,5 @@ class FindingAdmin(admin.ModelAdmin):
         return False  # findings come from evaluations
 
     def save_model(self, request, obj, form, change):
-        from .services import update_finding
-
-        update_finding(finding=obj, changes={name: form.cleaned_data[name] for name in form.changed_data})
+        services.update_finding(finding=obj, changes={name: form.cleaned_data[name] for name in form.changed_data},
+                                actor=request.user)

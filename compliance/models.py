@@ -4,6 +4,7 @@ Evaluations and the state derived from them are compliance.evaluations' models, 
 here so `compliance.models` names every model of the app.
 """
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -75,6 +76,12 @@ class Control(TimeStampedModel):
     def __str__(self):
         return f"{self.ref_id} {self.title}"
 
+    def clean(self):
+        if self.parent is not None and self.parent.framework_id != self.framework_id:
+            raise ValidationError({"parent": ["Parent must belong to the same framework."]})
+        if self.parent is not None and self.pk is not None and self.parent.pk == self.pk:
+            raise ValidationError({"parent": ["A control cannot be its own parent."]})
+
 
 class ControlMapping(TimeStampedModel):
     source = models.ForeignKey(Control, on_delete=models.CASCADE, related_name="mappings_out")
@@ -91,6 +98,10 @@ class ControlMapping(TimeStampedModel):
 
     def __str__(self):
         return f"{self.source.ref_id} {self.get_relationship_display()} {self.target.ref_id}"
+
+    def clean(self):
+        if self.source_id is not None and self.source_id == self.target_id:
+            raise ValidationError({"target": ["A control cannot be mapped to itself."]})
 
 
 class RuleQuerySet(models.QuerySet):

@@ -103,6 +103,13 @@ class IntegrationAdmin(admin.ModelAdmin):
             )
         obj.pk = saved.pk
 
+    def delete_model(self, request, obj):
+        services.delete_integration(integration=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for integration in queryset:
+            services.delete_integration(integration=integration, actor=request.user)
+
     def save_related(self, request, form, formsets, change):
         # Frameworks were set by the service; formsets (none) would go here.
         for formset in formsets:

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from audit.services import record_event
 from common.queueing import enqueue_on_commit
+from compliance.models import ComplianceRule
 
 from . import registry
 from .choices import SCHEDULABLE_STATUSES, Health, IntegrationStatus, LogKind, LogStatus
@@ -39,8 +40,6 @@ def _validate(provider, *, config, credentials=None):
         raise ValidationError(errors)
     mapping = config.get("rule_mapping") or {}
     if mapping:
-        from compliance.models import ComplianceRule
-
         missing = set(mapping.values()) - set(
             ComplianceRule.objects.filter(pk__in=set(mapping.values())).values_list("pk", flat=True)
         )
@@ -137,6 +136,12 @@ def update_integration(*, integration, changes):
     return integration
 
 
+@transaction.atomic
+def delete_integration(*, integration, actor=None):
+    """Delete an integration with its logs and sync keys (one cascading DELETE each)."""
+    integration.delete()
+
+
 def test_connection(*, integration, trigger="api"):
     """One cheap authenticated call with a short timeout, no retries.
 
@@ -180,11 +185,10 @@ def test_connection(*, integration, trigger="api"):
 
 def request_sync(*, integration, trigger="manual"):
     """Queue a sync on the integrations queue after commit; return the task id."""
-    from .tasks import sync_integration
-
     record_event(action="integration_sync_requested", instance=integration,
                  message=f"Sync of {integration.name} requested ({trigger}).")
-    return enqueue_on_commit(sync_integration, kwargs={"integration_id": integration.pk, "trigger": trigger})
+    return enqueue_on_commit("integrations.sync_integration",
+                             kwargs={"integration_id": integration.pk, "trigger": trigger})
 
 
 def dispatch_due_syncs(*, now=None):
@@ -194,8 +198,6 @@ def dispatch_due_syncs(*, now=None):
     a minute later does not queue the same integration twice.
     """
     from datetime import timedelta
-
-    from .tasks import sync_integration
 
     now = now or timezone.now()
     queued = []
@@ -210,7 +212,7 @@ def dispatch_due_syncs(*, now=None):
             Integration.objects.filter(pk=integration.pk).update(
                 next_sync_at=now + timedelta(minutes=integration.sync_frequency_minutes)
             )
-            enqueue_on_commit(sync_integration, kwargs={"integration_id": integration.pk, "trigger": "schedule"})
+            enqueue_on_commit("integrations.sync_integration", kwargs={"integration_id": integration.pk, "trigger": "schedule"})
             queued.append(integration.pk)
     return queued
 

@@ -5,13 +5,17 @@ from django.http import Http404
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from . import services
+from common.admin import ServiceWritesAdmin
+from common.exceptions import InvalidTransition
+
+from . import scheduling, services
 from .http import report_file_response
-from .models import InvalidTransition, Report, ReportSchedule, ReportTemplate
+from .models import Report, ReportSchedule, ReportTemplate
 
 
 @admin.register(ReportTemplate)
-class ReportTemplateAdmin(admin.ModelAdmin):
+class ReportTemplateAdmin(ServiceWritesAdmin, admin.ModelAdmin):
+    writes = services.TEMPLATE_WRITES
     list_display = ["name", "slug", "report_type", "framework", "default_format", "is_default", "is_builtin",
                     "version"]
     list_filter = ["report_type", "is_builtin", "is_default", "default_format"]
@@ -23,7 +27,8 @@ class ReportTemplateAdmin(admin.ModelAdmin):
 
 
 @admin.register(Report)
-class ReportAdmin(admin.ModelAdmin):
+class ReportAdmin(ServiceWritesAdmin, admin.ModelAdmin):
+    writes = services.REPORT_WRITES
     list_display = ["name", "report_type", "status", "progress_display", "access_level", "file_format",
                     "compliance_score", "page_count", "generated_at", "download_link"]
     list_filter = ["status", "report_type", "access_level", "file_format", "framework"]
@@ -65,12 +70,6 @@ class ReportAdmin(admin.ModelAdmin):
     def history_view(self, request, object_id, extra_context=None):
         self._visible_or_404(request, object_id)
         return super().history_view(request, object_id, extra_context)
-
-    def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by = request.user
-        obj.parameters = services.resolve_parameters(template=obj.template, values=obj.parameters)
-        super().save_model(request, obj, form, change)
 
     @admin.display(description="Progress")
     def progress_display(self, obj):
@@ -118,7 +117,8 @@ class ReportAdmin(admin.ModelAdmin):
 
 
 @admin.register(ReportSchedule)
-class ReportScheduleAdmin(admin.ModelAdmin):
+class ReportScheduleAdmin(ServiceWritesAdmin, admin.ModelAdmin):
+    writes = scheduling.SCHEDULE_WRITES
     list_display = ["name", "template", "cron", "timezone", "file_format", "access_level", "is_active",
                     "next_run_at", "last_run_at"]
     list_filter = ["is_active", "file_format", "access_level", "template__report_type"]
@@ -126,10 +126,3 @@ class ReportScheduleAdmin(admin.ModelAdmin):
     autocomplete_fields = ["template"]
     list_select_related = ["template"]
     readonly_fields = ["next_run_at", "last_run_at", "created_by", "created_at", "updated_at"]
-
-    def save_model(self, request, obj, form, change):
-        from .scheduling import save_schedule
-
-        if not change:
-            obj.created_by = request.user
-        save_schedule(schedule=obj)

@@ -15,9 +15,7 @@ MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 
 
 def queue_distribution(report):
-    from .tasks import distribute_report_task
-
-    enqueue_on_commit(distribute_report_task, args=[report.pk])
+    enqueue_on_commit("reports.distribute_report", args=[report.pk])
 
 
 def site_url():

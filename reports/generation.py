@@ -14,6 +14,7 @@ from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connec
 from django.utils import timezone
 
 from .catalog import DEFAULT_SECTIONS
+from .distribution import queue_distribution
 from .choices import PENDING_STATUSES, AccessLevel, ReportStatus, ReportType
 from .models import Report, ReportTemplate
 from .renderers import ReportDocument, render
@@ -98,7 +99,7 @@ def _claim(report_id, task_id):
         if report is None or report.task_id != task_id or report.status not in PENDING_STATUSES:
             return None
         if report.status != ReportStatus.GENERATING:
-            report.set_status(ReportStatus.GENERATING)
+            report.transition_to(ReportStatus.GENERATING)
         report.started_at = timezone.now()
         report.error_message = ""
         report.save(update_fields=["status", "started_at", "error_message", "updated_at"])
@@ -180,7 +181,7 @@ def _complete(*, report_id, task_id, path, digest, size, pages, elapsed_ms, figu
             transaction.on_commit(lambda: delete_file(path))
             return "cancelled"
         previous = report.file_path
-        report.set_status(ReportStatus.COMPLETED)
+        report.transition_to(ReportStatus.COMPLETED)
         report.file_path, report.file_hash, report.file_size, report.page_count = path, digest, size, pages
         report.generated_at = timezone.now()
         report.generation_time_ms = elapsed_ms
@@ -191,8 +192,6 @@ def _complete(*, report_id, task_id, path, digest, size, pages, elapsed_ms, figu
         if previous and previous != path:
             transaction.on_commit(lambda: delete_file(previous))
         if report.schedule_id:
-            from .distribution import queue_distribution
-
             queue_distribution(report)
     return "completed"
 
@@ -203,7 +202,7 @@ def mark_failed(*, report_id, task_id, message):
         report = Report.objects.select_for_update().filter(pk=report_id).first()
         if report is None or report.task_id != task_id or report.status not in PENDING_STATUSES:
             return False
-        report.set_status(ReportStatus.FAILED)
+        report.transition_to(ReportStatus.FAILED)
         report.error_message = message[:2000]
         report.save(update_fields=["status", "error_message", "updated_at"])
         return True

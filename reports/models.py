@@ -4,12 +4,10 @@ from django.db import models
 from django.urls import reverse
 from django.utils.timezone import now
 
+from common.models import StatusTransitionsMixin
+
 from .choices import STATUS_TRANSITIONS, AccessLevel, FileFormat, ReportStatus, ReportType
 from .querysets import ReportQuerySet
-
-
-class InvalidTransition(Exception):
-    """A status change the report's current state does not allow (409 in the API)."""
 
 
 class ReportTemplate(models.Model):
@@ -41,7 +39,9 @@ class ReportTemplate(models.Model):
         return self.name
 
 
-class Report(models.Model):
+class Report(StatusTransitionsMixin, models.Model):
+    ALLOWED_TRANSITIONS = STATUS_TRANSITIONS
+
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     report_type = models.CharField(max_length=30, choices=ReportType.choices)
@@ -113,11 +113,6 @@ class Report(models.Model):
             return progress.get("stage", "queued")
         return f"section {progress.get('section', 0)} of {progress['total']} ({progress.get('stage', '')})"
 
-    def set_status(self, new_status):
-        """Move to `new_status` if the transition table allows it; the caller saves."""
-        if new_status not in STATUS_TRANSITIONS[self.status]:
-            raise InvalidTransition(f"A {self.status} report cannot become {new_status}.")
-        self.status = new_status
 
 
 class ReportSchedule(models.Model):

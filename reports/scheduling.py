@@ -7,9 +7,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from common.writes import ModelWrites
+
 from .choices import ReportStatus
 from .models import ReportSchedule
 from .parameters import declared_parameters, validate_values
+from .services import create_report, request_generation
 
 
 def validate_cron(expression):
@@ -52,6 +55,26 @@ def save_schedule(*, schedule, now=None):
     return schedule
 
 
+@transaction.atomic
+def create_schedule(*, data, actor=None):
+    return save_schedule(schedule=ReportSchedule(created_by=actor, **data))
+
+
+@transaction.atomic
+def update_schedule(*, schedule, changes, actor=None):
+    for name, value in changes.items():
+        setattr(schedule, name, value)
+    return save_schedule(schedule=schedule)
+
+
+@transaction.atomic
+def delete_schedule(*, schedule, actor=None):
+    schedule.delete()  # its reports keep their rows; their schedule link is cleared
+
+
+SCHEDULE_WRITES = ModelWrites("schedule", create_schedule, update_schedule, delete_schedule)
+
+
 def dispatch_due_schedules(*, now=None):
     """Turn every due schedule into one queued Report; returns the new report ids.
 
@@ -59,8 +82,6 @@ def dispatch_due_schedules(*, now=None):
     report, and its next run is the first slot after now — never a burst of catch-up runs.
     Rows are locked with SKIP LOCKED so two beat processes cannot dispatch a schedule twice.
     """
-    from .services import create_report, request_generation
-
     now = now or timezone.now()
     created = []
     with transaction.atomic():

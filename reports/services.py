@@ -1,6 +1,7 @@
-"""Report operations: create, request generation, cancel, download. Keyword-only and atomic.
+"""Report operations: templates, reports and schedules created, changed and deleted, generation
+requested and cancelled, downloads. Keyword-only and atomic.
 
-The API, the admin actions and the schedule dispatcher all call these.
+The API, the admin and the schedule dispatcher all call these (common/writes.py).
 """
 import uuid
 
@@ -8,13 +9,15 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from audit.services import record_event
+from common.exceptions import ConflictError, InvalidTransition
 from common.queueing import enqueue_on_commit
+from common.writes import ModelWrites, create_row, update_row
 
 from .choices import CONTENT_TYPES, PENDING_STATUSES, AccessLevel, ReportStatus
 from .generation import sections_for
-from .models import InvalidTransition, Report
+from .models import Report, ReportTemplate
 from .parameters import declared_parameters, validate_values
-from .storage import resolve
+from .storage import delete_file, resolve
 
 DOWNLOAD_IMPACT = {
     AccessLevel.PUBLIC: "low", AccessLevel.INTERNAL: "low",
@@ -54,15 +57,13 @@ def create_report(*, created_by, name, report_type, template=None, framework=Non
 
 def _queue_generation(report, *, user, status):
     """Give the locked `report` a fresh generation id and publish its task after commit."""
-    from .tasks import generate_report_task
-
-    report.set_status(status)
+    report.transition_to(status)
     report.task_id = uuid.uuid4().hex
     report.generated_by = user if user is not None and user.is_authenticated else report.generated_by
     report.error_message = ""
     report.progress = {"section": 0, "total": len(sections_for(report)), "stage": "queued", "title": ""}
     report.save()
-    enqueue_on_commit(generate_report_task, args=[report.pk, report.task_id], task_id=report.task_id)
+    enqueue_on_commit("reports.generate_report", args=[report.pk, report.task_id], task_id=report.task_id)
     return report.task_id
 
 
@@ -87,7 +88,7 @@ def cancel_report(*, report, user):
     report = Report.objects.select_for_update().get(pk=report.pk)
     if report.status not in PENDING_STATUSES:
         raise InvalidTransition(f"Only a queued or generating report can be cancelled (this one is {report.status}).")
-    report.set_status(ReportStatus.CANCELLED)
+    report.transition_to(ReportStatus.CANCELLED)
     report.progress = {**(report.progress or {}), "stage": "cancelled"}
     report.save()
     record_event(action="report_cancelled", instance=report, changes={"status": [None, report.status]})
@@ -114,3 +115,73 @@ def open_download(*, report):
     )
     safe_name = "".join(c if c.isalnum() or c in "-_" else "-" for c in report.name)[:80].strip("-") or "report"
     return handle, f"{safe_name}-{report.pk}.{report.file_format}", CONTENT_TYPES[report.file_format]
+
+
+# --- writes through every door (API, admin) ------------------------------------------------
+SCOPE_FIELDS = ("framework", "template", "rules", "data_sources", "parameters", "file_format")
+
+
+def _create_report(*, data, actor=None):
+    return create_report(created_by=actor, **data)
+
+
+@transaction.atomic
+def update_report(*, report, changes, actor=None):
+    """Change a report's fields; its scope is fixed while it is queued or generating."""
+    if report.status in PENDING_STATUSES and set(SCOPE_FIELDS) & set(changes):
+        raise ConflictError("Cannot change the scope of a report being generated.")
+    if "parameters" in changes or "template" in changes:
+        changes = {**changes, "parameters": resolve_parameters(
+            template=changes.get("template", report.template), values=changes.get("parameters", report.parameters))}
+    return update_row(report, changes)
+
+
+def report_deletion_refusal(report):
+    if report.status in PENDING_STATUSES:
+        return "Cancel the generation before deleting the report."
+    return None
+
+
+@transaction.atomic
+def delete_report(*, report, actor=None):
+    """Delete a report and, once the deletion commits, its file."""
+    refusal = report_deletion_refusal(report)
+    if refusal:
+        raise ConflictError(refusal)
+    path = report.file_path
+    report.delete()
+    if path:
+        transaction.on_commit(lambda: delete_file(path))
+
+
+@transaction.atomic
+def create_template(*, data, actor=None):
+    return create_row(ReportTemplate, data)
+
+
+@transaction.atomic
+def update_template(*, template, changes, actor=None):
+    template.version += 1  # a rendered report names the template version it used
+    return update_row(template, changes)
+
+
+def template_deletion_refusal(template):
+    if template.is_builtin:
+        return "Built-in templates cannot be deleted; copy one to customise it."
+    if template.schedules.exists():
+        return "The template is used by report schedules; delete or repoint them first."
+    return None
+
+
+@transaction.atomic
+def delete_template(*, template, actor=None):
+    refusal = template_deletion_refusal(template)
+    if refusal:
+        raise ConflictError(refusal)
+    template.delete()
+
+
+REPORT_WRITES = ModelWrites("report", _create_report, update_report, delete_report,
+                            refuse_delete=report_deletion_refusal)
+TEMPLATE_WRITES = ModelWrites("template", create_template, update_template, delete_template,
+                              refuse_delete=template_deletion_refusal)

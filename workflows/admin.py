@@ -4,6 +4,8 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.utils.html import format_html, format_html_join
 
+from common.admin import ServiceWritesAdmin
+
 from . import services
 from .models import Notification, StepApproval, Workflow, WorkflowStep, WorkflowTemplate, WorkflowTransition, WorkflowTrigger
 from .notifications import mark_read
@@ -28,7 +30,8 @@ class WorkflowTemplateForm(forms.ModelForm):
 
 
 @admin.register(WorkflowTemplate)
-class WorkflowTemplateAdmin(admin.ModelAdmin):
+class WorkflowTemplateAdmin(ServiceWritesAdmin, admin.ModelAdmin):
+    writes = services.TEMPLATE_WRITES
     form = WorkflowTemplateForm
     list_display = ["name", "slug", "workflow_type", "framework", "step_count", "estimated_hours", "is_builtin"]
     list_filter = ["workflow_type", "is_builtin", "framework"]
@@ -124,7 +127,8 @@ def _run(modeladmin, request, queryset, service, verb):
 
 
 @admin.register(Workflow)
-class WorkflowAdmin(admin.ModelAdmin):
+class WorkflowAdmin(ServiceWritesAdmin, admin.ModelAdmin):
+    writes = services.WORKFLOW_WRITES
     list_display = ["name", "template", "status", "priority", "assigned_to", "progress_percentage", "current_step",
                     "due_at", "created_at"]
     list_filter = ["status", "workflow_type", "priority", "template"]
@@ -136,11 +140,6 @@ class WorkflowAdmin(admin.ModelAdmin):
     form = WorkflowForm
     inlines = [WorkflowStepInline, WorkflowTransitionInline]
     actions = ["start_selected", "pause_selected", "cancel_selected", "approve_current_step"]
-
-    def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
 
     @admin.display(description="Notes")
     def notes_display(self, obj):
@@ -175,7 +174,8 @@ class WorkflowAdmin(admin.ModelAdmin):
 
 
 @admin.register(WorkflowTrigger)
-class WorkflowTriggerAdmin(admin.ModelAdmin):
+class WorkflowTriggerAdmin(ServiceWritesAdmin, admin.ModelAdmin):
+    writes = services.TRIGGER_WRITES
     list_display = ["name", "event", "template", "framework", "min_severity", "rule", "is_active", "next_run_at"]
     list_filter = ["event", "is_active", "min_severity", "framework"]
     search_fields = ["name", "template__name"]

@@ -7,8 +7,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from common.models import TimeStampedModel
-from compliance.choices import Severity
+from common.models import StatusTransitionsMixin, TimeStampedModel
+from compliance.choices import SEVERITY_WEIGHTS, Severity
 from common.roles import COMPLIANCE_MANAGER
 
 from .choices import (
@@ -24,10 +24,6 @@ from .choices import (
     WorkflowType,
 )
 from .step_specs import total_estimated_hours
-
-
-class InvalidTransition(Exception):
-    """A status change that the transitions table does not allow."""
 
 
 class WorkflowTemplate(TimeStampedModel):
@@ -77,7 +73,7 @@ class WorkflowQuerySet(models.QuerySet):
         return self.filter(current_step__overdue_at__isnull=False)
 
 
-class Workflow(TimeStampedModel):
+class Workflow(StatusTransitionsMixin, TimeStampedModel):
     # The one table of allowed status changes (django-oscar's Order.pipeline).
     ALLOWED_TRANSITIONS = {
         WorkflowStatus.DRAFT: (WorkflowStatus.ACTIVE, WorkflowStatus.WAITING_APPROVAL, WorkflowStatus.COMPLETED,
@@ -160,15 +156,12 @@ class Workflow(TimeStampedModel):
         if problem:
             raise ValidationError({"assigned_to": problem})
 
-    def can_transition_to(self, new_status):
-        return new_status in self.ALLOWED_TRANSITIONS[self.status]
+    def transition_refusal(self, new_status):
+        return f"A {self.get_status_display().lower()} workflow cannot become {WorkflowStatus(new_status).label.lower()}."
 
     def transition_to(self, new_status, *, actor=None, reason=""):
-        """Change status if the table allows it, and write the history row. Caller holds the row lock."""
-        if not self.can_transition_to(new_status):
-            raise InvalidTransition(
-                f"A {self.get_status_display().lower()} workflow cannot become {WorkflowStatus(new_status).label.lower()}."
-            )
+        """Change status if the table allows it, save, and write the history row. Caller holds the row lock."""
+        self.check_transition(new_status)
         old_status = self.status
         now = timezone.now()
         self.status = new_status
@@ -305,8 +298,6 @@ class WorkflowTrigger(TimeStampedModel):
 
     def matches_rule(self, *, rule_id, framework_id, severity, tags):
         """Whether a rule with these attributes passes this trigger's filters."""
-        from compliance.choices import SEVERITY_WEIGHTS
-
         if self.rule_id and self.rule_id != rule_id:
             return False
         if self.framework_id and self.framework_id != framework_id:

@@ -1,5 +1,9 @@
 """Notifications: a row per recipient (the in-app list) and an email sent after commit."""
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from audit.services import record_event
@@ -36,9 +40,7 @@ def notify(*, recipients, verb, message, workflow=None, step=None):
         changes={"verb": [None, verb], "recipients": [None, sorted(u.get_username() for u in unique.values())]},
         message=f"{len(notifications)} '{verb}' notification(s)" + (f" for step {step.order}" if step else ""),
     )
-    from .tasks import send_notification_emails
-
-    enqueue_on_commit(send_notification_emails, args=[[n.pk for n in notifications]])
+    enqueue_on_commit("workflows.send_notification_emails", args=[[n.pk for n in notifications]])
     return notifications
 
 
@@ -56,3 +58,26 @@ def mark_read(*, notification):
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at"])
     return notification
+
+
+def send_emails(*, notification_ids):
+    """Email each notification once: the row is claimed and stamped in one transaction, so a
+    redelivered task (at-least-once) sends nothing twice. Returns how many were sent."""
+    sent = 0
+    for pk in notification_ids:
+        with transaction.atomic():
+            notification = (Notification.objects.select_for_update(skip_locked=True, of=("self",))
+                            .select_related("recipient", "workflow", "step")
+                            .filter(pk=pk, emailed_at__isnull=True).first())
+            if notification is None or not notification.recipient.email:
+                continue
+            context = {"notification": notification, "site_url": getattr(settings, "SITE_URL", "")}
+            send_mail(
+                subject=f"[Compliance] {notification.get_verb_display()}: {notification.target}"[:200],
+                message=render_to_string("workflows/email/notification.txt", context),
+                from_email=None, recipient_list=[notification.recipient.email],
+            )
+            notification.emailed_at = timezone.now()
+            notification.save(update_fields=["emailed_at"])
+            sent += 1
+    return sent

@@ -34,15 +34,13 @@ class _Batch:
             self.events.setdefault(event, []).append(item)
 
     def flush(self):
-        from .tasks import handle_compliance_events
-
         self.flushed = True
 
         longest = max((len(items) for items in self.events.values()), default=0)
         for start in range(0, longest, CHUNK):
             chunk = {event: items[start:start + CHUNK] for event, items in self.events.items()}
             if any(chunk.values()):
-                enqueue_on_commit(handle_compliance_events, args=[chunk])
+                enqueue_on_commit("workflows.handle_compliance_events", args=[chunk])
 
 
 def _collect(event, items):

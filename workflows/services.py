@@ -11,6 +11,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from audit.services import record_event
+from common.exceptions import ConflictError, InvalidTransition
+from common.writes import ModelWrites, create_row, update_row
 
 from .choices import (
     DONE_STEP_STATUSES,
@@ -22,13 +24,13 @@ from .choices import (
     WorkflowStatus,
 )
 from .conditions import ConditionError, evaluate_condition
-from .models import InvalidTransition, StepApproval, Workflow, WorkflowStep
+from .models import StepApproval, Workflow, WorkflowStep, WorkflowTemplate, WorkflowTrigger
 from .notifications import notify, role_members, step_audience
 from .selectors import user_may_act_on_step
 
 
-class StepConflict(Exception):
-    """The step cannot be acted on in its current state (API: 409)."""
+class StepConflict(ConflictError):
+    """The step or workflow cannot be acted on in its current state (API: 409)."""
 
 
 class StepForbidden(Exception):
@@ -344,3 +346,58 @@ def add_note(*, workflow, text, author="", key=None):
     workflow.notes = [*workflow.notes, note]
     workflow.save(update_fields=["notes", "updated_at"])
     return workflow
+
+
+# --- writes through every door (API, admin) ------------------------------------------------
+@transaction.atomic
+def create_template(*, data, actor=None):
+    return create_row(WorkflowTemplate, data)
+
+
+@transaction.atomic
+def update_template(*, template, changes, actor=None):
+    return update_row(template, changes)
+
+
+@transaction.atomic
+def delete_template(*, template, actor=None):
+    template.delete()  # workflows PROTECT their template: a ProtectedError names them (409)
+
+
+@transaction.atomic
+def create_workflow(*, data, actor=None):
+    """A draft workflow (start_workflow starts it); its owner is checked by Workflow.clean()."""
+    created_by = actor if getattr(actor, "is_authenticated", False) else None
+    return create_row(Workflow, {**data, "created_by": created_by})
+
+
+@transaction.atomic
+def update_workflow(*, workflow, changes, actor=None):
+    if "template" in changes and changes["template"] != workflow.template:
+        raise ValidationError({"template": ["The template of an existing workflow cannot change."]})
+    return update_row(workflow, changes)
+
+
+@transaction.atomic
+def delete_workflow(*, workflow, actor=None):
+    workflow.delete()
+
+
+@transaction.atomic
+def create_trigger(*, data, actor=None):
+    return create_row(WorkflowTrigger, data)
+
+
+@transaction.atomic
+def update_trigger(*, trigger, changes, actor=None):
+    return update_row(trigger, changes)
+
+
+@transaction.atomic
+def delete_trigger(*, trigger, actor=None):
+    trigger.delete()
+
+
+TEMPLATE_WRITES = ModelWrites("template", create_template, update_template, delete_template)
+WORKFLOW_WRITES = ModelWrites("workflow", create_workflow, update_workflow, delete_workflow)
+TRIGGER_WRITES = ModelWrites("trigger", create_trigger, update_trigger, delete_trigger)

@@ -125,3 +125,19 @@ def run_due_schedule_triggers(*, now=None):
             start_workflow(workflow=workflow, now=now)
             started += 1
     return started
+
+
+def handle_compliance_events(*, events):
+    """One batch of compliance events from one ingest transaction (workflows/receivers.py):
+    {"finding_opened": [ids], "finding_reopened": [ids], "evaluation_failed": [[rule, source]],
+    "finding_resolved": [ids]}. Starts the workflows their triggers ask for and notes
+    resolutions on open ones; returns {"started", "noted"}."""
+    started = 0
+    for event in (TriggerEvent.FINDING_OPENED, TriggerEvent.FINDING_REOPENED):
+        if events.get(event):
+            started += start_workflows_for_findings(event=event, finding_ids=events[event])
+    if events.get(TriggerEvent.EVALUATION_FAILED):
+        started += start_workflows_for_failed_pairs(pairs=events[TriggerEvent.EVALUATION_FAILED])
+    resolved = events.get("finding_resolved")
+    noted = note_resolved_findings(finding_ids=resolved) if resolved else 0
+    return {"started": started, "noted": noted}

@@ -56,10 +56,10 @@ def test_a_task_carries_the_user_and_request_id_to_the_worker():
     framework = FrameworkFactory(code="tasked", name="before")
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=20):
         with audit_context(source="api", actor_resolver=lambda: user, request_id="req-task-1"):
-            enqueue_on_commit(rename_framework, args=[framework.pk, "after"])
+            enqueue_on_commit(rename_framework.name, args=[framework.pk, "after"])
         entry = _wait_for(lambda: AuditLog.objects.filter(
             action="update", object_id=str(framework.pk), content_type__model="framework").first())
-        enqueue_on_commit(rename_framework, args=[framework.pk, "by nobody"])
+        enqueue_on_commit(rename_framework.name, args=[framework.pk, "by nobody"])
         system = _wait_for(lambda: AuditLog.objects.filter(
             action="update", object_id=str(framework.pk), changes__name=["after", "by nobody"]).first())
     assert (entry.actor_id, entry.actor_username, entry.source, entry.request_id) == (

@@ -23,28 +23,12 @@ class ControlSerializer(FastReadMixin, serializers.ModelSerializer):
                   "parameters", "created_at", "updated_at"]
         read_only_fields = ["created_at", "updated_at"]
 
-    def validate(self, attrs):
-        parent = attrs.get("parent", getattr(self.instance, "parent", None))
-        framework = attrs.get("framework", getattr(self.instance, "framework", None))
-        if parent is not None and parent.framework_id != framework.pk:
-            raise serializers.ValidationError({"parent": ["Parent must belong to the same framework."]})
-        if parent is not None and self.instance is not None and parent.pk == self.instance.pk:
-            raise serializers.ValidationError({"parent": ["A control cannot be its own parent."]})
-        return attrs
-
 
 class ControlMappingSerializer(FastReadMixin, serializers.ModelSerializer):
     class Meta:
         model = ControlMapping
         fields = ["id", "source", "target", "relationship", "rationale", "created_at", "updated_at"]
         read_only_fields = ["created_at", "updated_at"]
-
-    def validate(self, attrs):
-        source = attrs.get("source", getattr(self.instance, "source", None))
-        target = attrs.get("target", getattr(self.instance, "target", None))
-        if source == target:
-            raise serializers.ValidationError({"target": ["A control cannot be mapped to itself."]})
-        return attrs
 
 
 class ComplianceRuleSerializer(FastReadMixin, serializers.ModelSerializer):
@@ -60,15 +44,6 @@ class ComplianceRuleSerializer(FastReadMixin, serializers.ModelSerializer):
 
     def validate_tags(self, value):
         return validate_tags(value)
-
-    def validate(self, attrs):
-        framework = attrs.get("framework", getattr(self.instance, "framework", None))
-        foreign = [c.ref_id for c in attrs.get("controls", []) if c.framework_id != framework.pk]
-        if foreign:
-            raise serializers.ValidationError(
-                {"controls": [f"Not controls of framework {framework.code}: {', '.join(foreign)}."]}
-            )
-        return attrs
 
 
 class DataSourceSerializer(FastReadMixin, serializers.ModelSerializer):

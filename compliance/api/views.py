@@ -11,7 +11,7 @@ from audit.api.serializers import AuditLogSerializer
 from audit.api.views import AuditLogPagination
 from audit.selectors import object_history
 
-from common.api.atomic_writes import AtomicWritesMixin
+from common.api.writes import ServiceWritesMixin
 from common.api.pagination import KeysetPagination
 
 from .. import services
@@ -41,7 +41,8 @@ from .serializers import (
 )
 
 
-class FrameworkViewSet(AtomicWritesMixin, viewsets.ModelViewSet):
+class FrameworkViewSet(ServiceWritesMixin, viewsets.ModelViewSet):
+    writes = services.FRAMEWORK_WRITES
     queryset = Framework.objects.all()
     serializer_class = FrameworkSerializer
     filterset_class = FrameworkFilterSet
@@ -63,7 +64,8 @@ class FrameworkViewSet(AtomicWritesMixin, viewsets.ModelViewSet):
         return self.get_paginated_response(ControlSerializer(page, many=True).data)
 
 
-class ControlViewSet(AtomicWritesMixin, viewsets.ModelViewSet):
+class ControlViewSet(ServiceWritesMixin, viewsets.ModelViewSet):
+    writes = services.CONTROL_WRITES
     queryset = Control.objects.select_related("framework")
     serializer_class = ControlSerializer
     filterset_class = ControlFilterSet
@@ -71,7 +73,8 @@ class ControlViewSet(AtomicWritesMixin, viewsets.ModelViewSet):
     ordering_fields = ["ref_id", "sort_order", "created_at"]
 
 
-class ControlMappingViewSet(AtomicWritesMixin, viewsets.ModelViewSet):
+class ControlMappingViewSet(ServiceWritesMixin, viewsets.ModelViewSet):
+    writes = services.CONTROL_MAPPING_WRITES
     queryset = ControlMapping.objects.select_related("source", "target")
     serializer_class = ControlMappingSerializer
     filterset_class = ControlMappingFilterSet
@@ -79,7 +82,8 @@ class ControlMappingViewSet(AtomicWritesMixin, viewsets.ModelViewSet):
     ordering_fields = ["created_at"]
 
 
-class ComplianceRuleViewSet(AtomicWritesMixin, viewsets.ModelViewSet):
+class ComplianceRuleViewSet(ServiceWritesMixin, viewsets.ModelViewSet):
+    writes = services.RULE_WRITES
     # Control ids are read for a whole page at once by the serializer (api/representation.py).
     queryset = ComplianceRule.objects.select_related("framework")
     serializer_class = ComplianceRuleSerializer
@@ -104,7 +108,8 @@ class ComplianceRuleViewSet(AtomicWritesMixin, viewsets.ModelViewSet):
         return rule_trend(request, self.get_object())
 
 
-class DataSourceViewSet(AtomicWritesMixin, viewsets.ModelViewSet):
+class DataSourceViewSet(ServiceWritesMixin, viewsets.ModelViewSet):
+    writes = services.DATA_SOURCE_WRITES
     queryset = DataSource.objects.all()
     serializer_class = DataSourceSerializer
     filterset_class = DataSourceFilterSet

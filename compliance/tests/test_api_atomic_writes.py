@@ -1,4 +1,4 @@
-"""Every API write is one transaction (common/api/atomic_writes.py).
+"""Every API write is one transaction: the service it goes through is atomic (common/writes.py).
 
 Real transactions (transaction=True) and a real server-side failure: a trigger on the
 rule-controls table refuses the many-to-many rows DRF writes after the rule itself.

@@ -82,17 +82,17 @@ def test_enqueue_fails_fast_while_redis_is_down_and_works_again_after(monkeypatc
     try:
         with broker_url(f"redis://127.0.0.1:{port}/0", monkeypatch):
             monkeypatch.setattr(queueing, "_last_ok", 0.0)
-            enqueue_on_commit(noop)
+            enqueue_on_commit(noop.name)
             redis.kill()
             redis.wait()
             monkeypatch.setattr(queueing, "_last_ok", 0.0)
             start = time.monotonic()
             with pytest.raises(BrokerUnavailable):
-                enqueue_on_commit(noop)
+                enqueue_on_commit(noop.name)
             assert time.monotonic() - start < 5
             redis = start_redis(port)
             monkeypatch.setattr(queueing, "_last_ok", 0.0)
-            assert enqueue_on_commit(noop)
+            assert enqueue_on_commit(noop.name)
     finally:
         redis.kill()
         redis.wait()

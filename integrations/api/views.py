@@ -55,6 +55,9 @@ class IntegrationViewSet(viewsets.ModelViewSet):
         changes.pop("provider", None)
         serializer.instance = services.update_integration(integration=serializer.instance, changes=changes)
 
+    def perform_destroy(self, instance):
+        services.delete_integration(integration=instance, actor=self.request.user)
+
     @extend_schema(responses=CatalogEntrySerializer(many=True), filters=False)
     @action(detail=False, methods=["get"], filterset_class=None, pagination_class=None)
     def catalog(self, request):

@@ -8,7 +8,6 @@ from common.api.validators import validate_tags
 from compliance.models import ComplianceRule, DataSource, Framework
 
 from .. import scheduling, services
-from ..choices import ReportStatus
 from ..models import Report, ReportSchedule, ReportTemplate
 from ..parameters import validate_declarations, validate_sections
 
@@ -65,10 +64,6 @@ class ReportTemplateSerializer(serializers.ModelSerializer):
         except DjangoValidationError as exc:
             raise serializers.ValidationError(exc.messages) from None
 
-    def update(self, instance, validated_data):
-        instance.version += 1  # a rendered report names the template version it used
-        return super().update(instance, validated_data)
-
 
 class ReportSerializer(serializers.ModelSerializer):
     framework = serializers.SlugRelatedField(slug_field="code", queryset=Framework.objects.all(),
@@ -123,22 +118,7 @@ class ReportSerializer(serializers.ModelSerializer):
                     template=template, values=attrs.get("parameters", getattr(self.instance, "parameters", {})))
             except DjangoValidationError as exc:
                 raise serializers.ValidationError(_django_errors(exc)) from None
-        if self.instance is not None and self.instance.status in (ReportStatus.GENERATING, ReportStatus.SCHEDULED):
-            scope_fields = {"framework", "template", "rules", "data_sources", "parameters", "file_format"}
-            if scope_fields & set(attrs):
-                raise serializers.ValidationError({"detail": "Cannot change the scope of a report being generated."})
         return attrs
-
-    def create(self, validated_data):
-        return services.create_report(created_by=self.context["request"].user, **validated_data)
-
-    def update(self, instance, validated_data):
-        relations = {name: validated_data.pop(name) for name in ("rules", "data_sources", "shared_with")
-                     if name in validated_data}
-        instance = super().update(instance, validated_data)
-        for name, ids in relations.items():
-            getattr(instance, name).set(ids)
-        return instance
 
 
 class GenerateResponseSerializer(serializers.Serializer):
@@ -170,12 +150,3 @@ class ReportScheduleSerializer(serializers.ModelSerializer):
         except DjangoValidationError as exc:
             raise serializers.ValidationError(_django_errors(exc)) from None
         return attrs
-
-    def create(self, validated_data):
-        schedule = ReportSchedule(created_by=self.context["request"].user, **validated_data)
-        return scheduling.save_schedule(schedule=schedule)
-
-    def update(self, instance, validated_data):
-        for name, value in validated_data.items():
-            setattr(instance, name, value)
-        return scheduling.save_schedule(schedule=instance)

@@ -6,15 +6,14 @@ from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from common.api.atomic_writes import AtomicWritesMixin
-from common.api.exceptions import Conflict
+from common.api.writes import ServiceWritesMixin
 from common.api.permissions import RolePermission
 from compliance.models import ComplianceRule, DataSource
 
-from .. import services
+from .. import scheduling, services
 from ..filtersets import ReportFilterSet, ReportScheduleFilterSet, ReportTemplateFilterSet
 from ..http import report_file_response
-from ..models import InvalidTransition, Report, ReportSchedule, ReportTemplate
+from ..models import Report, ReportSchedule, ReportTemplate
 from .serializers import GenerateResponseSerializer, ReportScheduleSerializer, ReportSerializer, ReportTemplateSerializer
 
 
@@ -27,7 +26,8 @@ class ReportPermission(RolePermission):
         return super().has_permission(request, view)
 
 
-class ReportTemplateViewSet(AtomicWritesMixin, viewsets.ModelViewSet):
+class ReportTemplateViewSet(ServiceWritesMixin, viewsets.ModelViewSet):
+    writes = services.TEMPLATE_WRITES
     queryset = ReportTemplate.objects.select_related("framework")
     serializer_class = ReportTemplateSerializer
     filterset_class = ReportTemplateFilterSet
@@ -35,15 +35,9 @@ class ReportTemplateViewSet(AtomicWritesMixin, viewsets.ModelViewSet):
     ordering_fields = ["name", "report_type", "created_at", "updated_at"]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
-    def perform_destroy(self, instance):
-        if instance.is_builtin:
-            raise Conflict("Built-in templates cannot be deleted; copy one to customise it.")
-        if instance.schedules.exists():
-            raise Conflict("The template is used by report schedules; delete or repoint them first.")
-        instance.delete()
 
-
-class ReportViewSet(AtomicWritesMixin, viewsets.ModelViewSet):
+class ReportViewSet(ServiceWritesMixin, viewsets.ModelViewSet):
+    writes = services.REPORT_WRITES
     serializer_class = ReportSerializer
     filterset_class = ReportFilterSet
     permission_classes = [ReportPermission]
@@ -63,34 +57,19 @@ class ReportViewSet(AtomicWritesMixin, viewsets.ModelViewSet):
                               Prefetch("shared_with", queryset=get_user_model().objects.only("pk")))
         )
 
-    def perform_destroy(self, instance):
-        if instance.status in ("generating", "scheduled"):
-            raise Conflict("Cancel the generation before deleting the report.")
-        from ..storage import delete_file
-
-        path = instance.file_path
-        instance.delete()
-        delete_file(path)
-
     @extend_schema(request=None, responses={202: GenerateResponseSerializer,
                                              409: OpenApiResponse(description="Already generating.")})
     @action(detail=True, methods=["post"])
     def generate(self, request, pk=None):
         report = self.get_object()
-        try:
-            task_id = services.request_generation(report=report, user=request.user)
-        except InvalidTransition as exc:
-            raise Conflict(str(exc)) from None
+        task_id = services.request_generation(report=report, user=request.user)  # InvalidTransition: a 409
         return Response({"id": report.pk, "status": "generating", "task_id": task_id},
                         status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(request=None, responses={200: ReportSerializer, 409: OpenApiResponse(description="Not pending.")})
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
-        try:
-            report = services.cancel_report(report=self.get_object(), user=request.user)
-        except InvalidTransition as exc:
-            raise Conflict(str(exc)) from None
+        report = services.cancel_report(report=self.get_object(), user=request.user)  # InvalidTransition: a 409
         return Response(self.get_serializer(self.get_queryset().get(pk=report.pk)).data)
 
     @extend_schema(responses={(200, "application/octet-stream"): OpenApiResponse(description="The report file.")},
@@ -100,7 +79,8 @@ class ReportViewSet(AtomicWritesMixin, viewsets.ModelViewSet):
         return report_file_response(self.get_object())
 
 
-class ReportScheduleViewSet(AtomicWritesMixin, viewsets.ModelViewSet):
+class ReportScheduleViewSet(ServiceWritesMixin, viewsets.ModelViewSet):
+    writes = scheduling.SCHEDULE_WRITES
     queryset = ReportSchedule.objects.select_related("template", "created_by")
     serializer_class = ReportScheduleSerializer
     filterset_class = ReportScheduleFilterSet

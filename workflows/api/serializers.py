@@ -12,7 +12,6 @@ from compliance.models import ComplianceRule, Finding, Framework
 
 from ..choices import TriggerEvent, WorkflowType
 from ..models import Notification, Workflow, WorkflowStep, WorkflowTemplate, WorkflowTrigger
-from ..selectors import assignee_problem
 from ..step_specs import validate_steps
 
 MAX_VARIABLES_BYTES = 16 * 1024
@@ -98,8 +97,6 @@ class WorkflowSerializer(serializers.ModelSerializer):
 
     def validate(self, attrs):
         template = attrs.get("template", getattr(self.instance, "template", None))
-        if self.instance is not None and "template" in attrs and attrs["template"] != self.instance.template:
-            raise serializers.ValidationError({"template": ["The template of an existing workflow cannot change."]})
         if self.instance is None:
             attrs.setdefault("workflow_type", template.workflow_type)
         finding = attrs.get("finding", getattr(self.instance, "finding", None))
@@ -108,10 +105,7 @@ class WorkflowSerializer(serializers.ModelSerializer):
             if rule is not None and rule.pk != finding.rule_id:
                 raise serializers.ValidationError({"rule": ["Must be the rule of the finding (or left out)."]})
             attrs["rule"] = finding.rule
-        problem = assignee_problem(template, attrs.get("assigned_to"))
-        if problem:
-            raise serializers.ValidationError({"assigned_to": [problem]})
-        return attrs
+        return attrs  # the owner is checked by Workflow.clean(), which the service runs
 
 
 class StepActionSerializer(serializers.Serializer):

@@ -5,7 +5,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
-from common.api.atomic_writes import AtomicWritesMixin
+from common.api.writes import ServiceWritesMixin
 from common.api.exceptions import Conflict
 
 from .. import selectors, services
@@ -24,7 +24,8 @@ from .serializers import (
 )
 
 
-class WorkflowTemplateViewSet(AtomicWritesMixin, viewsets.ModelViewSet):
+class WorkflowTemplateViewSet(ServiceWritesMixin, viewsets.ModelViewSet):
+    writes = services.TEMPLATE_WRITES
     queryset = WorkflowTemplate.objects.select_related("framework")
     serializer_class = WorkflowTemplateSerializer
     filterset_class = WorkflowTemplateFilterSet
@@ -57,7 +58,8 @@ def _object_body(request):
     return request.data
 
 
-class WorkflowViewSet(AtomicWritesMixin, viewsets.ModelViewSet):
+class WorkflowViewSet(ServiceWritesMixin, viewsets.ModelViewSet):
+    writes = services.WORKFLOW_WRITES
     queryset = selectors.workflows_for_api()
     serializer_class = WorkflowSerializer
     filterset_class = WorkflowFilterSet
@@ -71,9 +73,6 @@ class WorkflowViewSet(AtomicWritesMixin, viewsets.ModelViewSet):
         "resume": ["workflows.change_workflow"], "cancel": ["workflows.change_workflow"],
         "assign": ["workflows.change_workflow"],
     }
-
-    def perform_create(self, serializer):
-        serializer.save(created_by=self.request.user)
 
     def _state_change(self, service):
         body = StateChangeSerializer(data=_object_body(self.request))
@@ -144,7 +143,8 @@ class WorkflowViewSet(AtomicWritesMixin, viewsets.ModelViewSet):
         return Response(WorkflowStepSerializer(step).data)
 
 
-class WorkflowTriggerViewSet(AtomicWritesMixin, viewsets.ModelViewSet):
+class WorkflowTriggerViewSet(ServiceWritesMixin, viewsets.ModelViewSet):
+    writes = services.TRIGGER_WRITES
     queryset = WorkflowTrigger.objects.select_related("template", "framework")
     serializer_class = WorkflowTriggerSerializer
     filterset_class = WorkflowTriggerFilterSet
