@@ -63,7 +63,7 @@ class Variants:
 def run_pairs(model, pairs, tag, mode):
     """`pairs` x (create, then load and update one field): what an API create + PATCH does.
 
-    mode "service": each write inside transaction.atomic, as the services write (STYLE.md);
+    mode "service": each write inside transaction.atomic, as the services write (docs/architecture.md);
     mode "autocommit": bare save() calls, as a DRF generic view does without a service.
     """
     wrap = transaction.atomic if mode == "service" else contextlib.nullcontext

@@ -1,4 +1,4 @@
-"""The four built-in roles of API.md, as Django groups with model permissions.
+"""The four built-in roles of docs/api.md, as Django groups with model permissions.
 
 The table below is the single statement of who may do what; the permission-matrix test
 checks every endpoint against it.

@@ -1,4 +1,4 @@
-"""Enumerations; values are exactly those of API.md."""
+"""Enumerations; values are exactly those of docs/api.md."""
 from django.db import models
 
 
@@ -9,7 +9,7 @@ class Severity(models.TextChoices):
     CRITICAL = "critical", "Critical"
 
 
-# The one severity-weight table of the score definition (ARCHITECTURE.md).
+# The one severity-weight table of the score definition (docs/architecture.md).
 SEVERITY_WEIGHTS = {Severity.LOW: 1, Severity.MEDIUM: 2, Severity.HIGH: 3, Severity.CRITICAL: 5}
 
 

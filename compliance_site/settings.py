@@ -1,6 +1,6 @@
 """Settings read from the environment (12-factor). Defaults make the embedded mode work.
 
-See the configuration table in ARCHITECTURE.md and README.md.
+See the configuration table in docs/architecture.md and README.md.
 """
 from pathlib import Path
 

@@ -1,4 +1,4 @@
-"""Enumerations; values are exactly those of API.md."""
+"""Enumerations; values are exactly those of docs/api.md."""
 from django.db import models
 
 

@@ -1,4 +1,4 @@
-"""Enumerations of the reports app; values exactly as in API.md."""
+"""Enumerations of the reports app; values exactly as in docs/api.md."""
 from django.db import models
 
 

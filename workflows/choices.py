@@ -1,4 +1,4 @@
-"""Enumerations of the workflows app; values are exactly those of API.md where it lists them."""
+"""Enumerations of the workflows app; values are exactly those of docs/api.md where it lists them."""
 from django.db import models
 
 

@@ -1,4 +1,4 @@
-"""Declarative API tests (STYLE.md): a resource declares its model and data; this runs the rest.
+"""Declarative API tests (docs/architecture.md): a resource declares its model and data; this runs the rest.
 
 A concrete class sets:
     base_url      "/api/v1/rules/"

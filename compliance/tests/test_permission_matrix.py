@@ -1,7 +1,7 @@
 """Every API endpoint × every built-in role, checked against one table of expected rights.
 
 The table is written out by hand on purpose: it is the statement of who may do what
-(API.md, "Built-in roles"), independent of the code that enforces it.
+(docs/api.md, "Built-in roles"), independent of the code that enforces it.
 """
 import pytest
 from django.contrib.auth.models import Group

@@ -1,4 +1,4 @@
-"""The score definition of ARCHITECTURE.md, case by case."""
+"""The score definition of docs/architecture.md, case by case."""
 import pytest
 
 from compliance.evaluations import score as compliance_score

@@ -1,4 +1,4 @@
-"""Report API serializers: API.md field names; scope ids and parameters validated up front."""
+"""Report API serializers: docs/api.md field names; scope ids and parameters validated up front."""
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field

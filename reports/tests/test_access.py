@@ -14,7 +14,7 @@ from .factories import ReportFactory
 pytestmark = pytest.mark.django_db
 
 LEVELS = ("public", "internal", "confidential", "restricted")
-# Who sees a report of each level (API.md + issue 4). "creator" and "shared" see every level.
+# Who sees a report of each level (docs/api.md, docs/reports.md). "creator" and "shared" see every level.
 VISIBLE = {
     COMPLIANCE_ADMIN: {"public", "internal", "confidential", "restricted"},
     COMPLIANCE_MANAGER: {"public", "internal", "confidential"},

@@ -1,4 +1,4 @@
-"""Workflow endpoints × built-in roles, against one hand-written table (API.md, "Built-in roles")."""
+"""Workflow endpoints × built-in roles, against one hand-written table (docs/api.md, "Built-in roles")."""
 import pytest
 
 from common.roles import AUDITOR, COMPLIANCE_ADMIN, COMPLIANCE_MANAGER, VIEWER
