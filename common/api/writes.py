@@ -2,11 +2,10 @@
 
 
 class ServiceWritesMixin:
-    """Mix into a ModelViewSet and set `writes` (a common.writes.ModelWrites).
-
-    The serializer validates the request's shape; the service, the same one the admin and
-    the commands call, decides and writes in its own transaction.
-    """
+    # Mix into a ModelViewSet and set `writes` (a common.writes.ModelWrites). The serializer
+    # validates the request's shape; the service, the same one the admin and the commands
+    # call, decides and writes in its own transaction. (A comment, not a docstring: the
+    # schema would show a docstring as every operation's description.)
 
     writes = None
 
