@@ -11,7 +11,7 @@ PIP_COMPILE_ARGS ?=
 PIP_COMPILE := CUSTOM_COMPILE_COMMAND="make requirements" $(VENV)/bin/pip-compile --quiet --generate-hashes \
 	--allow-unsafe --strip-extras --no-emit-find-links --no-emit-index-url --no-emit-trusted-host $(PIP_COMPILE_ARGS)
 
-.PHONY: install install-dev run test requirements bench loadtest fuzz clean
+.PHONY: install install-dev run test lint requirements bench loadtest fuzz clean
 
 # What production runs (requirements.txt); the stamp is rebuilt when the file changes.
 $(VENV)/.installed: requirements.txt
@@ -44,6 +44,14 @@ test: install-dev
 	DATABASE_URL=sqlite:///$(CURDIR)/var/test/embedded.sqlite3 $(PY) -m pytest compliance/tests/test_services.py compliance/tests/test_scoring.py \
 		compliance/tests/test_rollups.py compliance/tests/test_analytics_history.py
 
+## Lint, formatting and import contracts; runs all three and fails if any fails.
+lint: install-dev
+	status=0; \
+	$(VENV)/bin/ruff check . || status=1; \
+	$(VENV)/bin/ruff format --check --output-format concise . || status=1; \
+	$(PY) scripts/lint_imports.py || status=1; \
+	exit $$status
+
 ## Recompile requirements.txt and requirements-dev.txt from the .in files; existing pins are kept.
 requirements: install-dev
 	$(PIP_COMPILE) -o requirements.txt requirements.in $(PIP_QUIET)
@@ -65,4 +73,4 @@ fuzz: install-dev
 	FUZZ_EXAMPLES=50 $(PY) -m pytest compliance_site/tests/test_api_fuzz.py -q
 
 clean:
-	rm -rf var/test .pytest_cache
+	rm -rf var/test .pytest_cache .import_linter_cache
