@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "reports",
     "workflows",
     "integrations",
+    # Site-level pieces that need an app: the cache-table migration.
+    "compliance_site",
 ]
 
 MIDDLEWARE = [
@@ -205,7 +207,7 @@ SPECTACULAR_SETTINGS = {
 # --- Cache ------------------------------------------------------------------------------
 REDIS_CACHE_URL = env_str("REDIS_CACHE_URL")
 # Shared by every process (login lockout counters must be): Redis when configured,
-# otherwise a database table (`manage.py createcachetable`, run by `make run`).
+# otherwise a database table, which `migrate` creates (compliance_site/migrations).
 CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_CACHE_URL,
