@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET
 
 from .celery import app as celery_app
 from .queueing import ping_broker
+from .version import VERSION
 
 logger = logging.getLogger(__name__)
 
@@ -67,5 +68,6 @@ def healthz(request):
         "broker": broker,
         "workers": workers,
         "cache": "ok" if cache_ok else "error",
+        "version": VERSION,
     }
     return JsonResponse(body, status=200 if database_ok and cache_ok else 503)

@@ -18,7 +18,7 @@ def test_healthz_reports_the_cache_next_to_the_existing_keys(client):
     response = client.get("/healthz")
     assert response.status_code == 200
     body = response.json()
-    assert {"database", "broker", "workers", "cache"} <= body.keys()
+    assert body.keys() == {"database", "broker", "workers", "cache", "version"}
     assert body["cache"] == "ok"
 
 
