@@ -5,23 +5,38 @@ VENV := .venv
 PIP_QUIET := 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
+# Extra pip-compile options for `make requirements`, e.g. PIP_COMPILE_ARGS="--upgrade-package Django".
+PIP_COMPILE_ARGS ?=
+# The same flags for both lock files; the header of each names `make requirements` as its command.
+PIP_COMPILE := CUSTOM_COMPILE_COMMAND="make requirements" $(VENV)/bin/pip-compile --quiet --generate-hashes \
+	--allow-unsafe --strip-extras --no-emit-find-links --no-emit-index-url --no-emit-trusted-host $(PIP_COMPILE_ARGS)
 
-.PHONY: install run test bench loadtest fuzz clean
+.PHONY: install install-dev run test lint requirements bench loadtest fuzz clean
 
+# What production runs (requirements.txt); the stamp is rebuilt when the file changes.
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip $(PIP_QUIET)
-	$(PY) -m pip install --quiet -r requirements.txt $(PIP_QUIET)
+	$(PY) -m pip install --quiet --require-hashes -r requirements.txt $(PIP_QUIET)
+	touch $@
+
+# The runtime set plus tests, benchmarks and lint: requirements-dev.txt holds both.
+$(VENV)/.installed-dev: requirements-dev.txt requirements.txt
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip $(PIP_QUIET)
+	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.txt $(PIP_QUIET)
 	touch $@
 
 install: $(VENV)/.installed
+
+install-dev: $(VENV)/.installed-dev
 
 ## Start web server, Celery worker and beat (SQLite + folder broker unless DATABASE_URL/CELERY_BROKER_URL are set).
 run: install
 	./scripts/run.sh
 
 ## Run the whole suite against real PostgreSQL and Redis on 127.0.0.1.
-test: install
+test: install-dev
 	./scripts/ensure_services.sh
 	$(PY) -m pytest $(PYTEST_ARGS)
 	@# The embedded mode (make run) writes through SQLite-specific paths: run the ingest, rollup and history tests there too.
@@ -29,20 +44,33 @@ test: install
 	DATABASE_URL=sqlite:///$(CURDIR)/var/test/embedded.sqlite3 $(PY) -m pytest compliance/tests/test_services.py compliance/tests/test_scoring.py \
 		compliance/tests/test_rollups.py compliance/tests/test_analytics_history.py
 
+## Lint, formatting and import contracts; runs all three and fails if any fails.
+lint: install-dev
+	status=0; \
+	$(VENV)/bin/ruff check . || status=1; \
+	$(VENV)/bin/ruff format --check --output-format concise . || status=1; \
+	$(PY) scripts/lint_imports.py || status=1; \
+	exit $$status
+
+## Recompile requirements.txt and requirements-dev.txt from the .in files; existing pins are kept.
+requirements: install-dev
+	$(PIP_COMPILE) -o requirements.txt requirements.in $(PIP_QUIET)
+	$(PIP_COMPILE) -o requirements-dev.txt requirements-dev.in $(PIP_QUIET)
+
 ## Benchmarks: printed side-by-side figures, not part of the suite.
-bench: install
+bench: install-dev
 	./scripts/ensure_services.sh
 	$(PY) bench/run.py
 
 ## 60 s of mixed load against gunicorn (4 workers) on loopback; fails on any 5xx.
-loadtest: install
+loadtest: install-dev
 	./scripts/ensure_services.sh
 	$(PY) loadtest/run.py
 
 ## A long schemathesis run (the suite runs a bounded one).
-fuzz: install
+fuzz: install-dev
 	./scripts/ensure_services.sh
 	FUZZ_EXAMPLES=50 $(PY) -m pytest compliance_site/tests/test_api_fuzz.py -q
 
 clean:
-	rm -rf var/test .pytest_cache
+	rm -rf var/test .pytest_cache .import_linter_cache

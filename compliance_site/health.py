@@ -1,12 +1,25 @@
-"""GET /healthz: can we reach the database and the broker, and how many workers answer."""
+"""GET /healthz: can we reach the database, the cache and the broker, and how many workers answer."""
+
+import logging
+import uuid
+
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from .celery import app as celery_app
 from common.queueing import ping_broker
+
+from .celery import app as celery_app
+from .version import VERSION
+
+logger = logging.getLogger(__name__)
+
+# Long enough for the read back, short enough that a probe a failed delete leaves behind
+# soon expires.
+CACHE_PROBE_SECONDS = 10
 
 
 def _database_ok():
@@ -16,6 +29,19 @@ def _database_ok():
         return True
     except Exception:  # any driver error means "down"; details go to logs, not to the caller
         connection.close_if_unusable_or_obsolete()
+        return False
+
+
+def _cache_ok():
+    """Write a short-lived key and read it back: sign-ins need the cache (lockout counters)."""
+    key = f"healthz:{uuid.uuid4().hex}"  # one per probe, so concurrent probes cannot mix
+    try:
+        cache.set(key, key, timeout=CACHE_PROBE_SECONDS)
+        ok = cache.get(key) == key
+        cache.delete(key)
+        return ok
+    except Exception:  # a missing cache table, Redis down...: the reason goes to the log
+        logger.warning("healthz: the cache cannot be written and read back", exc_info=True)
         return False
 
 
@@ -36,6 +62,13 @@ def _broker_state():
 @require_GET
 def healthz(request):
     database_ok = _database_ok()
+    cache_ok = _cache_ok()
     broker, workers = _broker_state()
-    body = {"database": "ok" if database_ok else "unavailable", "broker": broker, "workers": workers}
-    return JsonResponse(body, status=200 if database_ok else 503)
+    body = {
+        "database": "ok" if database_ok else "unavailable",
+        "broker": broker,
+        "workers": workers,
+        "cache": "ok" if cache_ok else "error",
+        "version": VERSION,
+    }
+    return JsonResponse(body, status=200 if database_ok and cache_ok else 503)

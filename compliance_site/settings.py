@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "reports",
     "workflows",
     "integrations",
+    # The top of the house as an app: cross-app wiring, the seed command, the cache table.
     "compliance_site",
 ]
 
@@ -206,7 +207,7 @@ SPECTACULAR_SETTINGS = {
 # --- Cache ------------------------------------------------------------------------------
 REDIS_CACHE_URL = env_str("REDIS_CACHE_URL")
 # Shared by every process (login lockout counters must be): Redis when configured,
-# otherwise a database table (`manage.py createcachetable`, run by `make run`).
+# otherwise a database table, which `migrate` creates (compliance_site/migrations).
 CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_CACHE_URL,

@@ -20,8 +20,7 @@ fi
 HOST="${HOST:-127.0.0.1}"
 PORT="${PORT:-8000}"
 
-# The cache table first: migrate's role set-up already writes to the cache (permission sets).
-$PY manage.py createcachetable
+# migrate also creates the database cache table (compliance_site/migrations/0001_cache_table.py).
 $PY manage.py migrate --noinput
 $PY manage.py ensure_admin
 if [ ! -f var/.seeded ] && $PY manage.py help seed_compliance >/dev/null 2>&1; then
