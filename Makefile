@@ -49,7 +49,7 @@ lint: install-dev
 	status=0; \
 	$(VENV)/bin/ruff check . || status=1; \
 	$(VENV)/bin/ruff format --check --output-format concise . || status=1; \
-	$(PY) scripts/lint_imports.py || status=1; \
+	$(VENV)/bin/lint-imports --no-cache || status=1; \
 	exit $$status
 
 ## Recompile requirements.txt and requirements-dev.txt from the .in files; existing pins are kept.
