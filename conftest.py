@@ -1,4 +1,5 @@
 """Fixtures shared by every app's tests, and the suite-wide canary watch."""
+
 import pytest
 from rest_framework.test import APIClient
 

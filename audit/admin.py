@@ -1,4 +1,5 @@
 """Read-only admin for the audit trail; the per-object history pages use it too."""
+
 from django.contrib import admin
 
 from common.admin import ReadOnlyAdminMixin
@@ -18,4 +19,5 @@ class AuditLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def lookup_allowed(self, lookup, value, request=None):
         # The history page links here filtered to one object.
         return lookup in ("object_id", "object_id__exact", "request_id") or super().lookup_allowed(
-            lookup, value, request)
+            lookup, value, request
+        )

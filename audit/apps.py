@@ -11,8 +11,12 @@ class AuditConfig(AppConfig):
 
         # Who may do what is the first thing an auditor asks about. The domain apps register
         # their own models in their AppConfig.ready().
-        registry.register("auth.User", registry.ModelOptions(
-            exclude_fields=("last_login",), impacts={"create": MEDIUM, "update": HIGH, "delete": HIGH}))
+        registry.register(
+            "auth.User",
+            registry.ModelOptions(
+                exclude_fields=("last_login",), impacts={"create": MEDIUM, "update": HIGH, "delete": HIGH}
+            ),
+        )
         registry.register("auth.Group", registry.ModelOptions(impacts={"update": HIGH, "delete": HIGH}))
         receivers.connect_auth()
         propagation.connect_celery()

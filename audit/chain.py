@@ -9,13 +9,14 @@ while a transaction commits, so writers never wait on each other's business logi
 cannot deadlock on it. Other databases (SQLite, embedded mode) serialise writers anyway,
 so the link is made here at insert time.
 """
+
 import hashlib
 import hmac
 import ipaddress
 import json
 import math
 import operator
-from datetime import timezone as dt_timezone
+from datetime import UTC
 from json.encoder import c_make_encoder, encode_basestring_ascii
 
 from django.conf import settings
@@ -28,8 +29,21 @@ from . import sql
 from .models import AuditChainLink, AuditLog
 
 CONTENT_FIELDS = (
-    "timestamp", "actor_id", "actor_username", "action", "content_type_id", "object_id", "object_repr",
-    "changes", "impact_level", "request_id", "ip_address", "user_agent", "session_hash", "source", "message",
+    "timestamp",
+    "actor_id",
+    "actor_username",
+    "action",
+    "content_type_id",
+    "object_id",
+    "object_repr",
+    "changes",
+    "impact_level",
+    "request_id",
+    "ip_address",
+    "user_agent",
+    "session_hash",
+    "source",
+    "message",
 )
 
 
@@ -51,8 +65,10 @@ def json_safe(value):
     if kind in _PLAIN:
         return value
     if kind is dict:
-        return {key if type(key) is str else str(key): item if type(item) in _PLAIN else json_safe(item)
-                for key, item in value.items()}
+        return {
+            key if type(key) is str else str(key): item if type(item) in _PLAIN else json_safe(item)
+            for key, item in value.items()
+        }
     if kind is list:
         return [item if type(item) in _PLAIN else json_safe(item) for item in value]
     if isinstance(value, float):
@@ -118,8 +134,8 @@ _pick_plain = operator.itemgetter(*(name for name in _SORTED if name not in _OWN
 
 def utc_text(timestamp):
     """An aware datetime as the ISO 8601 text of its UTC time, as the canonical text has it."""
-    if timestamp.tzinfo is not dt_timezone.utc:
-        timestamp = timestamp.astimezone(dt_timezone.utc)
+    if timestamp.tzinfo is not UTC:
+        timestamp = timestamp.astimezone(UTC)
     return timestamp.isoformat()
 
 
@@ -178,7 +194,8 @@ def append(values):
         seq, prev_hash = last_link(using=alias)
         seq += 1
         AuditChainLink.objects.using(alias).create(
-            seq=seq, entry_id=entry.pk, prev_hash=prev_hash, entry_hash=link_hash(prev_hash, seq, entry.content_hash))
+            seq=seq, entry_id=entry.pk, prev_hash=prev_hash, entry_hash=link_hash(prev_hash, seq, entry.content_hash)
+        )
     return entry
 
 
@@ -211,8 +228,10 @@ def _insert_statement(model, conn):
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     columns = ", ".join(conn.ops.quote_name(f.column) for f in fields)
     placeholders = ", ".join(["%s"] * len(fields))
-    statement = (f"INSERT INTO {conn.ops.quote_name(model._meta.db_table)} ({columns}) VALUES ({placeholders}) "
-                 f"RETURNING {conn.ops.quote_name(model._meta.pk.column)}")
+    statement = (
+        f"INSERT INTO {conn.ops.quote_name(model._meta.db_table)} ({columns}) VALUES ({placeholders}) "
+        f"RETURNING {conn.ops.quote_name(model._meta.pk.column)}"
+    )
     prepare = [(f.attname, f.get_internal_type() in _AS_IS, f.get_db_prep_save) for f in fields]
 
     def params(values, conn):
@@ -268,7 +287,7 @@ def _hmac_key():
 
 
 def checkpoint_message(seq, entry_hash, created_at):
-    return f"{seq}:{entry_hash}:{created_at.astimezone(dt_timezone.utc).isoformat()}"
+    return f"{seq}:{entry_hash}:{created_at.astimezone(UTC).isoformat()}"
 
 
 def sign_checkpoint(seq, entry_hash, created_at):

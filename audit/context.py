@@ -3,20 +3,21 @@
 The actor is resolved lazily because DRF token authentication happens in the view, after
 every middleware has run.
 """
+
 import contextlib
 import contextvars
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Callable, Optional
 
 
 @dataclass(frozen=True)
 class AuditContext:
     request_id: str = ""
     source: str = "system"
-    actor_resolver: Optional[Callable] = field(default=None, compare=False)
+    actor_resolver: Callable | None = field(default=None, compare=False)
     actor_label: str = ""  # e.g. "system:seed_compliance" when there is no user
-    ip_address: Optional[str] = None
+    ip_address: str | None = None
     user_agent: str = ""
     session_hash: str = ""
 

@@ -4,6 +4,7 @@ post_init stores a snapshot of the loaded concrete fields on audited instances o
 post_save compares against it and refreshes it. Keep `snapshot` cheap: list endpoints
 load thousands of rows, and most are never saved.
 """
+
 from .chain import json_safe
 from .registry import MASK
 

@@ -1,5 +1,6 @@
 """Streaming CSV and JSON exports of the audit log (chain fields included, so an export
 can be verified away from the database)."""
+
 import csv
 import json
 

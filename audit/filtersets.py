@@ -1,4 +1,5 @@
 """The AuditLog FilterSet (API list, rule history and exports share it)."""
+
 import django_filters as filters
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
@@ -24,8 +25,15 @@ class ContentTypeFilter(filters.CharFilter):
 
 class AuditLogFilterSet(StrictFilterSet):
     unfiltered_fields = (
-        "id", "object_repr", "changes", "ip_address", "user_agent", "session_hash", "message",
-        "content_hash", "actor_username",
+        "id",
+        "object_repr",
+        "changes",
+        "ip_address",
+        "user_agent",
+        "session_hash",
+        "message",
+        "content_hash",
+        "actor_username",
     )
     actor = filters.NumberFilter(field_name="actor_id")
     action = filters.CharFilter()

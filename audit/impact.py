@@ -5,6 +5,7 @@ Model changes take their model's registered impacts first (audit.registry.ModelO
 other actions the table below, which apps extend with their own security events through
 `register_actions` in their AppConfig.ready(). docs/audit.md prints the whole table.
 """
+
 from . import registry
 from .choices import ImpactLevel
 

@@ -1,4 +1,5 @@
 """Request id and audit context for every request."""
+
 import hashlib
 import re
 

@@ -4,6 +4,7 @@ Each entry is a link of a SHA-256 hash chain (see audit/chain.py), recorded in
 AuditChainLink. On PostgreSQL the link is written by a deferred trigger at commit, so the
 chain is locked only for the instant of the commit; elsewhere at insert time.
 """
+
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
@@ -18,13 +19,22 @@ class AuditLog(models.Model):
     # Neither FK is a database constraint nor cascades: the trail outlives users and
     # content types, and a cascade would try to UPDATE entries (the triggers refuse).
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.DO_NOTHING, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
         db_constraint=False,
     )
     actor_username = models.CharField(max_length=150, blank=True)
     action = models.CharField(max_length=64)  # indexed below (audit_action), without a LIKE twin
     content_type = models.ForeignKey(  # audit_object below starts with it: no index of its own
-        ContentType, null=True, blank=True, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False,
+        ContentType,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
         db_index=False,
     )
     object_id = models.CharField(max_length=64, blank=True)  # indexed with content_type (audit_object)
@@ -69,7 +79,7 @@ class AuditLog(models.Model):
 
     @property
     def content_type_label(self):
-        """"app_label.model" of the object's type, from ContentType's per-process cache (no join)."""
+        """ "app_label.model" of the object's type, from ContentType's per-process cache (no join)."""
         if self.content_type_id is None:
             return None
         content_type = ContentType.objects.get_for_id(self.content_type_id)

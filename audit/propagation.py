@@ -6,6 +6,7 @@
 - A management command (manage.py or call_command) runs with source "command" and actor
   label "system:<command name>", unless it runs inside a request or task already.
 """
+
 import functools
 
 from celery import signals as celery_signals
@@ -84,8 +85,12 @@ def install_command_context():
     def execute(self, *args, **options):
         if get_context().source != "system":
             return original(self, *args, **options)
-        with audit_context(source="command", actor_resolver=None,
-                           actor_label=f"system:{_command_name(self)}", request_id=new_request_id()):
+        with audit_context(
+            source="command",
+            actor_resolver=None,
+            actor_label=f"system:{_command_name(self)}",
+            request_id=new_request_id(),
+        ):
             return original(self, *args, **options)
 
     execute._audit_context = True

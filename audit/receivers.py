@@ -3,13 +3,14 @@
 Connected per audited model (sender=...) so unaudited models pay nothing, not even a
 post_init call.
 """
+
 from django.contrib.auth import signals as auth_signals
 from django.db import connections, router, transaction
 from django.db.models import signals
 
 from common.signals import access_denied
 
-from . import diff, registry
+from . import diff
 from .services import record_event, record_permission_denied
 
 _M2M_CLEARED_ATTR = "_audit_m2m_cleared"
@@ -100,8 +101,9 @@ def connect_model(model, spec):
         model.save_base = _atomic_save_base(model.save_base)
     for m2m in model._meta.many_to_many:
         _map_m2m(model, m2m)
-        signals.m2m_changed.connect(_on_m2m_changed, sender=m2m.remote_field.through,
-                                    dispatch_uid=f"{uid}:m2m:{m2m.name}")
+        signals.m2m_changed.connect(
+            _on_m2m_changed, sender=m2m.remote_field.through, dispatch_uid=f"{uid}:m2m:{m2m.name}"
+        )
     # Models registered earlier whose many-to-many fields point here: their reverse side is
     # audited now (apps register in INSTALLED_APPS order, so either side may come first).
     for other in list(_SPECS):
@@ -138,7 +140,8 @@ def _on_login_failed(sender, credentials, request=None, **kwargs):
     # Django has already replaced secret-looking credentials with asterisks.
     username = str(credentials.get("username", ""))[:150]
     record_event(
-        action="login_failed", actor=None,
+        action="login_failed",
+        actor=None,
         changes={"username": [None, username]},
         message=f"Failed sign-in for {username!r}.",
     )

@@ -8,6 +8,7 @@ covered unless the app decides otherwise; `register` adds single models (audit i
 registers Django's users and roles). Secret-looking field names are masked whatever is
 declared. Registering connects the model's receivers at once.
 """
+
 from dataclasses import dataclass, field
 from types import MappingProxyType
 

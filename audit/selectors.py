@@ -1,13 +1,32 @@
 """Reading the audit log: shared by the API, the admin history page and exports."""
+
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import F
 
 from .models import AuditLog
 
 EXPORT_FIELDS = (
-    "id", "seq", "timestamp", "actor_id", "actor_username", "action", "content_type__app_label",
-    "content_type__model", "object_id", "object_repr", "changes", "impact_level", "request_id", "ip_address",
-    "user_agent", "session_hash", "source", "message", "content_hash", "prev_hash", "entry_hash",
+    "id",
+    "seq",
+    "timestamp",
+    "actor_id",
+    "actor_username",
+    "action",
+    "content_type__app_label",
+    "content_type__model",
+    "object_id",
+    "object_repr",
+    "changes",
+    "impact_level",
+    "request_id",
+    "ip_address",
+    "user_agent",
+    "session_hash",
+    "source",
+    "message",
+    "content_hash",
+    "prev_hash",
+    "entry_hash",
 )
 
 
@@ -28,8 +47,11 @@ def object_history(*, model, object_id):
 
 def recent_entries(*, limit=10):
     """The newest entries as plain values, for the dashboard's activity card."""
-    return list(AuditLog.objects.order_by("-id").values(
-        "id", "timestamp", "actor_username", "action", "object_repr", "impact_level")[:limit])
+    return list(
+        AuditLog.objects.order_by("-id").values(
+            "id", "timestamp", "actor_username", "action", "object_repr", "impact_level"
+        )[:limit]
+    )
 
 
 def export_rows(queryset):

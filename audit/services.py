@@ -3,6 +3,7 @@
 Every function writes in the caller's transaction: a rollback leaves no entry, and a
 failed write raises (and so fails the change it describes).
 """
+
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -35,23 +36,25 @@ def record_event(*, action, instance=None, changes=None, message="", impact_leve
     content_type = ContentType.objects.get_for_model(instance) if instance is not None else None
     if impact_level is None:
         impact_level = impact_for(action, type(instance) if instance is not None else None)
-    return chain.append({
-        "timestamp": timezone.now(),
-        "actor_id": actor.pk if actor is not None else None,
-        "actor_username": _limit(actor.get_username() if actor is not None else ctx.actor_label, 150),
-        "action": _limit(str(action), 64),
-        "content_type_id": content_type.pk if content_type else None,
-        "object_id": _limit(str(instance.pk), 64) if instance is not None else "",
-        "object_repr": _limit(str(instance), 300) if instance is not None else "",
-        "changes": chain.json_safe(changes or {}),
-        "impact_level": str(impact_level),
-        "request_id": _limit(ctx.request_id, 64),
-        "ip_address": ctx.ip_address,
-        "user_agent": _limit(ctx.user_agent, 512),
-        "session_hash": ctx.session_hash,
-        "source": str(ctx.source),
-        "message": str(message or ""),
-    })
+    return chain.append(
+        {
+            "timestamp": timezone.now(),
+            "actor_id": actor.pk if actor is not None else None,
+            "actor_username": _limit(actor.get_username() if actor is not None else ctx.actor_label, 150),
+            "action": _limit(str(action), 64),
+            "content_type_id": content_type.pk if content_type else None,
+            "object_id": _limit(str(instance.pk), 64) if instance is not None else "",
+            "object_repr": _limit(str(instance), 300) if instance is not None else "",
+            "changes": chain.json_safe(changes or {}),
+            "impact_level": str(impact_level),
+            "request_id": _limit(ctx.request_id, 64),
+            "ip_address": ctx.ip_address,
+            "user_agent": _limit(ctx.user_agent, 512),
+            "session_hash": ctx.session_hash,
+            "source": str(ctx.source),
+            "message": str(message or ""),
+        }
+    )
 
 
 def record_permission_denied(*, request, reason=""):
@@ -80,7 +83,10 @@ def create_checkpoint(*, reason="scheduled"):
 def _checkpoint(*, seq, entry_hash, reason):
     created_at = timezone.now()
     return AuditCheckpoint.objects.create(
-        seq=seq, entry_hash=entry_hash, created_at=created_at, reason=reason,
+        seq=seq,
+        entry_hash=entry_hash,
+        created_at=created_at,
+        reason=reason,
         signature=chain.sign_checkpoint(seq, entry_hash, created_at),
     )
 
@@ -111,8 +117,11 @@ def purge_audit_log(*, older_than_days=None):
         deleted = _delete_through(cut[0])
     record_event(
         action="audit_purge",
-        changes={"deleted": [None, deleted], "through_seq": [None, cut[0] if cut else None],
-                 "retention_days": [None, days]},
+        changes={
+            "deleted": [None, deleted],
+            "through_seq": [None, cut[0] if cut else None],
+            "retention_days": [None, days],
+        },
         message=f"Purged {deleted} audit entries older than {days} days.",
     )
     return deleted
@@ -122,8 +131,11 @@ def _delete_through(seq):
     """Delete the entries through link `seq`, and the links before it; the count of entries."""
     with connection.cursor() as cursor, _purge_allowed(cursor):
         # Raw DELETEs keep the purge two statements under the sanctioned trigger bypass.
-        cursor.execute(f"DELETE FROM {AuditLog._meta.db_table} WHERE id IN "
-                       f"(SELECT entry_id FROM {AuditChainLink._meta.db_table} WHERE seq <= %s)", [seq])
+        cursor.execute(
+            f"DELETE FROM {AuditLog._meta.db_table} WHERE id IN "
+            f"(SELECT entry_id FROM {AuditChainLink._meta.db_table} WHERE seq <= %s)",
+            [seq],
+        )
         deleted = cursor.rowcount
         cursor.execute(f"DELETE FROM {AuditChainLink._meta.db_table} WHERE seq < %s", [seq])
     return deleted

@@ -53,11 +53,22 @@ $$;
 # their SQL types. A test holds this to the AuditLog model: a new field needs a migration
 # that refreshes the function (sql.run_install).
 ENTRY_COLUMNS = (
-    ("timestamp", "timestamptz"), ("actor_id", "integer"), ("actor_username", "varchar"),
-    ("action", "varchar"), ("content_type_id", "integer"), ("object_id", "varchar"),
-    ("object_repr", "varchar"), ("changes", "jsonb"), ("impact_level", "varchar"),
-    ("request_id", "varchar"), ("ip_address", "inet"), ("user_agent", "varchar"),
-    ("session_hash", "varchar"), ("source", "varchar"), ("message", "text"), ("content_hash", "varchar"),
+    ("timestamp", "timestamptz"),
+    ("actor_id", "integer"),
+    ("actor_username", "varchar"),
+    ("action", "varchar"),
+    ("content_type_id", "integer"),
+    ("object_id", "varchar"),
+    ("object_repr", "varchar"),
+    ("changes", "jsonb"),
+    ("impact_level", "varchar"),
+    ("request_id", "varchar"),
+    ("ip_address", "inet"),
+    ("user_agent", "varchar"),
+    ("session_hash", "varchar"),
+    ("source", "varchar"),
+    ("message", "text"),
+    ("content_hash", "varchar"),
 )
 
 # Writing an entry through this function rather than a plain INSERT saves the server
@@ -134,9 +145,14 @@ SQLITE_TRIGGERS = [
     "BEGIN SELECT RAISE(ABORT, 'audit checkpoints are append-only: DELETE refused'); END",
 ]
 SQLITE_DROP = [
-    f"DROP TRIGGER IF EXISTS {name}" for name in (
-        "audit_log_no_update", "audit_log_no_delete", "audit_link_no_update", "audit_link_no_delete",
-        "audit_checkpoint_no_update", "audit_checkpoint_no_delete",
+    f"DROP TRIGGER IF EXISTS {name}"
+    for name in (
+        "audit_log_no_update",
+        "audit_log_no_delete",
+        "audit_link_no_update",
+        "audit_link_no_delete",
+        "audit_checkpoint_no_update",
+        "audit_checkpoint_no_delete",
     )
 ]
 

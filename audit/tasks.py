@@ -1,4 +1,5 @@
 """Periodic audit work: thin tasks that call services (see schedule.py)."""
+
 from celery import shared_task
 
 from . import services

@@ -1,4 +1,5 @@
 """Test helpers of the audit trail for other apps' tests."""
+
 from django.contrib.contenttypes.models import ContentType
 
 from common.testing.api import APIResourceTests
@@ -13,7 +14,9 @@ class AuditedResourceTests(APIResourceTests):
     def assert_audited(self, response, client, action, pk):
         request_id = response["X-Request-ID"]
         entries = AuditLog.objects.filter(
-            content_type=ContentType.objects.get_for_model(self.model), object_id=str(pk), request_id=request_id,
+            content_type=ContentType.objects.get_for_model(self.model),
+            object_id=str(pk),
+            request_id=request_id,
         )
         if registry.get(self.model) is not None:
             entries = entries.filter(action=action)

@@ -2,6 +2,7 @@
 
 Reads the log once, in seq order, in chunks; memory does not grow with its size.
 """
+
 from dataclasses import dataclass, field
 
 from django.db.models import F
@@ -31,8 +32,9 @@ def verify_chain(*, external_checkpoints=()):
     """Check the whole chain; `external_checkpoints` are exported checkpoint dicts kept elsewhere."""
     chain.seal_pending()
     result = VerifyResult()
-    checkpoints = list(AuditCheckpoint.objects.order_by("seq", "id").values(
-        "id", "seq", "entry_hash", "created_at", "signature"))
+    checkpoints = list(
+        AuditCheckpoint.objects.order_by("seq", "id").values("id", "seq", "entry_hash", "created_at", "signature")
+    )
     for cp in checkpoints:
         if not chain.checkpoint_signature_ok(cp["seq"], cp["entry_hash"], cp["created_at"], cp["signature"]):
             result.fail(f"checkpoint id={cp['id']} seq={cp['seq']}: signature does not match (forged or altered)")
@@ -76,9 +78,12 @@ def verify_chain(*, external_checkpoints=()):
     if result.ok and last_link and last_seq is None and not anchors.get(last_link):
         result.fail(f"the chain ends at seq {last_link} but there are no entries (all deleted)")
     if result.ok and last_seq is not None and last_link != last_seq:
-        result.fail(f"the chain ends at seq {last_link} but the last entry is seq {last_seq} "
-                    "(entries at the end missing)")
+        result.fail(
+            f"the chain ends at seq {last_link} but the last entry is seq {last_seq} (entries at the end missing)"
+        )
     max_anchor = max(anchors, default=0)
     if result.ok and max_anchor > (last_seq or 0):
-        result.fail(f"a signed checkpoint vouches for seq {max_anchor}, beyond the last entry (entries at the end missing)")
+        result.fail(
+            f"a signed checkpoint vouches for seq {max_anchor}, beyond the last entry (entries at the end missing)"
+        )
     return result

@@ -7,6 +7,7 @@ Prints the evaluation count actually used, the median of each endpoint and of th
 analytics function behind it, the live SQL's median (runs alternate), the ratios, and
 the ingest rate of a 10,000-row batch on top of the 10M rows.
 """
+
 import argparse
 import os
 import statistics
@@ -14,7 +15,6 @@ import sys
 import time
 from datetime import timedelta
 from pathlib import Path
-
 
 ROOT = Path(__file__).resolve().parents[1]
 DATABASE = "bench_analytics"
@@ -109,8 +109,11 @@ SELECT count(*), count(*) FILTER (WHERE evaluated_at >= now() - interval '24 hou
        count(*) FILTER (WHERE evaluated_at >= now() - interval '30 days')
 FROM compliance_ruleevaluation
 """
-LIVE_FRAMEWORK_TRENDS = LIVE_TRENDS.replace("GROUP BY", """AND rule_id IN (SELECT r.id FROM compliance_compliancerule r
-    JOIN compliance_framework f ON f.id = r.framework_id WHERE f.code = 'bench1') GROUP BY""")
+LIVE_FRAMEWORK_TRENDS = LIVE_TRENDS.replace(
+    "GROUP BY",
+    """AND rule_id IN (SELECT r.id FROM compliance_compliancerule r
+    JOIN compliance_framework f ON f.id = r.framework_id WHERE f.code = 'bench1') GROUP BY""",
+)
 LIVE_DISTRIBUTION = """
 SELECT r.framework_id, count(DISTINCT e.data_source_id) FROM compliance_ruleevaluation e
 JOIN compliance_compliancerule r ON r.id = e.rule_id WHERE r.is_active GROUP BY 1
@@ -138,8 +141,10 @@ def generate(rows):
             cursor.execute(statement, SHAPE)
         # Bulk-load practice: secondary indexes are rebuilt once after the load, and the
         # (consistent by construction) foreign-key checks are skipped for the raw rows only.
-        cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s "
-                       "AND indexname NOT LIKE %s", [table, "%_pkey"])
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s AND indexname NOT LIKE %s",
+            [table, "%_pkey"],
+        )
         indexes = cursor.fetchall()
         for name, _ in indexes:
             cursor.execute(f'DROP INDEX "{name}"')
@@ -147,7 +152,9 @@ def generate(rows):
         for start in range(1, rows + 1, chunk):
             began = time.perf_counter()
             cursor.execute(EVALUATIONS, {"start": start, "stop": min(rows, start + chunk - 1)})
-            print(f"  evaluations {min(rows, start + chunk - 1):>11,} ({time.perf_counter() - began:.1f} s)", flush=True)
+            print(
+                f"  evaluations {min(rows, start + chunk - 1):>11,} ({time.perf_counter() - began:.1f} s)", flush=True
+            )
         cursor.execute("SET session_replication_role = DEFAULT")
         began = time.perf_counter()
         for _, definition in indexes:
@@ -184,6 +191,7 @@ def sql_runner(sql, params=()):
             for values in params or [None]:
                 cursor.execute(sql, values)
                 cursor.fetchall()
+
     return run
 
 
@@ -211,18 +219,26 @@ def ingest_throughput():
     from django.db import transaction
     from django.utils import timezone
 
-    from compliance.evaluations import ingest
-    from compliance.evaluations import EvaluationRow
-    from compliance.models import ComplianceRule, DataSource
+    from compliance.evaluations import EvaluationRow, ingest
     from compliance.evaluations.rollups import add_evaluations
+    from compliance.models import ComplianceRule, DataSource
 
     rules = list(ComplianceRule.objects.values_list("pk", flat=True)[:40])
     sources = list(DataSource.objects.values_list("pk", flat=True)[:250])
     now = timezone.now()
-    rows = [EvaluationRow(rule_id=rules[i % len(rules)], data_source_id=sources[(i // len(rules)) % len(sources)],
-                          status=("passed", "failed", "error", "not_applicable")[i % 4], score=float(i % 100),
-                          evaluated_at=now - timedelta(minutes=i % 1440), details={}, duration_ms=i % 900,
-                          source="bench") for i in range(10_000)]
+    rows = [
+        EvaluationRow(
+            rule_id=rules[i % len(rules)],
+            data_source_id=sources[(i // len(rules)) % len(sources)],
+            status=("passed", "failed", "error", "not_applicable")[i % 4],
+            score=float(i % 100),
+            evaluated_at=now - timedelta(minutes=i % 1440),
+            details={},
+            duration_ms=i % 900,
+            source="bench",
+        )
+        for i in range(10_000)
+    ]
     timings, rollup_ms, history_ms = [], [], []
     keep_history = ingest.record_status_changes
 
@@ -273,24 +289,33 @@ def main():
         rollups = cursor.fetchone()[0]
         cursor.execute("SELECT count(*) FROM compliance_statuschange")
         changes = cursor.fetchone()[0]
-    print(f"\nevaluations used: {count:,}   (rule, source) pairs: {pairs:,}   rollup rows: {rollups:,}   "
-          f"status changes: {changes:,}")
+    print(
+        f"\nevaluations used: {count:,}   (rule, source) pairs: {pairs:,}   rollup rows: {rollups:,}   "
+        f"status changes: {changes:,}"
+    )
 
     api = client()
     measured = measure(api, repeat=args.repeat)
-    print(f"\n{'median of %d (live: of 3), alternating' % args.repeat:<52} {'endpoint':>9} {'function':>9}  "
-          f"{'live SQL':>11}  ratio")
+    print(
+        f"\n{'median of %d (live: of 3), alternating' % args.repeat:<52} {'endpoint':>9} {'function':>9}  "
+        f"{'live SQL':>11}  ratio"
+    )
     for label, endpoint, function, live in measured:
         live_text = f"{live:8.1f} ms" if live is not None else f"{'-':>11}"
         ratio = f"{live / endpoint:6.0f}x faster" if live else ""
         print(f"{label:<52} {endpoint:6.1f} ms {function:6.1f} ms  {live_text}  {ratio}")
     print("target: 50 ms median for trends?days=365 and dashboard at 10,000,000 evaluations")
     # Wall-clock medians on a shared machine: the load says how much of it was ours.
-    print("load average (1, 5, 15 min): " + ", ".join(f"{value:.1f}" for value in os.getloadavg())
-          + f" on {os.cpu_count()} cores")
+    print(
+        "load average (1, 5, 15 min): "
+        + ", ".join(f"{value:.1f}" for value in os.getloadavg())
+        + f" on {os.cpu_count()} cores"
+    )
     rate, rollup_ms, history_ms = ingest_throughput()
-    print(f"\ningest: {rate:,.0f} evaluations/s for a 10,000-row batch (rollup aggregation + upsert "
-          f"{rollup_ms:.1f} ms, status history {history_ms:.1f} ms of it); target >= 10,000/s")
+    print(
+        f"\ningest: {rate:,.0f} evaluations/s for a 10,000-row batch (rollup aggregation + upsert "
+        f"{rollup_ms:.1f} ms, status history {history_ms:.1f} ms of it); target >= 10,000/s"
+    )
 
 
 def measure(api, *, repeat):
@@ -298,8 +323,8 @@ def measure(api, *, repeat):
     from django.utils import timezone
 
     from compliance import analytics
-    from compliance_site import dashboard as site_dashboard
     from compliance.models import Framework
+    from compliance_site import dashboard as site_dashboard
 
     today = timezone.now().date()
     month_ago, two_months_ago = today - timedelta(days=30), today - timedelta(days=60)
@@ -308,20 +333,30 @@ def measure(api, *, repeat):
         ("trends/?days=365", lambda: analytics.trend(days=365), sql_runner(LIVE_TRENDS)),
         ("dashboard/", site_dashboard.dashboard_stats, sql_runner(LIVE_DASHBOARD)),
         ("framework-distribution/", analytics.framework_distribution, sql_runner(LIVE_DISTRIBUTION)),
-        ("trends/?days=365&framework=bench1", lambda: analytics.trend(days=365, framework=bench1),
-         sql_runner(LIVE_FRAMEWORK_TRENDS)),
-        (f"score-as-of/?date={month_ago}", lambda: analytics.score_as_of(month_ago),
-         sql_runner(LIVE_AS_OF, [[30]])),
-        (f"score-as-of/?date={month_ago}&framework=bench1", lambda: analytics.score_as_of(month_ago, framework=bench1),
-         None),
-        (f"regressions/?start={two_months_ago}&end={month_ago}",
-         lambda: analytics.regressions(two_months_ago, month_ago, limit=50), sql_runner(LIVE_AS_OF, [[60], [30]])),
+        (
+            "trends/?days=365&framework=bench1",
+            lambda: analytics.trend(days=365, framework=bench1),
+            sql_runner(LIVE_FRAMEWORK_TRENDS),
+        ),
+        (f"score-as-of/?date={month_ago}", lambda: analytics.score_as_of(month_ago), sql_runner(LIVE_AS_OF, [[30]])),
+        (
+            f"score-as-of/?date={month_ago}&framework=bench1",
+            lambda: analytics.score_as_of(month_ago, framework=bench1),
+            None,
+        ),
+        (
+            f"regressions/?start={two_months_ago}&end={month_ago}",
+            lambda: analytics.regressions(two_months_ago, month_ago, limit=50),
+            sql_runner(LIVE_AS_OF, [[60], [30]]),
+        ),
     )
     results = []
     for label, function, live in cases:
+
         def request(url=f"/api/v1/analytics/{label}"):
             response = api.get(url)
             assert response.status_code == 200, response.content[:300]
+
         endpoint, in_process, live_ms = alternating([request, function], live, repeat=repeat)
         results.append((f"GET /api/v1/analytics/{label}", endpoint, in_process, live_ms))
     moment = timezone.now() - timedelta(days=30)  # what a report asks: its period's start, an instant

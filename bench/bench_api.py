@@ -11,6 +11,7 @@
 Production-shaped settings (compliance_site/bench_settings.py). The variants are
 interleaved request by request, so load from anything else on the machine hits each alike.
 """
+
 import argparse
 import json
 import os
@@ -28,15 +29,29 @@ def seed(total_evaluations):
     framework, _ = Framework.objects.get_or_create(code="bench", defaults={"name": "Bench"})
     if not Control.objects.filter(framework=framework).exists():
         Control.objects.bulk_create(
-            [Control(framework=framework, ref_id=f"B-{i}", title=f"Control {i}") for i in range(200)])
+            [Control(framework=framework, ref_id=f"B-{i}", title=f"Control {i}") for i in range(200)]
+        )
     if ComplianceRule.objects.count() < 1000:
         controls = list(Control.objects.filter(framework=framework))
         rules = ComplianceRule.objects.bulk_create(
-            [ComplianceRule(name=f"Bench rule {i}", framework=framework, severity=("low", "medium", "high")[i % 3],
-                            tags=["bench"]) for i in range(1000)])
+            [
+                ComplianceRule(
+                    name=f"Bench rule {i}",
+                    framework=framework,
+                    severity=("low", "medium", "high")[i % 3],
+                    tags=["bench"],
+                )
+                for i in range(1000)
+            ]
+        )
         through = ComplianceRule.controls.through
-        through.objects.bulk_create([through(compliancerule_id=r.pk, control_id=controls[(i + k) % 200].pk)
-                                     for i, r in enumerate(rules) for k in range(2)])
+        through.objects.bulk_create(
+            [
+                through(compliancerule_id=r.pk, control_id=controls[(i + k) % 200].pk)
+                for i, r in enumerate(rules)
+                for k in range(2)
+            ]
+        )
     if DataSource.objects.count() < 50:
         DataSource.objects.bulk_create([DataSource(name=f"bench-src-{i}", source_type="server") for i in range(50)])
     have = RuleEvaluation.objects.count()
@@ -54,8 +69,13 @@ def seed(total_evaluations):
                        now() - (g || ' seconds')::interval, '{}'::jsonb, 10, 'bench', now()
                 FROM generate_series(1, %(n)s) AS g
                 """,
-                {"rules": rule_ids, "sources": source_ids, "nr": len(rule_ids), "ns": len(source_ids),
-                 "n": total_evaluations - have},
+                {
+                    "rules": rule_ids,
+                    "sources": source_ids,
+                    "nr": len(rule_ids),
+                    "ns": len(source_ids),
+                    "n": total_evaluations - have,
+                },
             )
             cursor.execute("ANALYZE compliance_ruleevaluation")
     return RuleEvaluation.objects.count()
@@ -63,11 +83,11 @@ def seed(total_evaluations):
 
 def client():
     from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
     from django.test import Client
     from rest_framework.authtoken.models import Token
 
     from common.roles import AUDITOR, ensure_builtin_roles
-    from django.contrib.auth.models import Group
 
     ensure_builtin_roles()
     user, _ = get_user_model().objects.get_or_create(username="bench")
@@ -94,9 +114,11 @@ def compare(label, ours, floor_view, floor_function, target, repeat):
     medians = interleaved_medians({"ours": ours, "view": floor_view, "function": floor_function}, repeat)
     ratio = medians["ours"] / medians["view"]
     verdict = "meets" if ratio <= target else "MISSES"
-    print(f"{label:<40} ours {medians['ours']:7.2f} ms   floor view {medians['view']:6.2f} ms ({ratio:4.2f}x, "
-          f"target <= {target}x: {verdict})   floor function {medians['function']:6.2f} ms "
-          f"({medians['ours'] / medians['function']:4.2f}x)")
+    print(
+        f"{label:<40} ours {medians['ours']:7.2f} ms   floor view {medians['view']:6.2f} ms ({ratio:4.2f}x, "
+        f"target <= {target}x: {verdict})   floor function {medians['function']:6.2f} ms "
+        f"({medians['ours'] / medians['function']:4.2f}x)"
+    )
 
 
 def bench_bulk(batches):
@@ -105,18 +127,26 @@ def bench_bulk(batches):
     from django.db import connection
     from django.utils import timezone
 
-    from compliance.evaluations import validate_evaluation_rows
+    from compliance.evaluations import record_evaluations, validate_evaluation_rows
     from compliance.models import ComplianceRule, DataSource
-    from compliance.evaluations import record_evaluations
 
     rule_ids = list(ComplianceRule.objects.values_list("pk", flat=True)[:1000])
     source_ids = list(DataSource.objects.values_list("pk", flat=True)[:50])
     now = timezone.now()
     payloads = []
     for b in range(batches):
-        payloads.append([{"rule": rule_ids[(b * 7 + i) % len(rule_ids)], "data_source": source_ids[i % len(source_ids)],
-                          "status": "failed" if (i + b) % 4 == 0 else "passed", "score": float(i % 100),
-                          "evaluated_at": now.isoformat()} for i in range(10_000)])
+        payloads.append(
+            [
+                {
+                    "rule": rule_ids[(b * 7 + i) % len(rule_ids)],
+                    "data_source": source_ids[i % len(source_ids)],
+                    "status": "failed" if (i + b) % 4 == 0 else "passed",
+                    "score": float(i % 100),
+                    "evaluated_at": now.isoformat(),
+                }
+                for i in range(10_000)
+            ]
+        )
     start = time.perf_counter()
     for payload in payloads:
         rows, errors = validate_evaluation_rows(json.loads(json.dumps(payload)))
@@ -129,11 +159,23 @@ def bench_bulk(batches):
     start = time.perf_counter()
     with psycopg.connect(dsn) as conn, conn.cursor() as cursor:
         for payload in payloads:
-            with cursor.copy("COPY compliance_ruleevaluation (rule_id, data_source_id, status, score, evaluated_at, "
-                             "details, source, recorded_at) FROM STDIN") as copy:
+            with cursor.copy(
+                "COPY compliance_ruleevaluation (rule_id, data_source_id, status, score, evaluated_at, "
+                "details, source, recorded_at) FROM STDIN"
+            ) as copy:
                 for r in payload:
-                    copy.write_row((r["rule"], r["data_source"], r["status"], r["score"], r["evaluated_at"], "{}",
-                                    "copy", r["evaluated_at"]))
+                    copy.write_row(
+                        (
+                            r["rule"],
+                            r["data_source"],
+                            r["status"],
+                            r["score"],
+                            r["evaluated_at"],
+                            "{}",
+                            "copy",
+                            r["evaluated_at"],
+                        )
+                    )
         conn.commit()
     raw = batches * 10_000 / (time.perf_counter() - start)
     connection.close()
@@ -157,17 +199,33 @@ def main():
     ours, floor = api.get("/api/v1/rules/").json(), api.get("/bench/floor/rules/").json()
     assert [r["controls"] for r in ours["results"]] == [r["controls"] for r in floor["results"]]
 
-    print(f"\nAPI list benchmark — {machine_note()}; {total:,} evaluations; median of {args.requests} "
-          f"interleaved requests; load average {os.getloadavg()[0]:.1f}")
-    compare("evaluations list, cursor, 50 rows", lambda: api.get("/api/v1/evaluations/"),
-            lambda: api.get("/bench/floor/evaluations/"), floors.evaluations, 2, args.requests)
-    compare("rules list, page numbers, 50 of 1,000", lambda: api.get("/api/v1/rules/"),
-            lambda: api.get("/bench/floor/rules/"), floors.rules, 3, args.requests)
+    print(
+        f"\nAPI list benchmark — {machine_note()}; {total:,} evaluations; median of {args.requests} "
+        f"interleaved requests; load average {os.getloadavg()[0]:.1f}"
+    )
+    compare(
+        "evaluations list, cursor, 50 rows",
+        lambda: api.get("/api/v1/evaluations/"),
+        lambda: api.get("/bench/floor/evaluations/"),
+        floors.evaluations,
+        2,
+        args.requests,
+    )
+    compare(
+        "rules list, page numbers, 50 of 1,000",
+        lambda: api.get("/api/v1/rules/"),
+        lambda: api.get("/bench/floor/rules/"),
+        floors.rules,
+        3,
+        args.requests,
+    )
 
     ours_rate, raw_rate = bench_bulk(args.batches)
-    print(f"{'bulk ingest, 10,000-row batches':<40} ours {ours_rate:9,.0f} ev/s   raw COPY {raw_rate:9,.0f} ev/s   "
-          f"COPY is {raw_rate / ours_rate:4.1f}x faster (target ours >= 10,000 ev/s: "
-          f"{'meets' if ours_rate >= 10_000 else 'MISSES'})")
+    print(
+        f"{'bulk ingest, 10,000-row batches':<40} ours {ours_rate:9,.0f} ev/s   raw COPY {raw_rate:9,.0f} ev/s   "
+        f"COPY is {raw_rate / ours_rate:4.1f}x faster (target ours >= 10,000 ev/s: "
+        f"{'meets' if ours_rate >= 10_000 else 'MISSES'})"
+    )
     print(f"load average after: {os.getloadavg()[0]:.1f}")
 
 

@@ -10,6 +10,7 @@ ours <= 1.5x unaudited).
 Short rounds, many of them: this machine's speed drifts over seconds, and fine
 interleaving lets the drift hit every variant alike.
 """
+
 import argparse
 import contextlib
 import os
@@ -17,8 +18,9 @@ import statistics
 import sys
 import time
 
-from common import ROOT, machine_note, setup_django
 from django.db import transaction
+
+from common import ROOT, machine_note, setup_django
 
 DATABASE = "bench_audit"
 
@@ -125,8 +127,12 @@ def main():
                 if round_no:
                     samples[(mode, name)].append(per_pair)
                     if client is not None and server is not None:
-                        cpu[(mode, name)].append(((on_cpu_ns("self") - client) / args.pairs / 1000,
-                                                  (on_cpu_ns(server_pid) - server) / args.pairs / 1000))
+                        cpu[(mode, name)].append(
+                            (
+                                (on_cpu_ns("self") - client) / args.pairs / 1000,
+                                (on_cpu_ns(server_pid) - server) / args.pairs / 1000,
+                            )
+                        )
                 variants.use("unaudited")
                 Framework.objects.filter(code__startswith="bench-").delete()
 
@@ -143,8 +149,9 @@ def main():
     Framework.objects.filter(code__startswith="bench-").delete()
 
     print(f"audit overhead, create + update of compliance.Framework, {args.pairs} pairs x {args.rounds} rounds")
-    print(f"machine: {machine_note()}; load average {os.getloadavg()[0]:.1f}; "
-          f"PostgreSQL {connection.pg_version // 10000}")
+    print(
+        f"machine: {machine_note()}; load average {os.getloadavg()[0]:.1f}; PostgreSQL {connection.pg_version // 10000}"
+    )
     for mode in modes:
         base = samples[(mode, "unaudited")]
         print(f"{mode} writes ({'each in transaction.atomic' if mode == 'service' else 'bare save()'}):")
@@ -152,18 +159,25 @@ def main():
             runs = samples[(mode, name)]
             # Each round's variants ran back to back: a ratio per round cancels the drift
             # of the machine's speed between rounds, which a ratio of medians does not.
-            ratios = sorted(ours / unaudited for ours, unaudited in zip(runs, base))
+            ratios = sorted(ours / unaudited for ours, unaudited in zip(runs, base, strict=True))
             quartiles = statistics.quantiles(ratios, n=4)
-            print(f"  {name:<16} {statistics.median(runs):7.3f} ms per create+update  "
-                  f"{statistics.median(ratios):4.2f}x unaudited (middle half of rounds {quartiles[0]:.2f}-"
-                  f"{quartiles[2]:.2f})   {statements[(mode, name)]} round trips"
-                  + (f"   on CPU: client {statistics.median(c for c, _ in cpu[(mode, name)]):.0f} µs, "
-                     f"server {statistics.median(s for _, s in cpu[(mode, name)]):.0f} µs"
-                     if cpu[(mode, name)] else ""))
-        ours = statistics.median(a / b for a, b in zip(samples[(mode, "ours")], base))
+            print(
+                f"  {name:<16} {statistics.median(runs):7.3f} ms per create+update  "
+                f"{statistics.median(ratios):4.2f}x unaudited (middle half of rounds {quartiles[0]:.2f}-"
+                f"{quartiles[2]:.2f})   {statements[(mode, name)]} round trips"
+                + (
+                    f"   on CPU: client {statistics.median(c for c, _ in cpu[(mode, name)]):.0f} µs, "
+                    f"server {statistics.median(s for _, s in cpu[(mode, name)]):.0f} µs"
+                    if cpu[(mode, name)]
+                    else ""
+                )
+            )
+        ours = statistics.median(a / b for a, b in zip(samples[(mode, "ours")], base, strict=True))
         print(f"  target ours <= 1.50x unaudited: {'met' if ours <= 1.5 else 'MISSED'} ({ours:.2f}x)")
-    print(f"entries written: ours {AuditLog.objects.filter(content_type__model='framework').count()}, "
-          f"django-auditlog {LogEntry.objects.count()}")
+    print(
+        f"entries written: ours {AuditLog.objects.filter(content_type__model='framework').count()}, "
+        f"django-auditlog {LogEntry.objects.count()}"
+    )
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ misses: bench_audit.py stays the measure of the target.
 Each variant runs in its own process under callgrind (about two minutes each: Django
 starts up under the instrumenter), counting only the measured create+update loop.
 """
+
 import argparse
 import os
 import re
@@ -28,6 +29,7 @@ VARIANTS = ("unaudited", "ours")
 def child(variant, mode, pairs):
     """Inside valgrind: warm up, then count `pairs` create+update pairs of `variant`."""
     import bench_audit
+
     from common import setup_django
 
     bench_audit.install_settings()
@@ -49,9 +51,24 @@ def child(variant, mode, pairs):
 def instructions_per_pair(variant, mode, pairs):
     with tempfile.TemporaryDirectory() as tmp:
         run = subprocess.run(
-            ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={tmp}/callgrind.out",
-             sys.executable, __file__, "--child", variant, "--mode", mode, "--pairs", str(pairs)],
-            cwd=HERE, capture_output=True, text=True)
+            [
+                "valgrind",
+                "--tool=callgrind",
+                "--instr-atstart=no",
+                f"--callgrind-out-file={tmp}/callgrind.out",
+                sys.executable,
+                __file__,
+                "--child",
+                variant,
+                "--mode",
+                mode,
+                "--pairs",
+                str(pairs),
+            ],
+            cwd=HERE,
+            capture_output=True,
+            text=True,
+        )
     collected = re.search(r"Collected : (\d+)", run.stderr)
     if run.returncode or not collected:
         sys.exit(f"{variant} under callgrind failed:\n{run.stdout[-2000:]}\n{run.stderr[-2000:]}")
@@ -71,11 +88,15 @@ def main():
         return
     counts = {variant: instructions_per_pair(variant, args.mode, args.pairs) for variant in VARIANTS}
     base = counts["unaudited"]
-    print(f"audit overhead in client instructions, create + update of compliance.Framework, "
-          f"{args.pairs} pairs, {args.mode} writes")
+    print(
+        f"audit overhead in client instructions, create + update of compliance.Framework, "
+        f"{args.pairs} pairs, {args.mode} writes"
+    )
     for variant, count in counts.items():
-        print(f"  {variant:<10} {count / 1e6:6.3f} M instructions per create+update  {count / base:4.2f}x unaudited"
-              + (f"   (+{(count - base) / 1e6:.3f} M)" if variant != "unaudited" else ""))
+        print(
+            f"  {variant:<10} {count / 1e6:6.3f} M instructions per create+update  {count / base:4.2f}x unaudited"
+            + (f"   (+{(count - base) / 1e6:.3f} M)" if variant != "unaudited" else "")
+        )
 
 
 if __name__ == "__main__":

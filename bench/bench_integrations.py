@@ -9,12 +9,13 @@ pages measures the dedup path. Then the same rows go through POST /api/v1/evalua
 in 10,000-row requests. A third sync, after every remote timestamp moved on, measures the
 steady state (data sources exist). Printed figures only; nothing passes or fails on time.
 """
+
 import argparse
 import os
 import platform
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -48,11 +49,16 @@ def setup_django():
 def build_states(total, subscription, policies):
     from integrations.tests.fakes.azure import make_state
 
-    start = datetime.now(timezone.utc) - timedelta(days=1)
+    start = datetime.now(UTC) - timedelta(days=1)
     resources = max(1, total // policies)
     return [
-        make_state(i % resources, subscription=subscription, compliant=i % 5 != 0,
-                   policy=f"bench-policy-{i // resources}", at=start + timedelta(milliseconds=i))
+        make_state(
+            i % resources,
+            subscription=subscription,
+            compliant=i % 5 != 0,
+            policy=f"bench-policy-{i // resources}",
+            at=start + timedelta(milliseconds=i),
+        )
         for i in range(total)
     ]
 
@@ -74,17 +80,24 @@ def main():
 
     framework = Framework.objects.create(code="bench", name="Bench")
     rules = ComplianceRule.objects.bulk_create(
-        [ComplianceRule(name=f"Bench policy {i}", framework=framework) for i in range(args.policies)])
+        [ComplianceRule(name=f"Bench policy {i}", framework=framework) for i in range(args.policies)]
+    )
     fake = FakeAzure(page_size=args.page_size)
     fake.states = build_states(args.results, fake.subscription, args.policies)
     fake.start()
     try:
         integration = services.create_integration(
-            name="bench azure", provider="azure_policy", credentials={"client_id": fake.client_id,
-                                                                      "client_secret": fake.client_secret},
-            config={"tenant_id": fake.tenant, "subscription_id": fake.subscription, "management_url": fake.url,
-                    "authority_url": fake.url, "page_size": args.page_size,
-                    "rule_mapping": {f"bench-policy-{i}": r.pk for i, r in enumerate(rules)}},
+            name="bench azure",
+            provider="azure_policy",
+            credentials={"client_id": fake.client_id, "client_secret": fake.client_secret},
+            config={
+                "tenant_id": fake.tenant,
+                "subscription_id": fake.subscription,
+                "management_url": fake.url,
+                "authority_url": fake.url,
+                "page_size": args.page_size,
+                "rule_mapping": {f"bench-policy-{i}": r.pk for i, r in enumerate(rules)},
+            },
         )
         started = time.perf_counter()
         log = services.run_sync(integration_id=integration.pk, trigger="bench")
@@ -109,37 +122,58 @@ def main():
         # One second later than the first pull, so newer than the steady-state pull too: the
         # bulk API then does the same work (latest evaluation and findings move forward).
         rows = [
-            {"rule": e["rule_id"], "data_source": e["data_source_id"], "status": e["status"],
-             "evaluated_at": (e["evaluated_at"] + timedelta(seconds=1)).isoformat(), "details": e["details"]}
-            for e in RuleEvaluation.objects.order_by("id").values("rule_id", "data_source_id", "status",
-                                                                 "evaluated_at", "details")[:args.results]
+            {
+                "rule": e["rule_id"],
+                "data_source": e["data_source_id"],
+                "status": e["status"],
+                "evaluated_at": (e["evaluated_at"] + timedelta(seconds=1)).isoformat(),
+                "details": e["details"],
+            }
+            for e in RuleEvaluation.objects.order_by("id").values(
+                "rule_id", "data_source_id", "status", "evaluated_at", "details"
+            )[: args.results]
         ]
         client = APIClient()
         client.force_authenticate(UserFactory(username="bench", is_superuser=True, is_staff=True))
         started = time.perf_counter()
         for offset in range(0, len(rows), 10_000):
-            response = client.post("/api/v1/evaluations/bulk/", {"evaluations": rows[offset:offset + 10_000]},
-                                   format="json")
+            response = client.post(
+                "/api/v1/evaluations/bulk/", {"evaluations": rows[offset : offset + 10_000]}, format="json"
+            )
             assert response.status_code == 201, response.content[:500]
         bulk_seconds = time.perf_counter() - started
     finally:
         fake.stop()
 
     n = args.results
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
-          f"PostgreSQL database {DATABASE}")
-    print(f"{n:,} remote results in {pages} pages of {args.page_size} from a local Azure Policy fake, "
-          f"{args.policies} mapped policies, {n // args.policies:,} resources")
-    print(f"{'integration sync (first pull, creates data sources)':<58} {sync_seconds:8.2f} s  "
-          f"{n / sync_seconds:10,.0f} results/s")
-    print(f"{'integration sync replay (all deduplicated)':<58} {replay_seconds:8.2f} s  "
-          f"{n / replay_seconds:10,.0f} results/s")
-    print(f"{'integration sync, every result newer (steady state)':<58} {steady_seconds:8.2f} s  "
-          f"{n / steady_seconds:10,.0f} results/s")
-    print(f"{'bulk ingest API, same rows, 10,000 per request':<58} {bulk_seconds:8.2f} s  "
-          f"{n / bulk_seconds:10,.0f} results/s")
-    print(f"sync / bulk API time ratio: first pull {sync_seconds / bulk_seconds:.2f}x, "
-          f"steady state {steady_seconds / bulk_seconds:.2f}x")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+        f"PostgreSQL database {DATABASE}"
+    )
+    print(
+        f"{n:,} remote results in {pages} pages of {args.page_size} from a local Azure Policy fake, "
+        f"{args.policies} mapped policies, {n // args.policies:,} resources"
+    )
+    print(
+        f"{'integration sync (first pull, creates data sources)':<58} {sync_seconds:8.2f} s  "
+        f"{n / sync_seconds:10,.0f} results/s"
+    )
+    print(
+        f"{'integration sync replay (all deduplicated)':<58} {replay_seconds:8.2f} s  "
+        f"{n / replay_seconds:10,.0f} results/s"
+    )
+    print(
+        f"{'integration sync, every result newer (steady state)':<58} {steady_seconds:8.2f} s  "
+        f"{n / steady_seconds:10,.0f} results/s"
+    )
+    print(
+        f"{'bulk ingest API, same rows, 10,000 per request':<58} {bulk_seconds:8.2f} s  "
+        f"{n / bulk_seconds:10,.0f} results/s"
+    )
+    print(
+        f"sync / bulk API time ratio: first pull {sync_seconds / bulk_seconds:.2f}x, "
+        f"steady state {steady_seconds / bulk_seconds:.2f}x"
+    )
 
 
 if __name__ == "__main__":

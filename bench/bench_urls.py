@@ -1,9 +1,9 @@
 """The project's URLs plus the hand-written floors the API benchmark compares against."""
+
+import floors
 from django.urls import path
 
 from compliance_site.urls import urlpatterns as project_urlpatterns
-
-import floors
 
 urlpatterns = [
     path("bench/floor/evaluations/", floors.evaluations_view),

@@ -2,6 +2,7 @@
 
 Benchmarks print figures side by side; they never pass or fail on time.
 """
+
 import os
 import sys
 from pathlib import Path
@@ -37,5 +38,7 @@ def machine_note():
 def row(label, ours, baseline, unit="ms", target=None):
     ratio = ours / baseline if baseline else float("inf")
     verdict = "" if target is None else ("  meets target" if ratio <= target else "  MISSES target")
-    print(f"{label:<46} ours {ours:9.2f} {unit}   baseline {baseline:9.2f} {unit}   ratio {ratio:5.2f}x"
-          + (f" (target <= {target}x){verdict}" if target else ""))
+    print(
+        f"{label:<46} ours {ours:9.2f} {unit}   baseline {baseline:9.2f} {unit}   ratio {ratio:5.2f}x"
+        + (f" (target <= {target}x){verdict}" if target else "")
+    )

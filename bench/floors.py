@@ -4,12 +4,34 @@ Each floor is a plain function (`evaluations()`, `rules()`) and the same functio
 as a Django view behind the project's middleware, authenticated by the same token with
 the one query DRF's TokenAuthentication makes.
 """
+
 from django.http import JsonResponse
 
-EVALUATION_FIELDS = ("id", "rule_id", "data_source_id", "status", "score", "evaluated_at", "details",
-                     "duration_ms", "source", "recorded_at")
-RULE_FIELDS = ("id", "name", "description", "framework__code", "severity", "rule_type", "is_active", "tags",
-               "remediation", "created_at", "updated_at")
+EVALUATION_FIELDS = (
+    "id",
+    "rule_id",
+    "data_source_id",
+    "status",
+    "score",
+    "evaluated_at",
+    "details",
+    "duration_ms",
+    "source",
+    "recorded_at",
+)
+RULE_FIELDS = (
+    "id",
+    "name",
+    "description",
+    "framework__code",
+    "severity",
+    "rule_type",
+    "is_active",
+    "tags",
+    "remediation",
+    "created_at",
+    "updated_at",
+)
 
 
 def evaluations():
@@ -27,8 +49,11 @@ def rules():
     rows = list(qs.values(*RULE_FIELDS)[:50])
     # The same output as the API: each rule's control ids, read for the page at once.
     controls = {row["id"]: [] for row in rows}
-    pairs = ComplianceRule.controls.through.objects.filter(compliancerule_id__in=list(controls)).order_by(
-        "control__sort_order", "control__ref_id").values_list("compliancerule_id", "control_id")
+    pairs = (
+        ComplianceRule.controls.through.objects.filter(compliancerule_id__in=list(controls))
+        .order_by("control__sort_order", "control__ref_id")
+        .values_list("compliancerule_id", "control_id")
+    )
     for rule_id, control_id in pairs:
         controls[rule_id].append(control_id)
     for row in rows:

@@ -1,4 +1,5 @@
 """Run every benchmark script in bench/ one after another (`make bench`)."""
+
 import subprocess
 import sys
 from pathlib import Path

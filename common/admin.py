@@ -1,4 +1,5 @@
 """Admin mixins shared by every app."""
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect

@@ -3,8 +3,9 @@
 Each FilterSet either filters a model field or names it in `unfiltered_fields`; a test
 fails when a field is neither.
 """
+
 import copy
-from datetime import timezone as dt_timezone
+from datetime import UTC
 
 import django_filters as filters
 from django.db import models
@@ -29,7 +30,7 @@ class UTCDateTimeFilter(filters.IsoDateTimeFilter):
     The instant is the same in UTC, so compare in UTC."""
 
     def filter(self, qs, value):
-        return super().filter(qs, value.astimezone(dt_timezone.utc) if value else value)
+        return super().filter(qs, value.astimezone(UTC) if value else value)
 
 
 class StrictFilterSet(filters.FilterSet):

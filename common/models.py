@@ -1,4 +1,5 @@
 """Abstract model bases shared by every app (abstract: the floor owns no table)."""
+
 from django.db import models
 from django.utils import timezone
 

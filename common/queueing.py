@@ -1,4 +1,5 @@
 """Enqueueing Celery work only once the surrounding transaction has committed."""
+
 import logging
 import time
 import uuid

@@ -3,6 +3,7 @@
 The table below is the single statement of who may do what; the permission-matrix test
 checks every endpoint against it.
 """
+
 from django.contrib.auth.models import Group, Permission
 
 COMPLIANCE_ADMIN = "Compliance Admin"
@@ -30,8 +31,8 @@ ROLE_GRANTS = {
         "integrations": ("view",),
         "audit": ("view",),
     },
-    AUDITOR: {app: ("view",) for app in DOMAIN_APPS},
-    VIEWER: {app: ("view",) for app in ("compliance", "reports", "workflows", "integrations")},
+    AUDITOR: dict.fromkeys(DOMAIN_APPS, ("view",)),
+    VIEWER: dict.fromkeys(("compliance", "reports", "workflows", "integrations"), ("view",)),
 }
 
 # Permissions that are not model CRUD (declared in model Meta.permissions by each app).
@@ -50,14 +51,19 @@ def permissions_for(role):
     query = Permission.objects.none()
     for app_label, actions in ROLE_GRANTS[role].items():
         # Exact "<action>_<model>" codenames: a custom "view_confidential_report" is not CRUD.
-        ids = [p.pk for p in Permission.objects.filter(content_type__app_label=app_label).select_related("content_type")
-               if any(p.codename == f"{action}_{p.content_type.model}" for action in actions)]
+        ids = [
+            p.pk
+            for p in Permission.objects.filter(content_type__app_label=app_label).select_related("content_type")
+            if any(p.codename == f"{action}_{p.content_type.model}" for action in actions)
+        ]
         query |= Permission.objects.filter(pk__in=ids)
     extras = EXTRA_GRANTS[role]
     if "*" in extras:  # every non-CRUD permission of the domain apps
-        custom = [p.pk for p in Permission.objects.filter(content_type__app_label__in=DOMAIN_APPS)
-                  .select_related("content_type")
-                  if not any(p.codename == f"{action}_{p.content_type.model}" for action in _CRUD)]
+        custom = [
+            p.pk
+            for p in Permission.objects.filter(content_type__app_label__in=DOMAIN_APPS).select_related("content_type")
+            if not any(p.codename == f"{action}_{p.content_type.model}" for action in _CRUD)
+        ]
         query |= Permission.objects.filter(pk__in=custom)
     else:
         for dotted in extras:

@@ -1,4 +1,5 @@
 """Signals the floor sends and the apps above it handle (so the floor imports none of them)."""
+
 from django.dispatch import Signal
 
 # request, reason: an authenticated user was refused an action (403). The audit app

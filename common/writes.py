@@ -10,8 +10,9 @@ three so common.api.writes.ServiceWritesMixin (API views) and common.admin.Servi
 (admin pages) can route every create, change and delete through them. The helpers below
 are the plain body most services share.
 """
+
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 
 @dataclass(frozen=True)
@@ -34,8 +35,10 @@ class ModelWrites:
 
 def _split(model, data):
     many = {field.name for field in model._meta.many_to_many}
-    return ({name: value for name, value in data.items() if name not in many},
-            {name: value for name, value in data.items() if name in many})
+    return (
+        {name: value for name, value in data.items() if name not in many},
+        {name: value for name, value in data.items() if name in many},
+    )
 
 
 def create_row(model, data, *, check=None):

@@ -119,13 +119,26 @@ class FindingAdmin(admin.ModelAdmin):
     search_fields = ["title", "notes", "rule__name", "data_source__name"]
     autocomplete_fields = ["assigned_to"]
     list_select_related = ["assigned_to"]
-    readonly_fields = ["rule", "data_source", "title", "severity", "first_seen_at", "last_seen_at", "opened_at",
-                       "resolved_at", "recurrence_count", "occurrences", "last_evaluation", "created_at",
-                       "updated_at"]
+    readonly_fields = [
+        "rule",
+        "data_source",
+        "title",
+        "severity",
+        "first_seen_at",
+        "last_seen_at",
+        "opened_at",
+        "resolved_at",
+        "recurrence_count",
+        "occurrences",
+        "last_evaluation",
+        "created_at",
+        "updated_at",
+    ]
 
     def has_add_permission(self, request):
         return False  # findings come from evaluations
 
     def save_model(self, request, obj, form, change):
-        services.update_finding(finding=obj, changes={name: form.cleaned_data[name] for name in form.changed_data},
-                                actor=request.user)
+        services.update_finding(
+            finding=obj, changes={name: form.cleaned_data[name] for name in form.changed_data}, actor=request.user
+        )

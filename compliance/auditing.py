@@ -1,4 +1,5 @@
 """What the compliance app asks the audit trail to record (connected in ComplianceConfig.ready)."""
+
 from audit.impact import HIGH, LOW, MEDIUM, register_actions
 from audit.registry import ModelOptions, register_app
 
@@ -20,18 +21,26 @@ def register():
         "compliance",
         # Evaluations and everything derived from them: the ingest service writes one entry
         # per batch with its counts instead of one per row.
-        exclude=(RuleEvaluation, LatestEvaluation, EvaluationRollup, LatestStatusCount, StatusChange,
-                 StatusChangeRollup),
+        exclude=(
+            RuleEvaluation,
+            LatestEvaluation,
+            EvaluationRollup,
+            LatestStatusCount,
+            StatusChange,
+            StatusChangeRollup,
+        ),
         options={
             Framework: ModelOptions(impacts={"delete": HIGH}),
             ComplianceRule: ModelOptions(impacts={"update": MEDIUM, "delete": HIGH}),
             Control: ModelOptions(impacts={"delete": MEDIUM}),
         },
     )
-    register_actions({
-        "evaluations_recorded": LOW,
-        "seeded": LOW,
-        "oscal_catalog_imported": LOW,
-        "oscal_catalog_exported": LOW,
-        "oscal_assessment_results_exported": LOW,
-    })
+    register_actions(
+        {
+            "evaluations_recorded": LOW,
+            "seeded": LOW,
+            "oscal_catalog_imported": LOW,
+            "oscal_catalog_exported": LOW,
+            "oscal_assessment_results_exported": LOW,
+        }
+    )

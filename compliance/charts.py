@@ -4,6 +4,7 @@ Plain SVG strings (no JavaScript, no external assets), so the same chart renders
 browser and in WeasyPrint. Every text is escaped; every chart carries <title>/<desc> for
 screen readers and a <title> per point or bar for hover values.
 """
+
 import math
 import zlib
 
@@ -52,8 +53,10 @@ def _legend(names, width):
     for index in reversed(range(len(names))):
         label = escape(names[index])
         x -= 7 * len(names[index]) + 26
-        parts.append(f'<rect x="{x}" y="8" width="12" height="12" fill="{PALETTE[index % len(PALETTE)]}"/>'
-                     f'<text x="{x + 16}" y="18" fill="#1a1a1a">{label}</text>')
+        parts.append(
+            f'<rect x="{x}" y="8" width="12" height="12" fill="{PALETTE[index % len(PALETTE)]}"/>'
+            f'<text x="{x + 16}" y="18" fill="#1a1a1a">{label}</text>'
+        )
     return "".join(parts)
 
 
@@ -63,12 +66,16 @@ def _axes(width, height, ticks, unit, labels, x_positions):
     parts = []
     for tick in ticks:
         y = bottom - (bottom - top) * tick / ticks[-1]
-        parts.append(f'<line x1="{left}" x2="{right}" y1="{y:.1f}" y2="{y:.1f}" stroke="#d0d0d0" stroke-width="1"/>'
-                     f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" fill="#333">{_fmt(tick, unit)}</text>')
+        parts.append(
+            f'<line x1="{left}" x2="{right}" y1="{y:.1f}" y2="{y:.1f}" stroke="#d0d0d0" stroke-width="1"/>'
+            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" fill="#333">{_fmt(tick, unit)}</text>'
+        )
     step = max(1, math.ceil(len(labels) / 8))
     for index in range(0, len(labels), step):
-        parts.append(f'<text x="{x_positions[index]:.1f}" y="{bottom + 18}" text-anchor="middle" fill="#333">'
-                     f"{escape(labels[index])}</text>")
+        parts.append(
+            f'<text x="{x_positions[index]:.1f}" y="{bottom + 18}" text-anchor="middle" fill="#333">'
+            f"{escape(labels[index])}</text>"
+        )
     parts.append(f'<line x1="{left}" x2="{right}" y1="{bottom}" y2="{bottom}" stroke="#555" stroke-width="1"/>')
     return "".join(parts)
 
@@ -98,21 +105,24 @@ def line_chart_svg(labels, series, *, title, description="", unit="", y_max=None
     for index, (name, values) in enumerate(series):
         colour = PALETTE[index % len(PALETTE)]
         runs, run = [], []
-        for x, value in zip(xs, values):
+        for x, value in zip(xs, values, strict=True):
             if value is None:
-                runs, run = (runs + [run] if run else runs), []
+                runs, run = ([*runs, run] if run else runs), []
             else:
                 run.append(f"{x:.1f},{y_of(value):.1f}")
-        runs = runs + [run] if run else runs
+        runs = [*runs, run] if run else runs
         for points in runs:
             body.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{" ".join(points)}"/>')
         if len(labels) <= 62:  # markers with hover values while they stay readable
-            for x, label, value in zip(xs, labels, values):
+            for x, label, value in zip(xs, labels, values, strict=True):
                 if value is not None:
-                    body.append(f'<circle cx="{x:.1f}" cy="{y_of(value):.1f}" r="3" fill="{colour}">'
-                                f"<title>{escape(name)} {escape(label)}: {_fmt(value, unit)}</title></circle>")
-    return _frame(width, height, title, description or title, "".join(body),
-                  _legend([name for name, _ in series], width))
+                    body.append(
+                        f'<circle cx="{x:.1f}" cy="{y_of(value):.1f}" r="3" fill="{colour}">'
+                        f"<title>{escape(name)} {escape(label)}: {_fmt(value, unit)}</title></circle>"
+                    )
+    return _frame(
+        width, height, title, description or title, "".join(body), _legend([name for name, _ in series], width)
+    )
 
 
 def bar_chart_svg(labels, series, *, title, description="", unit="", y_max=None, width=720, height=260):
@@ -127,15 +137,20 @@ def bar_chart_svg(labels, series, *, title, description="", unit="", y_max=None,
     body = [_axes(width, height, ticks, unit, labels, centres)]
     for index, (name, values) in enumerate(series):
         colour = PALETTE[index % len(PALETTE)]
-        for centre, label, value in zip(centres, labels, values):
+        for centre, label, value in zip(centres, labels, values, strict=True):
             x = centre - bar * len(series) / 2 + bar * index
             if value is None:
                 continue
             h = (bottom - top) * value / ticks[-1]
-            body.append(f'<rect x="{x:.1f}" y="{bottom - h:.1f}" width="{bar - 2:.1f}" height="{h:.1f}" '
-                        f'fill="{colour}"><title>{escape(name)} {escape(label)}: {_fmt(value, unit)}</title></rect>')
+            body.append(
+                f'<rect x="{x:.1f}" y="{bottom - h:.1f}" width="{bar - 2:.1f}" height="{h:.1f}" '
+                f'fill="{colour}"><title>{escape(name)} {escape(label)}: {_fmt(value, unit)}</title></rect>'
+            )
             if bar >= 18:
-                body.append(f'<text x="{x + (bar - 2) / 2:.1f}" y="{bottom - h - 4:.1f}" text-anchor="middle" '
-                            f'font-size="11" fill="#1a1a1a">{_fmt(value, unit)}</text>')
-    return _frame(width, height, title, description or title, "".join(body),
-                  _legend([name for name, _ in series], width))
+                body.append(
+                    f'<text x="{x + (bar - 2) / 2:.1f}" y="{bottom - h - 4:.1f}" text-anchor="middle" '
+                    f'font-size="11" fill="#1a1a1a">{_fmt(value, unit)}</text>'
+                )
+    return _frame(
+        width, height, title, description or title, "".join(body), _legend([name for name, _ in series], width)
+    )

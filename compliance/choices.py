@@ -1,4 +1,5 @@
 """Enumerations; values are exactly those of docs/api.md."""
+
 from django.db import models
 
 

@@ -3,6 +3,7 @@
 Each FilterSet either filters a model field or names it in `unfiltered_fields`; a test
 fails when a field is neither.
 """
+
 import django_filters as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -97,8 +98,18 @@ class RuleEvaluationFilterSet(StrictFilterSet):
 
 
 class FindingFilterSet(BaseFilterSet):
-    unfiltered_fields = ("id", "notes", "title", "updated_at", "occurrences", "last_evaluation",
-                         "first_seen_at", "last_seen_at", "resolved_at", "due_at")
+    unfiltered_fields = (
+        "id",
+        "notes",
+        "title",
+        "updated_at",
+        "occurrences",
+        "last_evaluation",
+        "first_seen_at",
+        "last_seen_at",
+        "resolved_at",
+        "due_at",
+    )
     status = filters.MultipleChoiceFilter(choices=FindingStatus.choices)
     severity = filters.MultipleChoiceFilter(choices=Severity.choices)
     framework = framework_filter("rule__framework")
@@ -108,8 +119,16 @@ class FindingFilterSet(BaseFilterSet):
 
     class Meta:
         model = Finding
-        fields = ["rule", "data_source", "status", "severity", "assigned_to", "recurrence_count",
-                  "opened_at", "created_at"]
+        fields = [
+            "rule",
+            "data_source",
+            "status",
+            "severity",
+            "assigned_to",
+            "recurrence_count",
+            "opened_at",
+            "created_at",
+        ]
 
     def filter_recurring(self, queryset, name, value):
         return queryset.filter(recurrence_count__gt=0) if value else queryset.filter(recurrence_count=0)

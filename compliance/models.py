@@ -3,16 +3,24 @@
 Evaluations and the state derived from them are compliance.evaluations' models, imported
 here so `compliance.models` names every model of the app.
 """
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
 
 from common.models import TimeStampedModel
 
+from .choices import (
+    ACTIVE_FINDING_STATUSES,
+    Environment,
+    FindingStatus,
+    MappingRelationship,
+    RuleType,
+    Severity,
+    SourceType,
+)
 from .evaluations.models import (  # noqa: F401  (re-exported: the app's models in one place)
     EvaluationRollup,
     LatestEvaluation,
@@ -22,16 +30,6 @@ from .evaluations.models import (  # noqa: F401  (re-exported: the app's models 
     RuleEvaluation,
     StatusChange,
     StatusChangeRollup,
-)
-from .choices import (
-    ACTIVE_FINDING_STATUSES,
-    Environment,
-    EvaluationStatus,
-    FindingStatus,
-    MappingRelationship,
-    RuleType,
-    Severity,
-    SourceType,
 )
 
 
@@ -57,7 +55,11 @@ class Framework(TimeStampedModel):
 class Control(TimeStampedModel):
     framework = models.ForeignKey(Framework, on_delete=models.CASCADE, related_name="controls")
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="children",
         help_text="Family or parent control; enhancements hang under their base control.",
     )
     ref_id = models.CharField(max_length=64, help_text="Identifier within the framework, e.g. CC6.1.")
@@ -135,7 +137,10 @@ class DataSource(TimeStampedModel):
     description = models.TextField(blank=True)
     source_type = models.CharField(max_length=20, choices=SourceType.choices)
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="owned_data_sources",
     )
     environment = models.CharField(max_length=20, choices=Environment.choices, default=Environment.PRODUCTION)
@@ -178,7 +183,10 @@ class Finding(TimeStampedModel):
         RuleEvaluation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     assigned_to = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="assigned_findings",
     )
     due_at = models.DateTimeField(null=True, blank=True)

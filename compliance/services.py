@@ -7,6 +7,7 @@ invariants the API and the admin used to check apart (a control's parent in its 
 framework, a rule's controls in the rule's framework, no mapping of a control to itself);
 one-row checks live in the models' clean(), which ModelForms call too.
 """
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -108,8 +109,9 @@ def delete_data_source(*, data_source, actor=None):
 
 FRAMEWORK_WRITES = ModelWrites("framework", create_framework, update_framework, delete_framework)
 CONTROL_WRITES = ModelWrites("control", create_control, update_control, delete_control)
-CONTROL_MAPPING_WRITES = ModelWrites("control_mapping", create_control_mapping, update_control_mapping,
-                                     delete_control_mapping)
+CONTROL_MAPPING_WRITES = ModelWrites(
+    "control_mapping", create_control_mapping, update_control_mapping, delete_control_mapping
+)
 RULE_WRITES = ModelWrites("rule", create_rule, update_rule, delete_rule)
 DATA_SOURCE_WRITES = ModelWrites("data_source", create_data_source, update_data_source, delete_data_source)
 

@@ -3,6 +3,7 @@
 Sent inside the ingest transaction; receivers that start work must use
 transaction.on_commit so that nothing runs for a rolled-back ingest.
 """
+
 from django.dispatch import Signal
 
 # evaluations: list[RuleEvaluation] written in one ingest call (one send per call).

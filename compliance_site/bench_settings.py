@@ -3,6 +3,7 @@
 The test settings add a canary-scanning middleware and a per-process cache; a benchmark
 should pay what production pays, no more and no less.
 """
+
 import os
 
 os.environ.setdefault("DEBUG", "0")
@@ -14,7 +15,7 @@ os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("REDIS_CACHE_URL", "redis://127.0.0.1:6379/13")
 os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/13")
 
-from .settings import *  # noqa: E402,F401,F403
+from .settings import *  # noqa: F403
 
 ROOT_URLCONF = "bench_urls"  # bench/ is on sys.path when a benchmark runs
 # No collectstatic for a benchmark: whitenoise serves from the finders.

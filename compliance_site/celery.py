@@ -1,4 +1,5 @@
 """Celery application: JSON only, late acks, one message at a time, three queues."""
+
 import gc
 import importlib
 import os
@@ -72,8 +73,7 @@ def _configure(settings):
         broker_connection_retry_on_startup=True,
         broker_connection_timeout=2,
         # Publishing after commit gives up quickly instead of hanging a request on a dead broker.
-        task_publish_retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.5,
-                                   "interval_max": 1},
+        task_publish_retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1},
         timezone="UTC",
         enable_utc=True,
         worker_hijack_root_logger=False,

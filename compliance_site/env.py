@@ -1,4 +1,5 @@
 """Small readers for environment variables, so settings.py stays declarative."""
+
 import os
 
 from django.core.exceptions import ImproperlyConfigured

@@ -3,6 +3,7 @@
 Django calls handler500 while the exception is still being handled, so sys.exc_info()
 tells a lost database connection (503: try again) from a bug (500).
 """
+
 import sys
 
 from django.db import DatabaseError, InterfaceError, OperationalError

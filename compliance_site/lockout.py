@@ -4,6 +4,7 @@ The lock lasts LOGIN_LOCKOUT_SECONDS; failures older than the window are forgott
 lives in the shared cache (Redis in production, the database cache in embedded mode), so
 every web process sees the same counters. Each lockout is an audit entry.
 """
+
 import hashlib
 
 from django.conf import settings
@@ -43,9 +44,12 @@ def record_failure(username, request):
         from audit.services import record_event
 
         record_event(
-            action="login_locked_out", impact_level="high",
-            message=(f"Sign-in for {username!r} from {ip} locked for {settings.LOGIN_LOCKOUT_SECONDS} s "
-                     f"after {failures} failed attempts."),
+            action="login_locked_out",
+            impact_level="high",
+            message=(
+                f"Sign-in for {username!r} from {ip} locked for {settings.LOGIN_LOCKOUT_SECONDS} s "
+                f"after {failures} failed attempts."
+            ),
             changes={"username": [None, username], "ip_address": [None, ip]},
         )
 
@@ -75,7 +79,8 @@ class LockoutModelBackend(ModelBackend):
         if not hasattr(user_obj, "_perm_cache"):
             # BaseBackend's union of user and group permissions, computed only on a cache miss.
             user_obj._perm_cache = cached_permissions(
-                user_obj.pk, lambda: BaseBackend.get_all_permissions(self, user_obj))
+                user_obj.pk, lambda: BaseBackend.get_all_permissions(self, user_obj)
+            )
         return user_obj._perm_cache
 
 

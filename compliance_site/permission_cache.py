@@ -12,6 +12,7 @@ before the commit, from the old rows, can never be served afterwards). When the 
 unreachable the set is read from the database, as Django would: a cache outage costs
 speed, never access decisions.
 """
+
 import logging
 import uuid
 

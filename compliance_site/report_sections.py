@@ -2,6 +2,7 @@
 
 Imported from SiteConfig.ready(); replaces the reports app's "not installed" stand-in.
 """
+
 from reports.choices import SectionKind
 from reports.sections.base import SectionResult, register, row_limit
 from workflows import selectors as workflows
@@ -11,15 +12,35 @@ from workflows import selectors as workflows
 def workflow_status(scope, params):
     rules = scope.rules() if scope.framework is not None or scope.rule_ids is not None else None
     summary = workflows.summary_for_rules(rules=rules, limit=row_limit(params))
-    rows = [{"workflow": w.name, "type": w.workflow_type, "status": w.status, "priority": w.priority,
-             "assignee": w.assigned_to.get_username() if w.assigned_to else "",
-             "progress": round(w.progress_percentage or 0), "due": w.due_at.strftime("%Y-%m-%d") if w.due_at else ""}
-            for w in summary["rows"]]
+    rows = [
+        {
+            "workflow": w.name,
+            "type": w.workflow_type,
+            "status": w.status,
+            "priority": w.priority,
+            "assignee": w.assigned_to.get_username() if w.assigned_to else "",
+            "progress": round(w.progress_percentage or 0),
+            "due": w.due_at.strftime("%Y-%m-%d") if w.due_at else "",
+        }
+        for w in summary["rows"]
+    ]
     return SectionResult(
         intro="Remediation and review workflows in scope.",
-        figures=[("Workflows", summary["total"]), ("Overdue", summary["overdue"]),
-                 *[(status.replace("_", " ").capitalize(), n) for status, n in sorted(summary["by_status"].items())]],
-        columns=[("workflow", "Workflow"), ("type", "Type"), ("status", "Status"), ("priority", "Priority"),
-                 ("assignee", "Assignee"), ("progress", "Progress %"), ("due", "Due")],
-        rows=rows, total_rows=summary["total"], empty_message="No workflows in scope.",
+        figures=[
+            ("Workflows", summary["total"]),
+            ("Overdue", summary["overdue"]),
+            *[(status.replace("_", " ").capitalize(), n) for status, n in sorted(summary["by_status"].items())],
+        ],
+        columns=[
+            ("workflow", "Workflow"),
+            ("type", "Type"),
+            ("status", "Status"),
+            ("priority", "Priority"),
+            ("assignee", "Assignee"),
+            ("progress", "Progress %"),
+            ("due", "Due"),
+        ],
+        rows=rows,
+        total_rows=summary["total"],
+        empty_message="No workflows in scope.",
     )

@@ -2,6 +2,7 @@
 
 See the configuration table in docs/architecture.md and README.md.
 """
+
 from pathlib import Path
 
 import dj_database_url
@@ -23,13 +24,9 @@ SECRET_KEY = env_str("SECRET_KEY") or (DEV_SECRET_KEY if DEBUG else None)
 FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS") or ([DEV_FIELD_ENCRYPTION_KEY] if DEBUG else [])
 if not DEBUG:
     if not SECRET_KEY or SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 40:
-        raise ImproperlyConfigured(
-            "SECRET_KEY must be set to a random value of 40+ characters when DEBUG is off."
-        )
+        raise ImproperlyConfigured("SECRET_KEY must be set to a random value of 40+ characters when DEBUG is off.")
     if not FIELD_ENCRYPTION_KEYS or DEV_FIELD_ENCRYPTION_KEY in FIELD_ENCRYPTION_KEYS:
-        raise ImproperlyConfigured(
-            "FIELD_ENCRYPTION_KEYS must list real Fernet keys (newest first) when DEBUG is off."
-        )
+        raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS must list real Fernet keys (newest first) when DEBUG is off.")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -210,9 +207,12 @@ REDIS_CACHE_URL = env_str("REDIS_CACHE_URL")
 # otherwise a database table, which `migrate` creates (compliance_site/migrations).
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_CACHE_URL,
-         # A stalled Redis must not stall requests: callers fall back or fail fast.
-         "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1}}
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_CACHE_URL,
+            # A stalled Redis must not stall requests: callers fall back or fail fast.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
         if REDIS_CACHE_URL
         else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "django_cache"}
     )
@@ -282,8 +282,11 @@ INTEGRATIONS_FAILURES_BEFORE_ERROR = env_int("INTEGRATIONS_FAILURES_BEFORE_ERROR
 # rewrite the database must not also be able to re-sign the chain.
 DEV_AUDIT_CHECKPOINT_HMAC_KEY = "dev-only-audit-checkpoint-key-not-for-production"
 AUDIT_CHECKPOINT_HMAC_KEY = env_str("AUDIT_CHECKPOINT_HMAC_KEY") or (DEV_AUDIT_CHECKPOINT_HMAC_KEY if DEBUG else None)
-if not DEBUG and (not AUDIT_CHECKPOINT_HMAC_KEY or AUDIT_CHECKPOINT_HMAC_KEY == DEV_AUDIT_CHECKPOINT_HMAC_KEY
-                  or len(AUDIT_CHECKPOINT_HMAC_KEY) < 32):
+if not DEBUG and (
+    not AUDIT_CHECKPOINT_HMAC_KEY
+    or AUDIT_CHECKPOINT_HMAC_KEY == DEV_AUDIT_CHECKPOINT_HMAC_KEY
+    or len(AUDIT_CHECKPOINT_HMAC_KEY) < 32
+):
     raise ImproperlyConfigured(
         "AUDIT_CHECKPOINT_HMAC_KEY must be set to a random value of 32+ characters when DEBUG is off."
     )

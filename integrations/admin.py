@@ -1,4 +1,5 @@
 """Admin: integrations with write-only credentials and the two run actions; read-only logs."""
+
 import json
 
 from django import forms
@@ -21,7 +22,8 @@ class WriteOnlyTextarea(forms.Textarea):
 class IntegrationAdminForm(forms.ModelForm):
     provider = forms.ChoiceField(choices=())
     new_credentials = forms.CharField(
-        required=False, label="Credentials",
+        required=False,
+        label="Credentials",
         widget=WriteOnlyTextarea(attrs={"rows": 4, "autocomplete": "off", "spellcheck": "false"}),
         help_text="Write-only JSON object with the provider's credential fields. Leave blank to keep the stored ones.",
     )
@@ -55,8 +57,9 @@ class IntegrationAdminForm(forms.ModelForm):
         slug = self.instance.provider if self.instance.pk else data.get("provider")
         if slug and "config" in data:
             try:
-                services.validate_settings(provider=slug, config=data["config"] or {},
-                                           credentials=data.get("new_credentials"))
+                services.validate_settings(
+                    provider=slug, config=data["config"] or {}, credentials=data.get("new_credentials")
+                )
             except ValidationError as exc:
                 for name, errors in exc.message_dict.items():
                     field = {"credentials": "new_credentials"}.get(name, name)
@@ -67,14 +70,37 @@ class IntegrationAdminForm(forms.ModelForm):
 @admin.register(Integration)
 class IntegrationAdmin(admin.ModelAdmin):
     form = IntegrationAdminForm
-    list_display = ["name", "provider", "integration_type", "status", "health", "success_rate_display",
-                    "consecutive_failures", "last_sync_at", "next_sync_at", "credentials_hint"]
+    list_display = [
+        "name",
+        "provider",
+        "integration_type",
+        "status",
+        "health",
+        "success_rate_display",
+        "consecutive_failures",
+        "last_sync_at",
+        "next_sync_at",
+        "credentials_hint",
+    ]
     list_filter = ["provider", "integration_type", "status", "health"]
     search_fields = ["name", "description"]
     autocomplete_fields = ["frameworks"]
-    readonly_fields = ["integration_type", "health", "status_message", "credentials_hint", "credentials_updated_at",
-                       "last_sync_at", "last_success_at", "next_sync_at", "total_syncs", "successful_syncs",
-                       "failed_syncs", "consecutive_failures", "created_at", "updated_at"]
+    readonly_fields = [
+        "integration_type",
+        "health",
+        "status_message",
+        "credentials_hint",
+        "credentials_updated_at",
+        "last_sync_at",
+        "last_success_at",
+        "next_sync_at",
+        "total_syncs",
+        "successful_syncs",
+        "failed_syncs",
+        "consecutive_failures",
+        "created_at",
+        "updated_at",
+    ]
     actions = ["test_connection_action", "sync_now_action"]
 
     def get_queryset(self, request):
@@ -96,10 +122,14 @@ class IntegrationAdmin(admin.ModelAdmin):
             saved = services.update_integration(integration=obj, changes=changes)
         else:
             saved = services.create_integration(
-                name=data["name"], provider=data["provider"], config=data.get("config") or {},
-                credentials=credentials, frameworks=data.get("frameworks", []),
+                name=data["name"],
+                provider=data["provider"],
+                config=data.get("config") or {},
+                credentials=credentials,
+                frameworks=data.get("frameworks", []),
                 description=data.get("description", ""),
-                sync_frequency_minutes=data.get("sync_frequency_minutes"), created_by=request.user,
+                sync_frequency_minutes=data.get("sync_frequency_minutes"),
+                created_by=request.user,
             )
         obj.pk = saved.pk
 
@@ -134,8 +164,19 @@ class IntegrationAdmin(admin.ModelAdmin):
 
 @admin.register(IntegrationLog)
 class IntegrationLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["started_at", "integration", "kind", "status", "trigger", "duration_ms", "fetched", "created",
-                    "updated", "skipped", "failed"]
+    list_display = [
+        "started_at",
+        "integration",
+        "kind",
+        "status",
+        "trigger",
+        "duration_ms",
+        "fetched",
+        "created",
+        "updated",
+        "skipped",
+        "failed",
+    ]
     list_filter = ["kind", "status", "trigger", "integration__provider"]
     search_fields = ["integration__name", "message", "error"]
     list_select_related = ["integration"]
@@ -149,8 +190,16 @@ class FindingTicketAdmin(admin.ModelAdmin):
     search_fields = ["remote_key", "remote_id", "finding__title"]
     list_select_related = ["integration", "finding"]
     raw_id_fields = ["finding"]
-    readonly_fields = ["integration", "finding", "remote_id", "remote_key", "remote_url", "remote_status",
-                       "created_at", "updated_at"]
+    readonly_fields = [
+        "integration",
+        "finding",
+        "remote_id",
+        "remote_key",
+        "remote_url",
+        "remote_status",
+        "created_at",
+        "updated_at",
+    ]
 
     def has_add_permission(self, request):
         return False

@@ -4,6 +4,7 @@ Keys come from settings.FIELD_ENCRYPTION_KEYS (newest first): the first key encr
 every key decrypts, so keys can be rotated without downtime (rotate_encryption_keys
 re-encrypts old values). The keys are dedicated; nothing is derived from SECRET_KEY.
 """
+
 import json
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -27,9 +28,7 @@ def _fernet_keys():
     try:
         return [Fernet(key) for key in keys]
     except (ValueError, TypeError) as exc:
-        raise ImproperlyConfigured(
-            "FIELD_ENCRYPTION_KEYS must hold url-safe base64 Fernet keys of 32 bytes."
-        ) from exc
+        raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS must hold url-safe base64 Fernet keys of 32 bytes.") from exc
 
 
 def multi_fernet():

@@ -1,4 +1,5 @@
 """One FilterSet per model (common/filtersets.py explains the convention)."""
+
 import django_filters as filters
 
 from common.filtersets import BaseFilterSet, StrictBooleanFilter, StrictFilterSet, UTCDateTimeFilter
@@ -12,10 +13,25 @@ from .models import FindingTicket, Integration, IntegrationLog
 
 class IntegrationFilterSet(BaseFilterSet):
     unfiltered_fields = (
-        "id", "description", "status_message", "config", "credentials", "credentials_hint",
-        "credentials_updated_at", "sync_state", "sync_lock_until", "sync_lock_owner", "total_syncs",
-        "successful_syncs", "failed_syncs", "total_sync_duration_ms", "last_success_at", "updated_at", "created_by",
-        "sync_frequency_minutes", "next_sync_at",
+        "id",
+        "description",
+        "status_message",
+        "config",
+        "credentials",
+        "credentials_hint",
+        "credentials_updated_at",
+        "sync_state",
+        "sync_lock_until",
+        "sync_lock_owner",
+        "total_syncs",
+        "successful_syncs",
+        "failed_syncs",
+        "total_sync_duration_ms",
+        "last_success_at",
+        "updated_at",
+        "created_by",
+        "sync_frequency_minutes",
+        "next_sync_at",
     )
     name = filters.CharFilter(lookup_expr="icontains")
     provider = filters.ChoiceFilter(choices=registry.choices)
@@ -27,8 +43,9 @@ class IntegrationFilterSet(BaseFilterSet):
     )
     last_sync_after = UTCDateTimeFilter(field_name="last_sync_at", lookup_expr="gte")
     last_sync_before = UTCDateTimeFilter(field_name="last_sync_at", lookup_expr="lt")
-    failing = StrictBooleanFilter(field_name="consecutive_failures", method="filter_failing",
-                                  label="Has consecutive failures")
+    failing = StrictBooleanFilter(
+        field_name="consecutive_failures", method="filter_failing", label="Has consecutive failures"
+    )
 
     class Meta:
         model = Integration
@@ -40,8 +57,18 @@ class IntegrationFilterSet(BaseFilterSet):
 
 class IntegrationLogFilterSet(StrictFilterSet):
     unfiltered_fields = (
-        "id", "integration", "task_id", "finished_at", "duration_ms", "fetched", "created", "updated",
-        "skipped", "unmapped", "message", "error",
+        "id",
+        "integration",
+        "task_id",
+        "finished_at",
+        "duration_ms",
+        "fetched",
+        "created",
+        "updated",
+        "skipped",
+        "unmapped",
+        "message",
+        "error",
     )
     kind = filters.ChoiceFilter(choices=LogKind.choices)
     status = filters.MultipleChoiceFilter(choices=LogStatus.choices)

@@ -10,6 +10,7 @@
 * Redirects are followed only on the same scheme, host and port.
 * Every request has a (connect, read) timeout and a response-size cap.
 """
+
 import ipaddress
 import socket
 from urllib.parse import urljoin, urlsplit
@@ -138,10 +139,12 @@ def _connect_vetted(conn):
     for _family, _socktype, _proto, sockaddr in vetted:
         try:
             return urllib3_connection.create_connection(
-                sockaddr[:2], conn.timeout, source_address=conn.source_address,
+                sockaddr[:2],
+                conn.timeout,
+                source_address=conn.source_address,
                 socket_options=conn.socket_options,
             )
-        except socket.timeout as exc:
+        except TimeoutError as exc:
             raise ConnectTimeoutError(conn, f"Connection to {conn.host} timed out.") from exc
         except OSError as exc:
             last_error = exc
@@ -183,9 +186,7 @@ class SafeSession(requests.Session):
         adapter = SafeAdapter(max_retries=0)
         self.mount("https://", adapter)
         self.mount("http://", adapter)
-        self.default_timeout = timeout or (
-            settings.INTEGRATIONS_CONNECT_TIMEOUT, settings.INTEGRATIONS_READ_TIMEOUT
-        )
+        self.default_timeout = timeout or (settings.INTEGRATIONS_CONNECT_TIMEOUT, settings.INTEGRATIONS_READ_TIMEOUT)
         self.max_bytes = max_bytes or settings.INTEGRATIONS_MAX_RESPONSE_BYTES
 
     def request(self, method, url, **kwargs):

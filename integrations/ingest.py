@@ -5,14 +5,14 @@ then record_evaluations), so findings, scores and the ingest audit
 entry stay right. Each page is one transaction: its evaluations and its dedup keys
 commit together, so a replayed page (retry, re-run, overlapping pages) creates nothing.
 """
+
 import hashlib
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 
-from compliance.evaluations import validate_evaluation_rows
+from compliance.evaluations import record_evaluations, validate_evaluation_rows
 from compliance.models import ComplianceRule, DataSource
-from compliance.evaluations import record_evaluations
 
 from .models import RemoteResource, SyncKey
 
@@ -35,8 +35,9 @@ def sync_key(result):
 def remember_keys(integration_id, keys):
     """Store dedup keys; on PostgreSQL one INSERT … SELECT unnest() instead of N model objects."""
     if connection.vendor != "postgresql":
-        SyncKey.objects.bulk_create([SyncKey(integration_id=integration_id, key=k) for k in keys],
-                                    ignore_conflicts=True)
+        SyncKey.objects.bulk_create(
+            [SyncKey(integration_id=integration_id, key=k) for k in keys], ignore_conflicts=True
+        )
         return
     with connection.cursor() as cursor:
         cursor.execute(
@@ -59,12 +60,14 @@ class Counts:
         """Count an unusable result and list it (up to a limit) in the sync log."""
         self.failed += 1
         if len(self.problems) < MAX_LISTED_PROBLEMS:
-            self.problems.append({
-                "remote_id": str(getattr(result, "remote_id", ""))[:300],
-                "resource_id": str(getattr(result, "resource_id", ""))[:300],
-                "rule_key": str(getattr(result, "rule_key", ""))[:200],
-                "reason": reason[:300],
-            })
+            self.problems.append(
+                {
+                    "remote_id": str(getattr(result, "remote_id", ""))[:300],
+                    "resource_id": str(getattr(result, "resource_id", ""))[:300],
+                    "rule_key": str(getattr(result, "rule_key", ""))[:200],
+                    "reason": reason[:300],
+                }
+            )
 
 
 def resolve_rule_mapping(integration):
@@ -90,15 +93,16 @@ def _source_name(provider_slug, result):
     if len(name) <= MAX_SOURCE_NAME:
         return name
     digest = hashlib.sha256(result.resource_id.encode()).hexdigest()[:12]
-    return f"{name[:MAX_SOURCE_NAME - 14]}…{digest}"
+    return f"{name[: MAX_SOURCE_NAME - 14]}…{digest}"
 
 
 def data_sources_for(provider, results):
     """{resource id: DataSource id}, found by remote resource id or created on first sight."""
     wanted = {r.resource_id: r for r in results}
     known = dict(
-        RemoteResource.objects.filter(provider=provider.slug, resource_id__in=list(wanted))
-        .values_list("resource_id", "data_source_id")
+        RemoteResource.objects.filter(provider=provider.slug, resource_id__in=list(wanted)).values_list(
+            "resource_id", "data_source_id"
+        )
     )
     missing = [wanted[rid] for rid in wanted if rid not in known]
     if missing:
@@ -111,17 +115,21 @@ def data_sources_for(provider, results):
             if source_id is None:
                 # One by one on purpose: DataSource is audited through its save signals.
                 source_id = DataSource.objects.create(
-                    name=name, source_type=provider.source_type, tags=[provider.slug],
+                    name=name,
+                    source_type=provider.source_type,
+                    tags=[provider.slug],
                     description=f"Found by the {provider.name} integration: {result.resource_id}"[:2000],
                 ).pk
                 existing[name] = source_id
-            links.append(RemoteResource(provider=provider.slug, resource_id=result.resource_id,
-                                        data_source_id=source_id))
+            links.append(
+                RemoteResource(provider=provider.slug, resource_id=result.resource_id, data_source_id=source_id)
+            )
         # Another integration of the same provider may have linked it meanwhile.
         RemoteResource.objects.bulk_create(links, ignore_conflicts=True)
         known.update(
-            RemoteResource.objects.filter(provider=provider.slug, resource_id__in=[r.resource_id for r in missing])
-            .values_list("resource_id", "data_source_id")
+            RemoteResource.objects.filter(
+                provider=provider.slug, resource_id__in=[r.resource_id for r in missing]
+            ).values_list("resource_id", "data_source_id")
         )
     return known
 
@@ -178,8 +186,9 @@ class PageIngester:
             seen.add(key)
             keyed.append((key, result))
         done = set(
-            SyncKey.objects.filter(integration=self.integration, key__in=[k for k, _ in keyed])
-            .values_list("key", flat=True)
+            SyncKey.objects.filter(integration=self.integration, key__in=[k for k, _ in keyed]).values_list(
+                "key", flat=True
+            )
         )
         fresh = []
         for key, result in keyed:

@@ -5,6 +5,7 @@ one row per sync or connection test; SyncKey remembers which remote results were
 ingested (idempotent replays); RemoteResource maps a remote resource id to the
 DataSource it became; FindingTicket links a finding to the ticket pushed for it.
 """
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse

@@ -1,4 +1,5 @@
 """The provider catalog: every connector registers here, and everything else asks here."""
+
 from importlib import import_module
 
 _PROVIDERS = {}

@@ -1,4 +1,5 @@
 """Beat entries of the integrations app (merged by compliance_site.celery)."""
+
 BEAT_SCHEDULE = {
     "integrations-dispatch-due-syncs": {
         "task": "integrations.dispatch_due_syncs",

@@ -1,4 +1,5 @@
 """Read-side queries shared by the API, the admin and the site's dashboard."""
+
 from collections import Counter
 
 from django.db.models import Avg, Count, Q, Sum
@@ -20,8 +21,11 @@ def logs_for(integration):
 def health_summary():
     """Integrations by health and status, with the sync success rate over all of them."""
     by_health, by_status, succeeded, failed = Counter(), Counter(), 0, 0
-    for health, status, n, ok, bad in Integration.objects.values_list("health", "status").annotate(
-            n=Count("id"), ok=Sum("successful_syncs"), bad=Sum("failed_syncs")).order_by():
+    for health, status, n, ok, bad in (
+        Integration.objects.values_list("health", "status")
+        .annotate(n=Count("id"), ok=Sum("successful_syncs"), bad=Sum("failed_syncs"))
+        .order_by()
+    ):
         by_health[health] += n
         by_status[status] += n
         succeeded, failed = succeeded + ok, failed + bad
@@ -36,10 +40,12 @@ def health_summary():
 
 def sync_metrics(*, since):
     """Sync runs since a time: count, success rate and mean duration."""
-    finished = IntegrationLog.objects.filter(kind=LogKind.SYNC, started_at__gte=since,
-                                             status__in=FINISHED_SYNC_STATUSES)
-    row = finished.aggregate(runs=Count("id"), ok=Count("id", filter=Q(status__in=SUCCEEDED_SYNC_STATUSES)),
-                             avg=Avg("duration_ms"))
+    finished = IntegrationLog.objects.filter(
+        kind=LogKind.SYNC, started_at__gte=since, status__in=FINISHED_SYNC_STATUSES
+    )
+    row = finished.aggregate(
+        runs=Count("id"), ok=Count("id", filter=Q(status__in=SUCCEEDED_SYNC_STATUSES)), avg=Avg("duration_ms")
+    )
     return {
         "available": True,
         "runs": row["runs"],

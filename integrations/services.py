@@ -2,6 +2,7 @@
 
 The API, the admin actions, the tasks and the management command all call these.
 """
+
 import time
 
 from django.conf import settings
@@ -70,25 +71,41 @@ def _store_credentials(integration, provider, credentials):
 
 def _audit_credentials(integration, action, fields):
     record_event(
-        action=action, instance=integration, impact_level="critical",
+        action=action,
+        instance=integration,
+        impact_level="critical",
         message=f"Credentials of {integration.name} were {'replaced' if action.endswith('rotated') else 'set'} "
-                f"(fields: {', '.join(sorted(fields))}).",
+        f"(fields: {', '.join(sorted(fields))}).",
         changes={"credentials_hint": [None, integration.credentials_hint]},
     )
 
 
 @transaction.atomic
-def create_integration(*, name, provider, config=None, credentials=None, frameworks=(), description="",
-                       sync_frequency_minutes=None, created_by=None):
+def create_integration(
+    *,
+    name,
+    provider,
+    config=None,
+    credentials=None,
+    frameworks=(),
+    description="",
+    sync_frequency_minutes=None,
+    created_by=None,
+):
     """Create an integration after validating its config (JSON Schema) and credentials."""
     spec = _provider_or_error(provider)
     config = config or {}
     _validate(spec, config=config, credentials=credentials)
     integration = Integration(
-        name=name, provider=spec.slug, integration_type=spec.integration_type, description=description,
-        config=config, created_by=created_by,
+        name=name,
+        provider=spec.slug,
+        integration_type=spec.integration_type,
+        description=description,
+        config=config,
+        created_by=created_by,
         sync_frequency_minutes=spec.default_sync_minutes if sync_frequency_minutes is None else sync_frequency_minutes,
-        status=IntegrationStatus.CONFIGURED if credentials or not spec.required_credentials(config)
+        status=IntegrationStatus.CONFIGURED
+        if credentials or not spec.required_credentials(config)
         else IntegrationStatus.PENDING,
     )
     integration.next_sync_at = timezone.now() if integration.sync_frequency_minutes else None
@@ -113,7 +130,9 @@ def update_integration(*, integration, changes):
     if unknown:
         raise ValidationError({name: ["This field cannot be changed."] for name in unknown})
     if "status" in changes and changes["status"] not in USER_SETTABLE_STATUSES:
-        raise ValidationError({"status": [f"Set one of {', '.join(USER_SETTABLE_STATUSES)}; the rest are set by syncs."]})
+        raise ValidationError(
+            {"status": [f"Set one of {', '.join(USER_SETTABLE_STATUSES)}; the rest are set by syncs."]}
+        )
     config = changes.get("config", integration.config)
     credentials = changes.get("credentials")
     _validate(spec, config=config, credentials=credentials)
@@ -152,8 +171,9 @@ def test_connection(*, integration, trigger="api"):
     try:
         provider = registry.get(integration.provider)
         timeout = settings.INTEGRATIONS_TEST_TIMEOUT
-        client = provider.client(config=integration.config, credentials=integration.credentials,
-                                 timeout=(timeout, timeout), max_attempts=1)
+        client = provider.client(
+            config=integration.config, credentials=integration.credentials, timeout=(timeout, timeout), max_attempts=1
+        )
         message = provider.test_connection(client)
         ok = True
     except (ProviderError, DecryptionError, registry.UnknownProvider) as exc:
@@ -161,9 +181,14 @@ def test_connection(*, integration, trigger="api"):
     latency = int((time.monotonic() - started) * 1000)
     with transaction.atomic():
         IntegrationLog.objects.create(
-            integration=integration, kind=LogKind.TEST_CONNECTION, trigger=trigger,
-            status=LogStatus.SUCCESS if ok else LogStatus.FAILED, finished_at=timezone.now(),
-            duration_ms=latency, message=message if ok else "", error="" if ok else message,
+            integration=integration,
+            kind=LogKind.TEST_CONNECTION,
+            trigger=trigger,
+            status=LogStatus.SUCCESS if ok else LogStatus.FAILED,
+            finished_at=timezone.now(),
+            duration_ms=latency,
+            message=message if ok else "",
+            error="" if ok else message,
         )
         changes = {"status_message": "" if ok else message}
         if ok and integration.status != IntegrationStatus.INACTIVE:
@@ -176,7 +201,8 @@ def test_connection(*, integration, trigger="api"):
         for name, value in changes.items():
             setattr(integration, name, value)
         record_event(
-            action="integration_connection_tested", instance=integration,
+            action="integration_connection_tested",
+            instance=integration,
             message=f"{integration.name}: {'ok' if ok else 'failed'} in {latency} ms. {message}"[:2000],
             impact_level="low" if ok else "medium",
         )
@@ -185,10 +211,14 @@ def test_connection(*, integration, trigger="api"):
 
 def request_sync(*, integration, trigger="manual"):
     """Queue a sync on the integrations queue after commit; return the task id."""
-    record_event(action="integration_sync_requested", instance=integration,
-                 message=f"Sync of {integration.name} requested ({trigger}).")
-    return enqueue_on_commit("integrations.sync_integration",
-                             kwargs={"integration_id": integration.pk, "trigger": trigger})
+    record_event(
+        action="integration_sync_requested",
+        instance=integration,
+        message=f"Sync of {integration.name} requested ({trigger}).",
+    )
+    return enqueue_on_commit(
+        "integrations.sync_integration", kwargs={"integration_id": integration.pk, "trigger": trigger}
+    )
 
 
 def dispatch_due_syncs(*, now=None):
@@ -203,7 +233,8 @@ def dispatch_due_syncs(*, now=None):
     queued = []
     with transaction.atomic():
         due = list(
-            Integration.objects.defer("credentials").select_for_update(skip_locked=True)
+            Integration.objects.defer("credentials")
+            .select_for_update(skip_locked=True)
             .filter(status__in=SCHEDULABLE_STATUSES, sync_frequency_minutes__gt=0)
             .filter(Q(next_sync_at__lte=now) | Q(next_sync_at__isnull=True))
             .order_by("next_sync_at")[:500]
@@ -212,7 +243,9 @@ def dispatch_due_syncs(*, now=None):
             Integration.objects.filter(pk=integration.pk).update(
                 next_sync_at=now + timedelta(minutes=integration.sync_frequency_minutes)
             )
-            enqueue_on_commit("integrations.sync_integration", kwargs={"integration_id": integration.pk, "trigger": "schedule"})
+            enqueue_on_commit(
+                "integrations.sync_integration", kwargs={"integration_id": integration.pk, "trigger": "schedule"}
+            )
             queued.append(integration.pk)
     return queued
 
@@ -229,17 +262,24 @@ def rotate_encryption_keys():
     # Raw SQL on purpose: the ORM would decrypt through from_db_value; rotation works on tokens.
     table = Integration._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT id, credentials FROM {table} WHERE credentials <> '' ORDER BY id FOR UPDATE"
-                       if connection.vendor == "postgresql" else
-                       f"SELECT id, credentials FROM {table} WHERE credentials <> '' ORDER BY id")
+        cursor.execute(
+            f"SELECT id, credentials FROM {table} WHERE credentials <> '' ORDER BY id FOR UPDATE"
+            if connection.vendor == "postgresql"
+            else f"SELECT id, credentials FROM {table} WHERE credentials <> '' ORDER BY id"
+        )
         rows = cursor.fetchall()
         for pk, token in rows:
             try:
                 new_token = rotate_token(token)
             except DecryptionError:
-                raise DecryptionError(f"Integration {pk}: stored credentials cannot be decrypted; nothing was rotated.") from None
+                raise DecryptionError(
+                    f"Integration {pk}: stored credentials cannot be decrypted; nothing was rotated."
+                ) from None
             cursor.execute(f"UPDATE {table} SET credentials = %s WHERE id = %s", [new_token, pk])
             rotated += 1
-    record_event(action="encryption_keys_rotated", impact_level="critical",
-                 message=f"Re-encrypted the credentials of {rotated} integration(s) with the newest key.")
+    record_event(
+        action="encryption_keys_rotated",
+        impact_level="critical",
+        message=f"Re-encrypted the credentials of {rotated} integration(s) with the newest key.",
+    )
     return rotated

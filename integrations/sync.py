@@ -3,6 +3,7 @@
 The steps are chosen by capability, never by provider name:
 pull evaluations → pull ticket status → push findings → push audit events.
 """
+
 import logging
 import time
 from datetime import timedelta
@@ -32,8 +33,9 @@ EVENT_BATCH = 500
 MAX_EVENTS_PER_RUN = 10_000
 
 
-INTERRUPTED = ("The worker running this sync stopped before it finished (killed, or over the time limit); "
-               "a later run took over.")
+INTERRUPTED = (
+    "The worker running this sync stopped before it finished (killed, or over the time limit); a later run took over."
+)
 
 
 def lease_seconds():
@@ -55,7 +57,8 @@ def acquire_lock(integration_id, owner=""):
     if owner:
         free |= Q(sync_lock_owner=owner)
     return bool(
-        Integration.objects.filter(pk=integration_id).filter(free)
+        Integration.objects.filter(pk=integration_id)
+        .filter(free)
         .update(sync_lock_until=now + timedelta(seconds=lease_seconds()), sync_lock_owner=owner)
     )
 
@@ -79,8 +82,9 @@ def open_log(integration, *, trigger, task_id):
     dead.update(status=LogStatus.FAILED, finished_at=timezone.now(), error=INTERRUPTED)
     if earlier:
         return earlier, True
-    return IntegrationLog.objects.create(integration=integration, kind=LogKind.SYNC, trigger=trigger,
-                                         task_id=task_id), False
+    return IntegrationLog.objects.create(
+        integration=integration, kind=LogKind.SYNC, trigger=trigger, task_id=task_id
+    ), False
 
 
 def findings_in_scope(integration):
@@ -107,7 +111,8 @@ def pull_evaluations(run):
 def pull_ticket_status(run):
     tickets = list(
         FindingTicket.objects.filter(integration=run.integration, finding__status__in=ACTIVE_FINDING_STATUSES)
-        .select_related("finding").order_by("id")[:1000]
+        .select_related("finding")
+        .order_by("id")[:1000]
     )
     if not tickets:
         return
@@ -136,15 +141,21 @@ def push_findings(run):
 
 def _push_tickets(run):
     findings = list(
-        findings_in_scope(run.integration).filter(status__in=ACTIVE_FINDING_STATUSES)
-        .exclude(tickets__integration=run.integration).order_by("opened_at", "id")[:PUSH_BATCH]
+        findings_in_scope(run.integration)
+        .filter(status__in=ACTIVE_FINDING_STATUSES)
+        .exclude(tickets__integration=run.integration)
+        .order_by("opened_at", "id")[:PUSH_BATCH]
     )
     run.counts.fetched += len(findings)
     for finding in findings:
         ref = run.provider.create_ticket(run.client, finding)
         FindingTicket.objects.create(
-            integration=run.integration, finding=finding, remote_id=ref.remote_id[:200],
-            remote_key=ref.remote_key[:200], remote_url=ref.remote_url[:1000], remote_status=ref.remote_status[:100],
+            integration=run.integration,
+            finding=finding,
+            remote_id=ref.remote_id[:200],
+            remote_key=ref.remote_key[:200],
+            remote_url=ref.remote_url[:1000],
+            remote_status=ref.remote_status[:100],
         )
         run.counts.created += 1
 
@@ -175,16 +186,22 @@ def _push_finding_events(run):
             rows = rows.filter(Q(updated_at__gt=at) | Q(updated_at=at, id__gt=pk))
         return rows
 
-    _stream(run, cursor_name="findings_cursor", queryset=queryset,
-            position=lambda f: [f.updated_at.isoformat(), f.pk], to_event=run.provider.finding_event)
+    _stream(
+        run,
+        cursor_name="findings_cursor",
+        queryset=queryset,
+        position=lambda f: [f.updated_at.isoformat(), f.pk],
+        to_event=run.provider.finding_event,
+    )
 
 
 def _push_audit_events(run):
     def queryset(cursor):
         return AuditLog.objects.filter(id__gt=cursor or 0).order_by("id")
 
-    _stream(run, cursor_name="audit_cursor", queryset=queryset, position=lambda e: e.pk,
-            to_event=run.provider.audit_event)
+    _stream(
+        run, cursor_name="audit_cursor", queryset=queryset, position=lambda e: e.pk, to_event=run.provider.audit_event
+    )
 
 
 STEPS = (
@@ -225,7 +242,8 @@ def _finish(integration, log, *, counts, error, auth_failed, started, resumed):
         log.save()
         current = Integration.objects.defer("credentials").select_for_update().get(pk=integration.pk)
         changes = {
-            "last_sync_at": now, "total_syncs": F("total_syncs") + 1,
+            "last_sync_at": now,
+            "total_syncs": F("total_syncs") + 1,
             "total_sync_duration_ms": F("total_sync_duration_ms") + duration,
         }
         if current.sync_frequency_minutes:
@@ -239,16 +257,20 @@ def _finish(integration, log, *, counts, error, auth_failed, started, resumed):
                 changes["health"] = Health.DEGRADED
         else:
             changes.update(
-                successful_syncs=F("successful_syncs") + 1, consecutive_failures=0, last_success_at=now,
+                successful_syncs=F("successful_syncs") + 1,
+                consecutive_failures=0,
+                last_success_at=now,
                 health=Health.DEGRADED if counts.failed else Health.HEALTHY,
-                status_message=(f"{counts.failed} result(s) could not be mapped; see the sync log."
-                                if counts.failed else ""),
+                status_message=(
+                    f"{counts.failed} result(s) could not be mapped; see the sync log." if counts.failed else ""
+                ),
             )
             if current.status != IntegrationStatus.INACTIVE:
                 changes["status"] = IntegrationStatus.ACTIVE
         Integration.objects.filter(pk=integration.pk).update(**changes)
         record_event(
-            action="integration_sync_failed" if failed else "integration_synced", instance=current,
+            action="integration_sync_failed" if failed else "integration_synced",
+            instance=current,
             message=f"{current.name}: {log.status}; {log.message}" + (f"; error: {error}" if error else ""),
             changes={k: [None, getattr(log, k)] for k in ("fetched", "created", "updated", "skipped", "failed")},
             impact_level="medium" if failed else "low",
@@ -270,14 +292,22 @@ def run_sync(*, integration_id, trigger="schedule", task_id="", client=None):
         return None
     if task_id:
         # The worker can die after the run finished and before the message was acknowledged.
-        done = (IntegrationLog.objects.filter(integration=integration, kind=LogKind.SYNC, task_id=task_id)
-                .exclude(status=LogStatus.RUNNING).first())
+        done = (
+            IntegrationLog.objects.filter(integration=integration, kind=LogKind.SYNC, task_id=task_id)
+            .exclude(status=LogStatus.RUNNING)
+            .first()
+        )
         if done:
             return done
     if not acquire_lock(integration_id, owner=task_id):
         return IntegrationLog.objects.create(
-            integration=integration, kind=LogKind.SYNC, status=LogStatus.SKIPPED, trigger=trigger,
-            task_id=task_id, finished_at=timezone.now(), duration_ms=0,
+            integration=integration,
+            kind=LogKind.SYNC,
+            status=LogStatus.SKIPPED,
+            trigger=trigger,
+            task_id=task_id,
+            finished_at=timezone.now(),
+            duration_ms=0,
             message="Another sync of this integration is running; this one was skipped.",
         )
     started = time.monotonic()
@@ -299,10 +329,11 @@ def run_sync(*, integration_id, trigger="schedule", task_id="", client=None):
         error, auth_failed = str(exc), True
     except (ProviderError, DecryptionError, registry.UnknownProvider) as exc:
         error = str(exc)
-    except Exception as exc:  # noqa: BLE001 - a run must always close its log and lease
+    except Exception as exc:
         logger.exception("Integration %s sync crashed", integration_id)
         error = f"Unexpected error ({type(exc).__name__}); see the worker log."
     finally:
         release_lock(integration_id, owner=task_id)
-    return _finish(integration, log, counts=counts, error=error, auth_failed=auth_failed, started=started,
-                   resumed=resumed)
+    return _finish(
+        integration, log, counts=counts, error=error, auth_failed=auth_failed, started=started, resumed=resumed
+    )

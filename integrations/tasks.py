@@ -1,4 +1,5 @@
 """Celery tasks: thin, take ids, call one service. Routed to the `integrations` queue."""
+
 from celery import shared_task
 
 from audit.context import audit_context
@@ -9,8 +10,9 @@ from . import services
 @shared_task(name="integrations.sync_integration", bind=True)
 def sync_integration(self, integration_id, trigger="schedule"):
     """Run one sync. Returns counts only: no message text, so nothing secret reaches a result."""
-    with audit_context(source="task", actor_label=f"task:integrations.sync:{integration_id}",
-                       request_id=self.request.id or ""):
+    with audit_context(
+        source="task", actor_label=f"task:integrations.sync:{integration_id}", request_id=self.request.id or ""
+    ):
         log = services.run_sync(integration_id=integration_id, trigger=trigger, task_id=self.request.id or "")
     if log is None:
         return {"integration_id": integration_id, "status": "missing"}

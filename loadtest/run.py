@@ -7,6 +7,7 @@ per kind of request and exits 1 on any 5xx or connection error.
 
     .venv/bin/python loadtest/run.py [--duration 60] [--clients 12] [--workers 4]
 """
+
 import argparse
 import os
 import random
@@ -17,7 +18,7 @@ import sys
 import threading
 import time
 from collections import defaultdict
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
@@ -43,7 +44,9 @@ def environment():
         "CELERY_BROKER_URL": "redis://127.0.0.1:6379/11",
         "REDIS_CACHE_URL": "redis://127.0.0.1:6379/12",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "SECURE_SSL_REDIRECT": "0", "SESSION_COOKIE_SECURE": "0", "CSRF_COOKIE_SECURE": "0",
+        "SECURE_SSL_REDIRECT": "0",
+        "SESSION_COOKIE_SECURE": "0",
+        "CSRF_COOKIE_SECURE": "0",
         "VAR_DIR": str(ROOT / "var" / "loadtest"),
         "LOG_LEVEL": "WARNING",
         # The load comes from one address; lockout and token throttling are not what is measured.
@@ -74,19 +77,51 @@ for name, role in (("load-manager", "Compliance Manager"), ("load-auditor", "Aud
     user.groups.add(Group.objects.get(name=role))
     print(name, Token.objects.get_or_create(user=user)[0].key)
 """
-    out = subprocess.run([PY, "manage.py", "shell", "-c", script], cwd=ROOT, env=env, check=True,
-                         capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [PY, "manage.py", "shell", "-c", script], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    ).stdout
     # `shell` may print a banner line of its own; keep only our "name token" lines.
     return dict(line.split() for line in out.strip().splitlines() if line.startswith("load-"))
 
 
 def start(env, workers):
     procs = [
-        subprocess.Popen([PY, "-m", "gunicorn", "compliance_site.wsgi", "--bind", f"127.0.0.1:{PORT}",
-                          "--workers", str(workers), "--timeout", "60", "--log-level", "warning"],
-                         cwd=ROOT, env=env),
-        subprocess.Popen([PY, "-m", "celery", "-A", "compliance_site", "worker", "-Q", "default,reports,integrations",
-                          "--concurrency", "1", "--loglevel", "WARNING"], cwd=ROOT, env=env),
+        subprocess.Popen(
+            [
+                PY,
+                "-m",
+                "gunicorn",
+                "compliance_site.wsgi",
+                "--bind",
+                f"127.0.0.1:{PORT}",
+                "--workers",
+                str(workers),
+                "--timeout",
+                "60",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+        ),
+        subprocess.Popen(
+            [
+                PY,
+                "-m",
+                "celery",
+                "-A",
+                "compliance_site",
+                "worker",
+                "-Q",
+                "default,reports,integrations",
+                "--concurrency",
+                "1",
+                "--loglevel",
+                "WARNING",
+            ],
+            cwd=ROOT,
+            env=env,
+        ),
     ]
     for _ in range(100):
         try:
@@ -117,9 +152,15 @@ class Client:
         self.auditor.headers["Authorization"] = f"Token {tokens['load-auditor']}"
         self.pages = requests.Session()
         self.pages.get(f"{BASE}/dashboard/login/")
-        self.pages.post(f"{BASE}/dashboard/login/", data={
-            "username": "load-manager", "password": PASSWORD,
-            "csrfmiddlewaretoken": self.pages.cookies.get("csrftoken")}, headers={"Referer": f"{BASE}/dashboard/login/"})
+        self.pages.post(
+            f"{BASE}/dashboard/login/",
+            data={
+                "username": "load-manager",
+                "password": PASSWORD,
+                "csrfmiddlewaretoken": self.pages.cookies.get("csrftoken"),
+            },
+            headers={"Referer": f"{BASE}/dashboard/login/"},
+        )
         self.ids = ids
 
     def pick(self):
@@ -140,16 +181,28 @@ class Client:
         return random.choices(choices, weights=weights)[0][1:]
 
     def bulk(self):
-        now = datetime.now(timezone.utc)
-        rows = [{"rule": random.choice(self.ids["rules"]), "data_source": random.choice(self.ids["sources"]),
-                 "status": random.choice(["passed", "passed", "passed", "failed"]),
-                 "evaluated_at": (now - timedelta(seconds=random.randint(0, 60))).isoformat()} for _ in range(100)]
+        now = datetime.now(UTC)
+        rows = [
+            {
+                "rule": random.choice(self.ids["rules"]),
+                "data_source": random.choice(self.ids["sources"]),
+                "status": random.choice(["passed", "passed", "passed", "failed"]),
+                "evaluated_at": (now - timedelta(seconds=random.randint(0, 60))).isoformat(),
+            }
+            for _ in range(100)
+        ]
         return self.api.post(f"{BASE}/api/v1/evaluations/bulk/", json={"evaluations": rows})
 
     def generate(self):
-        created = self.api.post(f"{BASE}/api/v1/reports/", json={
-            "name": "Load test report", "report_type": "compliance_status", "file_format": "json",
-            "access_level": "internal"})
+        created = self.api.post(
+            f"{BASE}/api/v1/reports/",
+            json={
+                "name": "Load test report",
+                "report_type": "compliance_status",
+                "file_format": "json",
+                "access_level": "internal",
+            },
+        )
         if created.status_code != 201:
             return created
         return self.api.post(f"{BASE}/api/v1/reports/{created.json()['id']}/generate/")
@@ -158,8 +211,10 @@ class Client:
 def run_load(tokens, duration, clients):
     probe = requests.Session()
     probe.headers["Authorization"] = f"Token {tokens['load-manager']}"
-    ids = {"rules": [r["id"] for r in probe.get(f"{BASE}/api/v1/rules/?page_size=500").json()["results"]],
-           "sources": [s["id"] for s in probe.get(f"{BASE}/api/v1/data-sources/?page_size=500").json()["results"]]}
+    ids = {
+        "rules": [r["id"] for r in probe.get(f"{BASE}/api/v1/rules/?page_size=500").json()["results"]],
+        "sources": [s["id"] for s in probe.get(f"{BASE}/api/v1/data-sources/?page_size=500").json()["results"]],
+    }
     samples = defaultdict(list)
     failures = defaultdict(int)
     lock = threading.Lock()
@@ -192,25 +247,31 @@ def run_load(tokens, duration, clients):
 
 def percentile(values, p):
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def report(samples, failures, elapsed, args):
     total = sum(len(v) for v in samples.values())
-    print(f"\nLoad test: {args.clients} clients, gunicorn {args.workers} workers, {elapsed:.0f} s, "
-          f"{total} requests, {total / elapsed:.1f} req/s, {os.cpu_count()} cores")
+    print(
+        f"\nLoad test: {args.clients} clients, gunicorn {args.workers} workers, {elapsed:.0f} s, "
+        f"{total} requests, {total / elapsed:.1f} req/s, {os.cpu_count()} cores"
+    )
     print(f"{'request':<32}{'count':>7}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}")
-    for (kind, label), values in sorted(samples.items()):
-        print(f"{label:<32}{len(values):>7}{statistics.median(values):>9.1f}{percentile(values, 95):>9.1f}"
-              f"{percentile(values, 99):>9.1f}")
+    for (_kind, label), values in sorted(samples.items()):
+        print(
+            f"{label:<32}{len(values):>7}{statistics.median(values):>9.1f}{percentile(values, 95):>9.1f}"
+            f"{percentile(values, 99):>9.1f}"
+        )
     reads = [v for (kind, _), values in samples.items() if kind == "read" for v in values]
     p95, p99 = percentile(reads, 95), percentile(reads, 99)
-    print(f"{'ALL READS':<32}{len(reads):>7}{statistics.median(reads):>9.1f}{p95:>9.1f}{p99:>9.1f}"
-          f"   targets p95 < {READ_TARGETS['p95']:.0f}, p99 < {READ_TARGETS['p99']:.0f}: "
-          f"{'met' if p95 < READ_TARGETS['p95'] and p99 < READ_TARGETS['p99'] else 'MISSED'}")
+    print(
+        f"{'ALL READS':<32}{len(reads):>7}{statistics.median(reads):>9.1f}{p95:>9.1f}{p99:>9.1f}"
+        f"   targets p95 < {READ_TARGETS['p95']:.0f}, p99 < {READ_TARGETS['p99']:.0f}: "
+        f"{'met' if p95 < READ_TARGETS['p95'] and p99 < READ_TARGETS['p99'] else 'MISSED'}"
+    )
     errors = sum(failures.values())
     print(f"errors: {errors}")
-    for (kind, label, status), count in sorted(failures.items()):
+    for (_kind, label, status), count in sorted(failures.items()):
         print(f"  {status} x{count}  {label}")
     return errors
 

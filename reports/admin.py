@@ -1,4 +1,5 @@
 """Reports in the admin: visibility enforced, generate/cancel actions, permission-checked downloads."""
+
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.http import Http404
@@ -16,8 +17,7 @@ from .models import Report, ReportSchedule, ReportTemplate
 @admin.register(ReportTemplate)
 class ReportTemplateAdmin(ServiceWritesAdmin, admin.ModelAdmin):
     writes = services.TEMPLATE_WRITES
-    list_display = ["name", "slug", "report_type", "framework", "default_format", "is_default", "is_builtin",
-                    "version"]
+    list_display = ["name", "slug", "report_type", "framework", "default_format", "is_default", "is_builtin", "version"]
     list_filter = ["report_type", "is_builtin", "is_default", "default_format"]
     search_fields = ["name", "slug", "description"]
     autocomplete_fields = ["framework"]
@@ -29,25 +29,85 @@ class ReportTemplateAdmin(ServiceWritesAdmin, admin.ModelAdmin):
 @admin.register(Report)
 class ReportAdmin(ServiceWritesAdmin, admin.ModelAdmin):
     writes = services.REPORT_WRITES
-    list_display = ["name", "report_type", "status", "progress_display", "access_level", "file_format",
-                    "compliance_score", "page_count", "generated_at", "download_link"]
+    list_display = [
+        "name",
+        "report_type",
+        "status",
+        "progress_display",
+        "access_level",
+        "file_format",
+        "compliance_score",
+        "page_count",
+        "generated_at",
+        "download_link",
+    ]
     list_filter = ["status", "report_type", "access_level", "file_format", "framework"]
     search_fields = ["name", "description"]
     autocomplete_fields = ["framework", "template", "rules", "data_sources", "shared_with"]
     list_select_related = ["framework"]
     date_hierarchy = "created_at"
     actions = ["generate_now", "cancel_generation"]
-    readonly_fields = ["status", "progress_display", "download_link", "file_size", "file_hash", "page_count",
-                       "generated_by", "generated_at", "generation_time_ms", "compliance_score", "finding_count",
-                       "data_source_count", "rule_count", "error_message", "schedule", "created_by", "created_at"]
+    readonly_fields = [
+        "status",
+        "progress_display",
+        "download_link",
+        "file_size",
+        "file_hash",
+        "page_count",
+        "generated_by",
+        "generated_at",
+        "generation_time_ms",
+        "compliance_score",
+        "finding_count",
+        "data_source_count",
+        "rule_count",
+        "error_message",
+        "schedule",
+        "created_by",
+        "created_at",
+    ]
     fieldsets = [
-        (None, {"fields": ["name", "description", "report_type", "template", "framework", "file_format",
-                           "access_level", "tags", "parameters"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "name",
+                    "description",
+                    "report_type",
+                    "template",
+                    "framework",
+                    "file_format",
+                    "access_level",
+                    "tags",
+                    "parameters",
+                ]
+            },
+        ),
         ("Scope and sharing", {"fields": ["rules", "data_sources", "shared_with"]}),
-        ("Result", {"fields": ["status", "progress_display", "download_link", "error_message", "compliance_score",
-                               "finding_count", "data_source_count", "rule_count", "page_count", "file_size",
-                               "file_hash", "generation_time_ms", "generated_by", "generated_at", "schedule",
-                               "created_by", "created_at"]}),
+        (
+            "Result",
+            {
+                "fields": [
+                    "status",
+                    "progress_display",
+                    "download_link",
+                    "error_message",
+                    "compliance_score",
+                    "finding_count",
+                    "data_source_count",
+                    "rule_count",
+                    "page_count",
+                    "file_size",
+                    "file_hash",
+                    "generation_time_ms",
+                    "generated_by",
+                    "generated_at",
+                    "schedule",
+                    "created_by",
+                    "created_at",
+                ]
+            },
+        ),
     ]
 
     def get_queryset(self, request):
@@ -84,8 +144,11 @@ class ReportAdmin(ServiceWritesAdmin, admin.ModelAdmin):
 
     def get_urls(self):
         return [
-            path("<int:report_id>/download/", self.admin_site.admin_view(self.download_view),
-                 name="reports_report_download"),
+            path(
+                "<int:report_id>/download/",
+                self.admin_site.admin_view(self.download_view),
+                name="reports_report_download",
+            ),
             *super().get_urls(),
         ]
 
@@ -119,8 +182,17 @@ class ReportAdmin(ServiceWritesAdmin, admin.ModelAdmin):
 @admin.register(ReportSchedule)
 class ReportScheduleAdmin(ServiceWritesAdmin, admin.ModelAdmin):
     writes = scheduling.SCHEDULE_WRITES
-    list_display = ["name", "template", "cron", "timezone", "file_format", "access_level", "is_active",
-                    "next_run_at", "last_run_at"]
+    list_display = [
+        "name",
+        "template",
+        "cron",
+        "timezone",
+        "file_format",
+        "access_level",
+        "is_active",
+        "next_run_at",
+        "last_run_at",
+    ]
     list_filter = ["is_active", "file_format", "access_level", "template__report_type"]
     search_fields = ["name", "template__name"]
     autocomplete_fields = ["template"]

@@ -1,4 +1,5 @@
 """Enumerations of the reports app; values exactly as in docs/api.md."""
+
 from django.db import models
 
 

@@ -1,4 +1,5 @@
 """E-mailing a scheduled report's recipients: a link, or the file attached."""
+
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
@@ -25,8 +26,7 @@ def site_url():
 @transaction.atomic
 def distribute_report(*, report_id):
     """Send the completed report to its schedule's recipients once; returns how many got it."""
-    report = (Report.objects.select_for_update(of=("self",)).select_related("schedule")
-              .filter(pk=report_id).first())
+    report = Report.objects.select_for_update(of=("self",)).select_related("schedule").filter(pk=report_id).first()
     if report is None or report.status != ReportStatus.COMPLETED or report.distributed_at or not report.schedule:
         return 0
     recipients = list(report.schedule.recipients or [])
@@ -37,11 +37,15 @@ def distribute_report(*, report_id):
     message = EmailMessage(
         subject=f"[Compliance] {report.name}",
         body=render_to_string("reports/email/report_ready.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL, to=recipients,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=recipients,
     )
     if attach:
-        message.attach(f"report-{report.pk}.{report.file_format}", resolve(report.file_path).read_bytes(),
-                       CONTENT_TYPES[report.file_format].split(";")[0])
+        message.attach(
+            f"report-{report.pk}.{report.file_format}",
+            resolve(report.file_path).read_bytes(),
+            CONTENT_TYPES[report.file_format].split(";")[0],
+        )
     message.send()
     report.distributed_at = timezone.now()
     report.save(update_fields=["distributed_at", "updated_at"])

@@ -1,4 +1,5 @@
 """One FilterSet per reports model (API and pages); unfiltered fields are named on purpose."""
+
 import django_filters as filters
 
 from common.filtersets import BaseFilterSet, UTCDateTimeFilter
@@ -17,15 +18,41 @@ class ReportTemplateFilterSet(BaseFilterSet):
 
     class Meta:
         model = ReportTemplate
-        fields = ["name", "slug", "report_type", "framework", "is_builtin", "is_default", "default_format",
-                  "created_at"]
+        fields = [
+            "name",
+            "slug",
+            "report_type",
+            "framework",
+            "is_builtin",
+            "is_default",
+            "default_format",
+            "created_at",
+        ]
 
 
 class ReportFilterSet(BaseFilterSet):
     unfiltered_fields = (
-        "id", "description", "file_path", "file_size", "file_hash", "generation_time_ms", "page_count",
-        "finding_count", "data_source_count", "rule_count", "parameters", "rules", "data_sources", "shared_with",
-        "error_message", "task_id", "progress", "started_at", "distributed_at", "updated_at", "compliance_score",
+        "id",
+        "description",
+        "file_path",
+        "file_size",
+        "file_hash",
+        "generation_time_ms",
+        "page_count",
+        "finding_count",
+        "data_source_count",
+        "rule_count",
+        "parameters",
+        "rules",
+        "data_sources",
+        "shared_with",
+        "error_message",
+        "task_id",
+        "progress",
+        "started_at",
+        "distributed_at",
+        "updated_at",
+        "compliance_score",
     )
     status = filters.MultipleChoiceFilter(choices=ReportStatus.choices)
     report_type = filters.MultipleChoiceFilter(choices=ReportType.choices)
@@ -40,8 +67,21 @@ class ReportFilterSet(BaseFilterSet):
 
     class Meta:
         model = Report
-        fields = ["name", "report_type", "status", "framework", "template", "schedule", "file_format",
-                  "access_level", "tags", "generated_by", "generated_at", "created_by", "created_at"]
+        fields = [
+            "name",
+            "report_type",
+            "status",
+            "framework",
+            "template",
+            "schedule",
+            "file_format",
+            "access_level",
+            "tags",
+            "generated_by",
+            "generated_at",
+            "created_by",
+            "created_at",
+        ]
 
     def filter_tag(self, queryset, name, value):
         return queryset.filter(tags__contains=[value])
@@ -56,5 +96,14 @@ class ReportScheduleFilterSet(BaseFilterSet):
 
     class Meta:
         model = ReportSchedule
-        fields = ["name", "template", "timezone", "file_format", "access_level", "is_active", "next_run_at",
-                  "created_by", "created_at"]
+        fields = [
+            "name",
+            "template",
+            "timezone",
+            "file_format",
+            "access_level",
+            "is_active",
+            "next_run_at",
+            "created_by",
+            "created_at",
+        ]

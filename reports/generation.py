@@ -5,6 +5,7 @@ own id, the file name is derived from that id (a redelivered task overwrites, ne
 and completion is a compare-and-set under a row lock. Cancelling flips the status, which
 the next progress write notices.
 """
+
 import contextlib
 import json
 import logging
@@ -14,8 +15,8 @@ from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connec
 from django.utils import timezone
 
 from .catalog import DEFAULT_SECTIONS
-from .distribution import queue_distribution
 from .choices import PENDING_STATUSES, AccessLevel, ReportStatus, ReportType
+from .distribution import queue_distribution
 from .models import Report, ReportTemplate
 from .renderers import ReportDocument, render
 from .renderers.pdf import RenderTimeout
@@ -65,8 +66,9 @@ class ProgressReporter:
     def update(self, *, section, total, stage, title=""):
         progress = {"section": section, "total": total, "stage": stage, "title": title}
         if self.side is None:
-            changed = Report.objects.filter(pk=self.report_id, task_id=self.task_id,
-                                            status__in=PENDING_STATUSES).update(progress=progress)
+            changed = Report.objects.filter(
+                pk=self.report_id, task_id=self.task_id, status__in=PENDING_STATUSES
+            ).update(progress=progress)
         else:
             with self.side.cursor() as cursor:
                 cursor.execute(
@@ -85,8 +87,7 @@ class ProgressReporter:
 
 def sections_for(report):
     """The ordered sections: the report's template, the type's default template, or the catalog."""
-    template = report.template or ReportTemplate.objects.filter(report_type=report.report_type,
-                                                                is_default=True).first()
+    template = report.template or ReportTemplate.objects.filter(report_type=report.report_type, is_default=True).first()
     if template is not None and template.sections:
         return template.sections
     return DEFAULT_SECTIONS[ReportType(report.report_type)]
@@ -131,18 +132,26 @@ def build_document(report, *, task_id, end=None):
         finally:
             progress.close()
     meta = {
-        "id": report.pk, "name": report.name, "description": report.description,
-        "report_type": report.report_type, "report_type_label": report.get_report_type_display(),
-        "access_level": report.access_level, "access_label": AccessLevel(report.access_level).label,
+        "id": report.pk,
+        "name": report.name,
+        "description": report.description,
+        "report_type": report.report_type,
+        "report_type_label": report.get_report_type_display(),
+        "access_level": report.access_level,
+        "access_label": AccessLevel(report.access_level).label,
         "framework": report.framework.code if report.framework else None,
         "framework_name": report.framework.name if report.framework else "",
         "template": report.template.name if report.template else "",
-        "generated_at": scope.end, "generated_by": report.generated_by.get_username() if report.generated_by else "",
-        "period_start": scope.start, "period_end": scope.end, "parameters": report.parameters,
+        "generated_at": scope.end,
+        "generated_by": report.generated_by.get_username() if report.generated_by else "",
+        "period_start": scope.start,
+        "period_end": scope.end,
+        "parameters": report.parameters,
         "file_format": report.file_format,
     }
-    return ReportDocument(meta=meta, figures=figures, scope_description=_describe_scope(report, scope),
-                          sections=results), figures
+    return ReportDocument(
+        meta=meta, figures=figures, scope_description=_describe_scope(report, scope), sections=results
+    ), figures
 
 
 def generate_report(*, report_id, task_id):
@@ -158,19 +167,28 @@ def generate_report(*, report_id, task_id):
     try:
         document, figures = build_document(report, task_id=task_id)
         rendered = render(document, report.file_format)
-        relative_path, digest = write_file(report_id=report.pk, task_id=task_id,
-                                           extension=report.file_format, data=rendered.data)
+        relative_path, digest = write_file(
+            report_id=report.pk, task_id=task_id, extension=report.file_format, data=rendered.data
+        )
     except GenerationCancelled:
         return "cancelled"
     except TRANSIENT_ERRORS:
         raise
-    except (Exception, RenderTimeout) as exc:  # noqa: BLE001 — anything else fails this report for good
+    except (Exception, RenderTimeout) as exc:
         logger.exception("report %s generation failed", report_id)
         mark_failed(report_id=report_id, task_id=task_id, message=readable_error(exc))
         return "failed"
     elapsed_ms = round((time.perf_counter() - started) * 1000)
-    return _complete(report_id=report_id, task_id=task_id, path=relative_path, digest=digest,
-                     size=len(rendered.data), pages=rendered.page_count, elapsed_ms=elapsed_ms, figures=figures)
+    return _complete(
+        report_id=report_id,
+        task_id=task_id,
+        path=relative_path,
+        digest=digest,
+        size=len(rendered.data),
+        pages=rendered.page_count,
+        elapsed_ms=elapsed_ms,
+        figures=figures,
+    )
 
 
 def _complete(*, report_id, task_id, path, digest, size, pages, elapsed_ms, figures):
@@ -214,4 +232,3 @@ def readable_error(exc):
     if isinstance(exc, (RenderTimeout, SoftTimeLimitExceeded)):
         return f"The report took too long to render: {exc} Narrow the scope or lower max_rows."
     return f"Report generation failed: {type(exc).__name__}: {exc}"
-

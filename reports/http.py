@@ -1,4 +1,5 @@
 """The one way a report file leaves the server: permission already checked, audited, streamed."""
+
 from django.http import FileResponse, Http404
 
 from . import services

@@ -1,4 +1,5 @@
 """Report templates, reports and schedules."""
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -15,7 +16,11 @@ class ReportTemplate(models.Model):
     slug = models.SlugField(max_length=80, unique=True)
     report_type = models.CharField(max_length=30, choices=ReportType.choices)
     framework = models.ForeignKey(
-        "compliance.Framework", null=True, blank=True, on_delete=models.SET_NULL, related_name="report_templates",
+        "compliance.Framework",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="report_templates",
     )
     description = models.TextField(blank=True)
     version = models.PositiveIntegerField(default=1)
@@ -31,7 +36,9 @@ class ReportTemplate(models.Model):
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["report_type"], condition=models.Q(is_default=True), name="report_template_one_default_per_type",
+                fields=["report_type"],
+                condition=models.Q(is_default=True),
+                name="report_template_one_default_per_type",
             ),
         ]
 
@@ -47,19 +54,26 @@ class Report(StatusTransitionsMixin, models.Model):
     report_type = models.CharField(max_length=30, choices=ReportType.choices)
     status = models.CharField(max_length=12, choices=ReportStatus.choices, default=ReportStatus.DRAFT, db_index=True)
     framework = models.ForeignKey(
-        "compliance.Framework", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports",
+        "compliance.Framework",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reports",
     )
-    template = models.ForeignKey(ReportTemplate, null=True, blank=True, on_delete=models.SET_NULL,
-                                 related_name="reports")
-    schedule = models.ForeignKey("ReportSchedule", null=True, blank=True, on_delete=models.SET_NULL,
-                                 related_name="reports")
+    template = models.ForeignKey(
+        ReportTemplate, null=True, blank=True, on_delete=models.SET_NULL, related_name="reports"
+    )
+    schedule = models.ForeignKey(
+        "ReportSchedule", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports"
+    )
     file_format = models.CharField(max_length=10, choices=FileFormat.choices, default=FileFormat.PDF)
     # Relative to settings.REPORTS_STORAGE_DIR; never exposed, never under a served directory.
     file_path = models.CharField(max_length=300, blank=True, editable=False)
     file_size = models.PositiveBigIntegerField(null=True, blank=True)
     file_hash = models.CharField(max_length=64, blank=True, help_text="SHA-256 of the stored bytes.")
-    generated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="generated_reports")
+    generated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="generated_reports"
+    )
     generated_at = models.DateTimeField(null=True, blank=True)
     generation_time_ms = models.PositiveIntegerField(null=True, blank=True)
     compliance_score = models.FloatField(null=True, blank=True)
@@ -81,8 +95,9 @@ class Report(StatusTransitionsMixin, models.Model):
     started_at = models.DateTimeField(null=True, blank=True, editable=False)
     distributed_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=now, editable=False, db_index=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="created_reports")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="created_reports"
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = ReportQuerySet.as_manager()
@@ -114,7 +129,6 @@ class Report(StatusTransitionsMixin, models.Model):
         return f"section {progress.get('section', 0)} of {progress['total']} ({progress.get('stage', '')})"
 
 
-
 class ReportSchedule(models.Model):
     template = models.ForeignKey(ReportTemplate, on_delete=models.PROTECT, related_name="schedules")
     name = models.CharField(max_length=200)
@@ -128,8 +142,9 @@ class ReportSchedule(models.Model):
     is_active = models.BooleanField(default=True)
     next_run_at = models.DateTimeField(null=True, blank=True, db_index=True)
     last_run_at = models.DateTimeField(null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(default=now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -4,6 +4,7 @@ A template declares parameters as ``{name: {"type", "default", "min"?, "max"?, "
 a report or schedule supplies values. Values are checked against the declared types, so a
 worker never meets ``period_days="thirty"``. Errors name the offending parameter.
 """
+
 import datetime
 import re
 

@@ -1,4 +1,5 @@
 """Permission scoping for reports: the one statement of who may see which report."""
+
 from django.db import models
 from django.db.models import Q
 

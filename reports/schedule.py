@@ -1,4 +1,5 @@
 """Periodic work of the reports app, merged into Celery beat by compliance_site/celery.py."""
+
 BEAT_SCHEDULE = {
     "reports-dispatch-due-schedules": {
         "task": "reports.dispatch_due_schedules",

@@ -1,4 +1,5 @@
 """Report schedules: cron validation, next run times, and turning due schedules into reports."""
+
 import datetime
 import zoneinfo
 
@@ -33,7 +34,7 @@ def next_run(*, cron, tz_name, after):
     """The first cron time strictly after `after`, evaluated in `tz_name`, returned in UTC."""
     local = after.astimezone(zoneinfo.ZoneInfo(tz_name))
     upcoming = croniter(cron, local).get_next(datetime.datetime)
-    return upcoming.astimezone(datetime.timezone.utc)
+    return upcoming.astimezone(datetime.UTC)
 
 
 def validate_schedule_parameters(*, template, values):
@@ -49,8 +50,11 @@ def save_schedule(*, schedule, now=None):
     validate_cron(schedule.cron)
     validate_timezone(schedule.timezone)
     schedule.parameters = validate_schedule_parameters(template=schedule.template, values=schedule.parameters)
-    schedule.next_run_at = (next_run(cron=schedule.cron, tz_name=schedule.timezone, after=now or timezone.now())
-                            if schedule.is_active else None)
+    schedule.next_run_at = (
+        next_run(cron=schedule.cron, tz_name=schedule.timezone, after=now or timezone.now())
+        if schedule.is_active
+        else None
+    )
     schedule.save()
     return schedule
 
@@ -85,16 +89,23 @@ def dispatch_due_schedules(*, now=None):
     now = now or timezone.now()
     created = []
     with transaction.atomic():
-        due = (ReportSchedule.objects.select_for_update(skip_locked=True, of=("self",))
-               .select_related("template__framework", "created_by")
-               .filter(is_active=True, next_run_at__lte=now).order_by("next_run_at"))
+        due = (
+            ReportSchedule.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("template__framework", "created_by")
+            .filter(is_active=True, next_run_at__lte=now)
+            .order_by("next_run_at")
+        )
         for schedule in due:
             local_now = now.astimezone(zoneinfo.ZoneInfo(schedule.timezone))
             report = create_report(
-                created_by=schedule.created_by, name=f"{schedule.name} — {local_now:%Y-%m-%d %H:%M}",
-                report_type=schedule.template.report_type, template=schedule.template,
-                file_format=schedule.file_format, access_level=schedule.access_level,
-                parameters=schedule.parameters, schedule=schedule,
+                created_by=schedule.created_by,
+                name=f"{schedule.name} — {local_now:%Y-%m-%d %H:%M}",
+                report_type=schedule.template.report_type,
+                template=schedule.template,
+                file_format=schedule.file_format,
+                access_level=schedule.access_level,
+                parameters=schedule.parameters,
+                schedule=schedule,
                 description=f"Produced by the schedule {schedule.name!r} ({schedule.cron}, {schedule.timezone}).",
             )
             request_generation(report=report, user=None, status=ReportStatus.SCHEDULED)

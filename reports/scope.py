@@ -1,4 +1,5 @@
 """What a report covers: a framework and/or explicit rules and data sources, over a period."""
+
 import datetime
 from dataclasses import dataclass, field
 

@@ -1,4 +1,5 @@
 """Idempotent seeding of the built-in report templates (called by seed_compliance)."""
+
 from django.db import transaction
 
 from compliance.models import Framework
@@ -17,8 +18,10 @@ def seed_builtin(stdout=None):
     Framework packs link to their framework when it exists (seed frameworks first).
     """
     counts = {"created": 0, "updated": 0, "unchanged": 0}
-    frameworks = {f.code: f for f in Framework.objects.filter(code__in=[t["framework"] for t in BUILTIN_TEMPLATES
-                                                                        if t["framework"]])}
+    frameworks = {
+        f.code: f
+        for f in Framework.objects.filter(code__in=[t["framework"] for t in BUILTIN_TEMPLATES if t["framework"]])
+    }
     for spec in BUILTIN_TEMPLATES:
         wanted = {name: spec[name] for name in _CONTENT_FIELDS}
         wanted["framework"] = frameworks.get(spec["framework"]) if spec["framework"] else None
@@ -41,6 +44,8 @@ def seed_builtin(stdout=None):
         template.save()
         counts["updated"] += 1
     if stdout is not None:
-        stdout.write(f"report templates: {counts['created']} created, {counts['updated']} updated, "
-                     f"{counts['unchanged']} unchanged\n")
+        stdout.write(
+            f"report templates: {counts['created']} created, {counts['updated']} updated, "
+            f"{counts['unchanged']} unchanged\n"
+        )
     return counts

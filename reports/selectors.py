@@ -4,6 +4,7 @@ Scores come from compliance.evaluations.tally and trends from compliance.analyti
 dashboard's definitions), over the report's scope: the same number on a page, in the API
 and in a PDF.
 """
+
 import datetime
 
 from django.db.models import Avg, Count, F, Max, Q
@@ -61,9 +62,16 @@ def open_findings(scope, *, limit):
     qs = Finding.objects.active().filter(**scope.pair_filter())
     counts = dict(qs.values_list("severity").annotate(n=Count("id")).order_by())
     rows = list(
-        qs.order_by(severity_rank(), "opened_at", "id")
-        .values("severity", "title", "status", "opened_at", "occurrences", rule_name=F("rule__name"),
-                framework_code=F("rule__framework__code"), data_source_name=F("data_source__name"))[:limit]
+        qs.order_by(severity_rank(), "opened_at", "id").values(
+            "severity",
+            "title",
+            "status",
+            "opened_at",
+            "occurrences",
+            rule_name=F("rule__name"),
+            framework_code=F("rule__framework__code"),
+            data_source_name=F("data_source__name"),
+        )[:limit]
     )
     return rows, {severity: counts.get(severity, 0) for severity in SEVERITY_ORDER}
 
@@ -72,8 +80,11 @@ def severity_rank(field="severity"):
     """An ORDER BY expression putting critical first."""
     from django.db.models import Case, IntegerField, Value, When
 
-    return Case(*[When(**{field: sev}, then=Value(i)) for i, sev in enumerate(SEVERITY_ORDER)],
-                default=Value(len(SEVERITY_ORDER)), output_field=IntegerField())
+    return Case(
+        *[When(**{field: sev}, then=Value(i)) for i, sev in enumerate(SEVERITY_ORDER)],
+        default=Value(len(SEVERITY_ORDER)),
+        output_field=IntegerField(),
+    )
 
 
 def rule_tallies(scope):
@@ -82,16 +93,24 @@ def rule_tallies(scope):
     Rules are dicts (pk, name, severity, framework_code), for the reason open_findings gives.
     """
     tallies = tally(rules=scope.rules(), data_sources=_ids(scope.data_source_ids), by="rule")
-    rules = (scope.rules().order_by("framework__code", "name")
-             .values("pk", "name", "severity", framework_code=F("framework__code")))
+    rules = (
+        scope.rules()
+        .order_by("framework__code", "name")
+        .values("pk", "name", "severity", framework_code=F("framework__code"))
+    )
     return [(rule, tallies.get(rule["pk"], ScoreTally())) for rule in rules]
 
 
 def data_source_tallies(scope):
     """[(data_source, ScoreTally, open findings)] for the data sources evaluated in scope."""
     tallies = tally(rules=scope.rules(), data_sources=_ids(scope.data_source_ids), by="data_source")
-    open_counts = dict(Finding.objects.active().filter(**scope.pair_filter())
-                       .values_list("data_source_id").annotate(n=Count("id")).order_by())
+    open_counts = dict(
+        Finding.objects.active()
+        .filter(**scope.pair_filter())
+        .values_list("data_source_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
     sources = scope.data_sources().filter(pk__in=list(tallies)).select_related("owner").order_by("name")
     return [(source, tallies[source.pk], open_counts.get(source.pk, 0)) for source in sources]
 
@@ -115,15 +134,19 @@ def control_coverage(scope, *, limit):
     latest = Q(rules__in=rules, rules__latest_evaluations__in=LatestEvaluation.objects.filter(**scope.pair_filter()))
     controls = controls.annotate(
         rule_total=Count("rules", filter=in_scope, distinct=True),
-        passed=Count("rules__latest_evaluations", distinct=True,
-                     filter=latest & Q(rules__latest_evaluations__status=EvaluationStatus.PASSED)),
-        failing=Count("rules__latest_evaluations", distinct=True,
-                      filter=latest & Q(rules__latest_evaluations__status__in=[EvaluationStatus.FAILED,
-                                                                               EvaluationStatus.ERROR])),
+        passed=Count(
+            "rules__latest_evaluations",
+            distinct=True,
+            filter=latest & Q(rules__latest_evaluations__status=EvaluationStatus.PASSED),
+        ),
+        failing=Count(
+            "rules__latest_evaluations",
+            distinct=True,
+            filter=latest & Q(rules__latest_evaluations__status__in=[EvaluationStatus.FAILED, EvaluationStatus.ERROR]),
+        ),
     ).order_by("framework__code", "sort_order", "ref_id")
     total = controls.count()
-    rows = controls.values("ref_id", "title", "rule_total", "passed", "failing",
-                           framework_code=F("framework__code"))
+    rows = controls.values("ref_id", "title", "rule_total", "passed", "failing", framework_code=F("framework__code"))
     return list(rows[:limit]), total
 
 
@@ -146,15 +169,14 @@ def recent_reports(*, now, days=30, limit=5):
     recent = Report.objects.filter(created_at__gte=now - datetime.timedelta(days=days))
     by_status = dict(recent.values_list("status").annotate(n=Count("id")).order_by())
     latest = list(recent.order_by("-created_at", "-id").values("id", "name", "status", "created_at")[:limit])
-    return {"available": True, "days": days, "total": sum(by_status.values()), "by_status": by_status,
-            "latest": latest}
+    return {"available": True, "days": days, "total": sum(by_status.values()), "by_status": by_status, "latest": latest}
 
 
 def generation_metrics(*, since):
     """Completed reports since a time: count and mean/max generation time."""
-    row = Report.objects.filter(status=ReportStatus.COMPLETED, created_at__gte=since,
-                                generation_time_ms__isnull=False) \
-        .aggregate(n=Count("id"), avg=Avg("generation_time_ms"), longest=Max("generation_time_ms"))
+    row = Report.objects.filter(
+        status=ReportStatus.COMPLETED, created_at__gte=since, generation_time_ms__isnull=False
+    ).aggregate(n=Count("id"), avg=Avg("generation_time_ms"), longest=Max("generation_time_ms"))
     return {
         "available": True,
         "completed": row["n"],

@@ -3,6 +3,7 @@ requested and cancelled, downloads. Keyword-only and atomic.
 
 The API, the admin and the schedule dispatcher all call these (common/writes.py).
 """
+
 import uuid
 
 from django.core.exceptions import ValidationError
@@ -20,8 +21,10 @@ from .parameters import declared_parameters, validate_values
 from .storage import delete_file, resolve
 
 DOWNLOAD_IMPACT = {
-    AccessLevel.PUBLIC: "low", AccessLevel.INTERNAL: "low",
-    AccessLevel.CONFIDENTIAL: "medium", AccessLevel.RESTRICTED: "high",
+    AccessLevel.PUBLIC: "low",
+    AccessLevel.INTERNAL: "low",
+    AccessLevel.CONFIDENTIAL: "medium",
+    AccessLevel.RESTRICTED: "high",
 }
 
 
@@ -37,17 +40,36 @@ def resolve_parameters(*, template, values):
 
 
 @transaction.atomic
-def create_report(*, created_by, name, report_type, template=None, framework=None, file_format=None,
-                  access_level=AccessLevel.INTERNAL, description="", tags=(), parameters=None,
-                  rules=(), data_sources=(), shared_with=(), schedule=None):
+def create_report(
+    *,
+    created_by,
+    name,
+    report_type,
+    template=None,
+    framework=None,
+    file_format=None,
+    access_level=AccessLevel.INTERNAL,
+    description="",
+    tags=(),
+    parameters=None,
+    rules=(),
+    data_sources=(),
+    shared_with=(),
+    schedule=None,
+):
     """Create a draft report (scope and parameters validated); returns it."""
     report = Report.objects.create(
-        name=name, report_type=report_type, template=template,
+        name=name,
+        report_type=report_type,
+        template=template,
         framework=framework if framework is not None else getattr(template, "framework", None),
         file_format=file_format or getattr(template, "default_format", None) or "pdf",
-        access_level=access_level, description=description, tags=list(tags),
+        access_level=access_level,
+        description=description,
+        tags=list(tags),
         parameters=resolve_parameters(template=template, values=parameters),
-        created_by=created_by, schedule=schedule,
+        created_by=created_by,
+        schedule=schedule,
     )
     report.rules.set(rules)
     report.data_sources.set(data_sources)
@@ -77,8 +99,11 @@ def request_generation(*, report, user, status=ReportStatus.GENERATING):
     if report.status in PENDING_STATUSES:
         raise InvalidTransition("The report is already queued or generating; cancel it first.")
     task_id = _queue_generation(report, user=user, status=status)
-    record_event(action="report_generation_requested", instance=report,
-                 changes={"task_id": [None, task_id], "file_format": [None, report.file_format]})
+    record_event(
+        action="report_generation_requested",
+        instance=report,
+        changes={"task_id": [None, task_id], "file_format": [None, report.file_format]},
+    )
     return task_id
 
 
@@ -109,7 +134,9 @@ def open_download(*, report):
     except (OSError, ValueError):
         raise Report.DoesNotExist("The report file is missing from storage.") from None
     record_event(
-        action="report_downloaded", instance=report, impact_level=DOWNLOAD_IMPACT[report.access_level],
+        action="report_downloaded",
+        instance=report,
+        impact_level=DOWNLOAD_IMPACT[report.access_level],
         message=f"{report.file_format} {report.file_size} bytes sha256={report.file_hash}",
         changes={"access_level": [None, report.access_level], "file_hash": [None, report.file_hash]},
     )
@@ -131,8 +158,12 @@ def update_report(*, report, changes, actor=None):
     if report.status in PENDING_STATUSES and set(SCOPE_FIELDS) & set(changes):
         raise ConflictError("Cannot change the scope of a report being generated.")
     if "parameters" in changes or "template" in changes:
-        changes = {**changes, "parameters": resolve_parameters(
-            template=changes.get("template", report.template), values=changes.get("parameters", report.parameters))}
+        changes = {
+            **changes,
+            "parameters": resolve_parameters(
+                template=changes.get("template", report.template), values=changes.get("parameters", report.parameters)
+            ),
+        }
     return update_row(report, changes)
 
 
@@ -181,7 +212,9 @@ def delete_template(*, template, actor=None):
     template.delete()
 
 
-REPORT_WRITES = ModelWrites("report", _create_report, update_report, delete_report,
-                            refuse_delete=report_deletion_refusal)
-TEMPLATE_WRITES = ModelWrites("template", create_template, update_template, delete_template,
-                              refuse_delete=template_deletion_refusal)
+REPORT_WRITES = ModelWrites(
+    "report", _create_report, update_report, delete_report, refuse_delete=report_deletion_refusal
+)
+TEMPLATE_WRITES = ModelWrites(
+    "template", create_template, update_template, delete_template, refuse_delete=template_deletion_refusal
+)

@@ -1,4 +1,5 @@
 """Private report storage under settings.REPORTS_STORAGE_DIR (never a served directory)."""
+
 import contextlib
 import hashlib
 import os
@@ -48,7 +49,5 @@ def write_file(*, report_id, task_id, extension, data):
 def delete_file(relative_path):
     if not relative_path:
         return
-    try:
+    with contextlib.suppress(ValueError):
         resolve(relative_path).unlink(missing_ok=True)
-    except ValueError:
-        pass

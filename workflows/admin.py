@@ -7,7 +7,15 @@ from django.utils.html import format_html, format_html_join
 from common.admin import ServiceWritesAdmin
 
 from . import services
-from .models import Notification, StepApproval, Workflow, WorkflowStep, WorkflowTemplate, WorkflowTransition, WorkflowTrigger
+from .models import (
+    Notification,
+    StepApproval,
+    Workflow,
+    WorkflowStep,
+    WorkflowTemplate,
+    WorkflowTransition,
+    WorkflowTrigger,
+)
 from .notifications import mark_read
 from .step_specs import validate_steps
 
@@ -42,9 +50,14 @@ class WorkflowTemplateAdmin(ServiceWritesAdmin, admin.ModelAdmin):
     readonly_fields = ["steps_overview", "estimated_hours", "created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ["name", "slug", "workflow_type", "framework", "description", "is_builtin"]}),
-        ("Steps", {"fields": ["steps_overview", "steps", "estimated_hours"],
-                   "description": "A JSON list of {key, name, type, role, estimated_hours, due_in_hours, condition, "
-                                  "on_reject, quorum}. Saved only when every step is valid."}),
+        (
+            "Steps",
+            {
+                "fields": ["steps_overview", "steps", "estimated_hours"],
+                "description": "A JSON list of {key, name, type, role, estimated_hours, due_in_hours, condition, "
+                "on_reject, quorum}. Saved only when every step is valid.",
+            },
+        ),
         ("Escalation", {"fields": ["escalation_role", "escalation_grace_hours"]}),
         ("History", {"fields": ["created_at", "updated_at"]}),
     ]
@@ -58,12 +71,26 @@ class WorkflowTemplateAdmin(ServiceWritesAdmin, admin.ModelAdmin):
         if not obj.steps:
             return "—"
         rows = format_html_join(
-            "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
-            ((i, s.get("key"), s.get("name"), s.get("type"), s.get("role") or "—", s.get("estimated_hours"),
-              s.get("condition") or "") for i, s in enumerate(obj.steps, start=1)),
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
+            (
+                (
+                    i,
+                    s.get("key"),
+                    s.get("name"),
+                    s.get("type"),
+                    s.get("role") or "—",
+                    s.get("estimated_hours"),
+                    s.get("condition") or "",
+                )
+                for i, s in enumerate(obj.steps, start=1)
+            ),
         )
-        return format_html("<table><tr><th>#</th><th>Key</th><th>Name</th><th>Type</th><th>Role</th><th>Hours</th>"
-                           "<th>Condition</th></tr>{}</table>", rows)
+        return format_html(
+            "<table><tr><th>#</th><th>Key</th><th>Name</th><th>Type</th><th>Role</th><th>Hours</th>"
+            "<th>Condition</th></tr>{}</table>",
+            rows,
+        )
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -85,8 +112,19 @@ class ReadOnlyInline(admin.TabularInline):
 
 class WorkflowStepInline(ReadOnlyInline):
     model = WorkflowStep
-    fields = ["order", "name", "step_type", "role", "status", "assigned_to", "due_at", "overdue_at", "escalated_at",
-              "completed_by", "comment"]
+    fields = [
+        "order",
+        "name",
+        "step_type",
+        "role",
+        "status",
+        "assigned_to",
+        "due_at",
+        "overdue_at",
+        "escalated_at",
+        "completed_by",
+        "comment",
+    ]
     select_related = ("assigned_to", "completed_by")
 
 
@@ -129,14 +167,34 @@ def _run(modeladmin, request, queryset, service, verb):
 @admin.register(Workflow)
 class WorkflowAdmin(ServiceWritesAdmin, admin.ModelAdmin):
     writes = services.WORKFLOW_WRITES
-    list_display = ["name", "template", "status", "priority", "assigned_to", "progress_percentage", "current_step",
-                    "due_at", "created_at"]
+    list_display = [
+        "name",
+        "template",
+        "status",
+        "priority",
+        "assigned_to",
+        "progress_percentage",
+        "current_step",
+        "due_at",
+        "created_at",
+    ]
     list_filter = ["status", "workflow_type", "priority", "template"]
     search_fields = ["name", "template__name"]
     autocomplete_fields = ["template", "assigned_to", "rule", "finding"]
     list_select_related = ["template", "assigned_to", "current_step"]
-    readonly_fields = ["status", "progress_percentage", "current_step", "trigger", "notes_display", "started_at",
-                       "completed_at", "created_by", "escalation_role", "escalation_grace_hours", "created_at"]
+    readonly_fields = [
+        "status",
+        "progress_percentage",
+        "current_step",
+        "trigger",
+        "notes_display",
+        "started_at",
+        "completed_at",
+        "created_by",
+        "escalation_role",
+        "escalation_grace_hours",
+        "created_at",
+    ]
     form = WorkflowForm
     inlines = [WorkflowStepInline, WorkflowTransitionInline]
     actions = ["start_selected", "pause_selected", "cancel_selected", "approve_current_step"]
@@ -163,8 +221,12 @@ class WorkflowAdmin(ServiceWritesAdmin, admin.ModelAdmin):
             if workflow.current_step is None:
                 continue
             try:
-                services.approve_step(workflow=workflow, order=workflow.current_step.order, user=request.user,
-                                      comment="Approved in the admin.")
+                services.approve_step(
+                    workflow=workflow,
+                    order=workflow.current_step.order,
+                    user=request.user,
+                    comment="Approved in the admin.",
+                )
                 self.message_user(request, f"{workflow}: approved.", messages.SUCCESS)
             except (services.StepConflict, services.StepForbidden) as exc:
                 self.message_user(request, f"{workflow}: {exc}", messages.WARNING)

@@ -1,4 +1,5 @@
 """Enumerations of the workflows app; values are exactly those of docs/api.md where it lists them."""
+
 from django.db import models
 
 
@@ -14,7 +15,10 @@ class WorkflowStatus(models.TextChoices):
 
 # A workflow in one of these states still has work ahead of it ("open").
 OPEN_WORKFLOW_STATUSES = (
-    WorkflowStatus.DRAFT, WorkflowStatus.ACTIVE, WorkflowStatus.PAUSED, WorkflowStatus.WAITING_APPROVAL,
+    WorkflowStatus.DRAFT,
+    WorkflowStatus.ACTIVE,
+    WorkflowStatus.PAUSED,
+    WorkflowStatus.WAITING_APPROVAL,
 )
 # Open and started: what the dashboard counts as active work (an open draft has not begun).
 IN_PROGRESS_WORKFLOW_STATUSES = tuple(status for status in OPEN_WORKFLOW_STATUSES if status != WorkflowStatus.DRAFT)

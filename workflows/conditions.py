@@ -9,6 +9,7 @@ dict. Nothing is ever compiled or passed to eval(), so attribute access, calls,
 subscripts, `**`, lambdas and comprehensions cannot run: they are rejected by name
 before evaluation. Only ConditionError leaves this module.
 """
+
 import ast
 import operator
 
@@ -82,16 +83,17 @@ class _Validator:
 
     def _check_List(self, node, depth):
         for element in node.elts:
-            if not (isinstance(element, ast.Constant) and isinstance(element.value, _LITERAL_TYPES)
-                    or _is_negative_number(element)):
+            if not (
+                (isinstance(element, ast.Constant) and isinstance(element.value, _LITERAL_TYPES))
+                or _is_negative_number(element)
+            ):
                 raise ConditionError("Lists and tuples may contain only literal values.")
 
     _check_Tuple = _check_List
 
 
 def _is_number(node):
-    return (isinstance(node, ast.Constant) and isinstance(node.value, (int, float))
-            and not isinstance(node.value, bool))
+    return isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool)
 
 
 def _is_negative_number(node):
@@ -141,7 +143,7 @@ class _Interpreter:
 
     def _eval_Compare(self, node):
         left = self.run(node.left)
-        for op, comparator in zip(node.ops, node.comparators):
+        for op, comparator in zip(node.ops, node.comparators, strict=True):
             right = self.run(comparator)
             if not _COMPARE[type(op)](left, right):
                 return False

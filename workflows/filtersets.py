@@ -1,9 +1,10 @@
 """One FilterSet per model (see compliance/filtersets.py for the convention)."""
+
 import django_filters as filters
 from django.contrib.auth.models import Group
 
-from compliance.choices import Severity
 from common.filtersets import BaseFilterSet, StrictBooleanFilter, StrictFilterSet, UTCDateTimeFilter
+from compliance.choices import Severity
 from compliance.filtersets import framework_filter
 
 from .choices import NotificationVerb, Priority, TriggerEvent, WorkflowStatus, WorkflowType
@@ -22,8 +23,18 @@ class WorkflowTemplateFilterSet(BaseFilterSet):
 
 
 class WorkflowFilterSet(BaseFilterSet):
-    unfiltered_fields = ("id", "variables", "progress_percentage", "escalation_role", "escalation_grace_hours",
-                         "notes", "started_at", "completed_at", "updated_at", "current_step")
+    unfiltered_fields = (
+        "id",
+        "variables",
+        "progress_percentage",
+        "escalation_role",
+        "escalation_grace_hours",
+        "notes",
+        "started_at",
+        "completed_at",
+        "updated_at",
+        "current_step",
+    )
     status = filters.MultipleChoiceFilter(choices=WorkflowStatus.choices)
     workflow_type = filters.ChoiceFilter(choices=WorkflowType.choices)
     priority = filters.MultipleChoiceFilter(choices=Priority.choices)
@@ -37,9 +48,21 @@ class WorkflowFilterSet(BaseFilterSet):
 
     class Meta:
         model = Workflow
-        fields = ["name", "template", "workflow_type", "status", "priority", "assigned_to", "assigned_team",
-                  "rule", "finding", "trigger", "created_by", "due_at", "created_at"]
-
+        fields = [
+            "name",
+            "template",
+            "workflow_type",
+            "status",
+            "priority",
+            "assigned_to",
+            "assigned_team",
+            "rule",
+            "finding",
+            "trigger",
+            "created_by",
+            "due_at",
+            "created_at",
+        ]
 
     def filter_overdue(self, queryset, name, value):
         return queryset.overdue() if value else queryset.exclude(pk__in=queryset.overdue().values("pk"))
@@ -57,8 +80,18 @@ class WorkflowTriggerFilterSet(BaseFilterSet):
 
     class Meta:
         model = WorkflowTrigger
-        fields = ["name", "event", "template", "framework", "min_severity", "rule", "tags", "priority", "is_active",
-                  "created_at"]
+        fields = [
+            "name",
+            "event",
+            "template",
+            "framework",
+            "min_severity",
+            "rule",
+            "tags",
+            "priority",
+            "is_active",
+            "created_at",
+        ]
 
     def filter_tag(self, queryset, name, value):
         return queryset.filter(tags__contains=[value])

@@ -1,4 +1,5 @@
 """Workflow templates, running workflows with their steps, approvals, history, triggers, notifications."""
+
 from croniter import croniter
 from django.conf import settings
 from django.contrib.auth.models import Group
@@ -8,8 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from common.models import StatusTransitionsMixin, TimeStampedModel
-from compliance.choices import SEVERITY_WEIGHTS, Severity
 from common.roles import COMPLIANCE_MANAGER
+from compliance.choices import SEVERITY_WEIGHTS, Severity
 
 from .choices import (
     IN_PROGRESS_WORKFLOW_STATUSES,
@@ -76,12 +77,27 @@ class WorkflowQuerySet(models.QuerySet):
 class Workflow(StatusTransitionsMixin, TimeStampedModel):
     # The one table of allowed status changes (django-oscar's Order.pipeline).
     ALLOWED_TRANSITIONS = {
-        WorkflowStatus.DRAFT: (WorkflowStatus.ACTIVE, WorkflowStatus.WAITING_APPROVAL, WorkflowStatus.COMPLETED,
-                               WorkflowStatus.FAILED, WorkflowStatus.CANCELLED),
-        WorkflowStatus.ACTIVE: (WorkflowStatus.WAITING_APPROVAL, WorkflowStatus.PAUSED, WorkflowStatus.COMPLETED,
-                                WorkflowStatus.FAILED, WorkflowStatus.CANCELLED),
-        WorkflowStatus.WAITING_APPROVAL: (WorkflowStatus.ACTIVE, WorkflowStatus.PAUSED, WorkflowStatus.COMPLETED,
-                                          WorkflowStatus.FAILED, WorkflowStatus.CANCELLED),
+        WorkflowStatus.DRAFT: (
+            WorkflowStatus.ACTIVE,
+            WorkflowStatus.WAITING_APPROVAL,
+            WorkflowStatus.COMPLETED,
+            WorkflowStatus.FAILED,
+            WorkflowStatus.CANCELLED,
+        ),
+        WorkflowStatus.ACTIVE: (
+            WorkflowStatus.WAITING_APPROVAL,
+            WorkflowStatus.PAUSED,
+            WorkflowStatus.COMPLETED,
+            WorkflowStatus.FAILED,
+            WorkflowStatus.CANCELLED,
+        ),
+        WorkflowStatus.WAITING_APPROVAL: (
+            WorkflowStatus.ACTIVE,
+            WorkflowStatus.PAUSED,
+            WorkflowStatus.COMPLETED,
+            WorkflowStatus.FAILED,
+            WorkflowStatus.CANCELLED,
+        ),
         WorkflowStatus.PAUSED: (WorkflowStatus.ACTIVE, WorkflowStatus.WAITING_APPROVAL, WorkflowStatus.CANCELLED),
         WorkflowStatus.COMPLETED: (),
         WorkflowStatus.CANCELLED: (),
@@ -91,8 +107,9 @@ class Workflow(StatusTransitionsMixin, TimeStampedModel):
     name = models.CharField(max_length=300)
     template = models.ForeignKey(WorkflowTemplate, on_delete=models.PROTECT, related_name="workflows")
     workflow_type = models.CharField(max_length=32, choices=WorkflowType.choices)
-    status = models.CharField(max_length=20, choices=WorkflowStatus.choices, default=WorkflowStatus.DRAFT,
-                              editable=False)
+    status = models.CharField(
+        max_length=20, choices=WorkflowStatus.choices, default=WorkflowStatus.DRAFT, editable=False
+    )
     priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.MEDIUM)
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="workflows"
@@ -115,8 +132,12 @@ class Workflow(StatusTransitionsMixin, TimeStampedModel):
     )
     escalation_role = models.CharField(max_length=150, default=COMPLIANCE_MANAGER, editable=False)
     escalation_grace_hours = models.PositiveIntegerField(default=24, editable=False)
-    notes = models.JSONField(default=list, blank=True, editable=False,
-                            help_text="[{at, author, text}] appended by people and by compliance events.")
+    notes = models.JSONField(
+        default=list,
+        blank=True,
+        editable=False,
+        help_text="[{at, author, text}] appended by people and by compliance events.",
+    )
     started_at = models.DateTimeField(null=True, blank=True, editable=False)
     completed_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
@@ -131,7 +152,8 @@ class Workflow(StatusTransitionsMixin, TimeStampedModel):
             # Triggers deduplicate on this: a second start for the same finding and trigger
             # while one is still open fails at the database, whatever the race.
             models.UniqueConstraint(
-                fields=["finding", "trigger"], condition=Q(status__in=OPEN_WORKFLOW_STATUSES),
+                fields=["finding", "trigger"],
+                condition=Q(status__in=OPEN_WORKFLOW_STATUSES),
                 name="workflow_one_open_per_finding_trigger",
             ),
         ]
@@ -157,7 +179,9 @@ class Workflow(StatusTransitionsMixin, TimeStampedModel):
             raise ValidationError({"assigned_to": problem})
 
     def transition_refusal(self, new_status):
-        return f"A {self.get_status_display().lower()} workflow cannot become {WorkflowStatus(new_status).label.lower()}."
+        return (
+            f"A {self.get_status_display().lower()} workflow cannot become {WorkflowStatus(new_status).label.lower()}."
+        )
 
     def transition_to(self, new_status, *, actor=None, reason=""):
         """Change status if the table allows it, save, and write the history row. Caller holds the row lock."""
@@ -174,8 +198,11 @@ class Workflow(StatusTransitionsMixin, TimeStampedModel):
             fields.append("completed_at")
         self.save(update_fields=fields)
         return WorkflowTransition.objects.create(
-            workflow=self, from_status=old_status, to_status=new_status,
-            actor=actor if getattr(actor, "is_authenticated", False) else None, reason=reason[:2000],
+            workflow=self,
+            from_status=old_status,
+            to_status=new_status,
+            actor=actor if getattr(actor, "is_authenticated", False) else None,
+            reason=reason[:2000],
         )
 
 
@@ -215,8 +242,7 @@ class WorkflowStep(models.Model):
             models.UniqueConstraint(fields=["workflow", "key"], name="workflow_step_unique_key"),
         ]
         indexes = [
-            models.Index(fields=["due_at"], name="step_in_progress_due",
-                         condition=Q(status=StepStatus.IN_PROGRESS)),
+            models.Index(fields=["due_at"], name="step_in_progress_due", condition=Q(status=StepStatus.IN_PROGRESS)),
         ]
         permissions = [("approve_step", "Can approve workflow steps from the admin")]
 
@@ -248,8 +274,9 @@ class WorkflowTransition(models.Model):
     workflow = models.ForeignKey(Workflow, on_delete=models.CASCADE, related_name="transitions")
     from_status = models.CharField(max_length=20, choices=WorkflowStatus.choices)
     to_status = models.CharField(max_length=20, choices=WorkflowStatus.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     reason = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
@@ -264,11 +291,13 @@ class WorkflowTrigger(TimeStampedModel):
     name = models.CharField(max_length=200)
     event = models.CharField(max_length=32, choices=TriggerEvent.choices)
     template = models.ForeignKey(WorkflowTemplate, on_delete=models.PROTECT, related_name="triggers")
-    framework = models.ForeignKey("compliance.Framework", null=True, blank=True, on_delete=models.CASCADE,
-                                  related_name="+")
+    framework = models.ForeignKey(
+        "compliance.Framework", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     min_severity = models.CharField(max_length=10, choices=Severity.choices, blank=True)
-    rule = models.ForeignKey("compliance.ComplianceRule", null=True, blank=True, on_delete=models.CASCADE,
-                             related_name="+")
+    rule = models.ForeignKey(
+        "compliance.ComplianceRule", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     tags = models.JSONField(default=list, blank=True, help_text="Matches rules carrying any of these tags.")
     priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.MEDIUM)
     cron = models.CharField(max_length=100, blank=True, help_text="For schedule triggers: a 5-field cron.")
@@ -310,8 +339,9 @@ class WorkflowTrigger(TimeStampedModel):
 class Notification(models.Model):
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     verb = models.CharField(max_length=20, choices=NotificationVerb.choices)
-    workflow = models.ForeignKey(Workflow, null=True, blank=True, on_delete=models.CASCADE,
-                                 related_name="notifications")
+    workflow = models.ForeignKey(
+        Workflow, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    )
     step = models.ForeignKey(WorkflowStep, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     message = models.TextField()
     read_at = models.DateTimeField(null=True, blank=True)

@@ -1,4 +1,5 @@
 """Notifications: a row per recipient (the in-app list) and an email sent after commit."""
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
@@ -30,13 +31,16 @@ def notify(*, recipients, verb, message, workflow=None, step=None):
             unique.setdefault(user.pk, user)
     if not unique:
         return []
-    notifications = Notification.objects.bulk_create([
-        Notification(recipient=user, verb=verb, workflow=workflow, step=step, message=message[:5000])
-        for user in unique.values()
-    ])
+    notifications = Notification.objects.bulk_create(
+        [
+            Notification(recipient=user, verb=verb, workflow=workflow, step=step, message=message[:5000])
+            for user in unique.values()
+        ]
+    )
     # bulk_create skips the audit signals, so the batch gets its one entry here.
     record_event(
-        action="notifications_created", instance=workflow,
+        action="notifications_created",
+        instance=workflow,
         changes={"verb": [None, verb], "recipients": [None, sorted(u.get_username() for u in unique.values())]},
         message=f"{len(notifications)} '{verb}' notification(s)" + (f" for step {step.order}" if step else ""),
     )
@@ -66,16 +70,20 @@ def send_emails(*, notification_ids):
     sent = 0
     for pk in notification_ids:
         with transaction.atomic():
-            notification = (Notification.objects.select_for_update(skip_locked=True, of=("self",))
-                            .select_related("recipient", "workflow", "step")
-                            .filter(pk=pk, emailed_at__isnull=True).first())
+            notification = (
+                Notification.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("recipient", "workflow", "step")
+                .filter(pk=pk, emailed_at__isnull=True)
+                .first()
+            )
             if notification is None or not notification.recipient.email:
                 continue
             context = {"notification": notification, "site_url": getattr(settings, "SITE_URL", "")}
             send_mail(
                 subject=f"[Compliance] {notification.get_verb_display()}: {notification.target}"[:200],
                 message=render_to_string("workflows/email/notification.txt", context),
-                from_email=None, recipient_list=[notification.recipient.email],
+                from_email=None,
+                recipient_list=[notification.recipient.email],
             )
             notification.emailed_at = timezone.now()
             notification.save(update_fields=["emailed_at"])

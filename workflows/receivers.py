@@ -5,12 +5,13 @@ transaction. The receivers do no queries per signal: they append ids to a batch 
 belongs to the current transaction, and one on-commit callback enqueues the task(s).
 Whether any trigger exists at all is asked once per transaction.
 """
+
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.dispatch import receiver
 
+from common.queueing import enqueue_on_commit
 from compliance import signals
 from compliance.choices import EvaluationStatus
-from common.queueing import enqueue_on_commit
 
 from .choices import TriggerEvent
 
@@ -38,7 +39,7 @@ class _Batch:
 
         longest = max((len(items) for items in self.events.values()), default=0)
         for start in range(0, longest, CHUNK):
-            chunk = {event: items[start:start + CHUNK] for event, items in self.events.items()}
+            chunk = {event: items[start : start + CHUNK] for event, items in self.events.items()}
             if any(chunk.values()):
                 enqueue_on_commit("workflows.handle_compliance_events", args=[chunk])
 

@@ -1,5 +1,6 @@
 """Read-side queries for workflows, shared by the API, the admin, the tasks and the site's
 dashboard and report sections."""
+
 from django.db.models import Avg, Count, F, Q
 
 from common.roles import is_compliance_admin
@@ -36,7 +37,13 @@ def assignee_problem(template, user):
 
 def workflows_for_api():
     return Workflow.objects.select_related(
-        "template", "assigned_to", "assigned_team", "current_step", "rule", "finding", "created_by",
+        "template",
+        "assigned_to",
+        "assigned_team",
+        "current_step",
+        "rule",
+        "finding",
+        "created_by",
     )
 
 
@@ -52,7 +59,9 @@ def notifications_for(user):
 def steps_past_due(now):
     """In-progress steps of running workflows whose due time has passed and that are not yet marked."""
     return WorkflowStep.objects.filter(
-        status=StepStatus.IN_PROGRESS, due_at__lte=now, overdue_at__isnull=True,
+        status=StepStatus.IN_PROGRESS,
+        due_at__lte=now,
+        overdue_at__isnull=True,
         workflow__status__in=RUNNING_WORKFLOW_STATUSES,
     )
 
@@ -60,7 +69,10 @@ def steps_past_due(now):
 def steps_to_escalate(now):
     """Overdue steps past their grace period that were never escalated."""
     return WorkflowStep.objects.filter(
-        status=StepStatus.IN_PROGRESS, escalate_at__lte=now, overdue_at__isnull=False, escalated_at__isnull=True,
+        status=StepStatus.IN_PROGRESS,
+        escalate_at__lte=now,
+        overdue_at__isnull=False,
+        escalated_at__isnull=True,
         workflow__status__in=RUNNING_WORKFLOW_STATUSES,
     )
 
@@ -94,5 +106,9 @@ def summary_for_rules(*, rules=None, limit):
         workflows = workflows.filter(Q(rule__in=rules) | Q(finding__rule__in=rules))
     by_status = dict(workflows.values_list("status").annotate(n=Count("id")).order_by())
     rows = list(workflows.select_related("assigned_to").order_by(F("due_at").asc(nulls_last=True), "-id")[:limit])
-    return {"rows": rows, "by_status": by_status, "overdue": workflows.overdue().count(),
-            "total": sum(by_status.values())}
+    return {
+        "rows": rows,
+        "by_status": by_status,
+        "overdue": workflows.overdue().count(),
+        "total": sum(by_status.values()),
+    }

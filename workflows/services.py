@@ -4,6 +4,7 @@ Keyword-only and atomic. The API views, admin actions and Celery tasks all call 
 Each operation locks the workflow row first, so two people acting on the same step at
 once are serialised and the second one sees the first one's result (and gets a 409).
 """
+
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
@@ -75,14 +76,21 @@ def _start_step(workflow, step, *, now):
     step.completed_at = step.completed_by = step.overdue_at = step.escalated_at = None
     step.due_at = now + timedelta(hours=step.due_in_hours) if step.due_in_hours else None
     step.escalate_at = step.due_at + timedelta(hours=workflow.escalation_grace_hours) if step.due_at else None
-    if step.assigned_to_id is None and workflow.assigned_to_id and (
-        not step.role or role_members(step.role).filter(pk=workflow.assigned_to_id).exists()
+    if (
+        step.assigned_to_id is None
+        and workflow.assigned_to_id
+        and (not step.role or role_members(step.role).filter(pk=workflow.assigned_to_id).exists())
     ):
         step.assigned_to = workflow.assigned_to
     step.save()
     verb = NotificationVerb.APPROVAL_NEEDED if step.step_type == StepType.APPROVAL else NotificationVerb.ASSIGNED
-    notify(recipients=step_audience(step, workflow), verb=verb, workflow=workflow, step=step,
-           message=f"{workflow.name}: step {step.order} '{step.name}' is waiting for you.")
+    notify(
+        recipients=step_audience(step, workflow),
+        verb=verb,
+        workflow=workflow,
+        step=step,
+        message=f"{workflow.name}: step {step.order} '{step.name}' is waiting for you.",
+    )
 
 
 def _fail(workflow, steps, *, actor, reason):
@@ -98,7 +106,7 @@ def _fail(workflow, steps, *, actor, reason):
 def _rewind(steps, target_key, current):
     """Reset the steps from `target_key` up to `current` so they run again; return the target index."""
     index = next(i for i, step in enumerate(steps) if step.key == target_key)
-    for step in steps[index:current + 1]:
+    for step in steps[index : current + 1]:
         step.status = StepStatus.PENDING
         step.completed_at = step.completed_by = None
         step.save(update_fields=["status", "completed_at", "completed_by"])
@@ -133,8 +141,9 @@ def _advance(workflow, steps, index, *, actor, now):
             if step.step_type == StepType.GATE:
                 if not holds:
                     _finish_step(step, StepStatus.REJECTED, now=now, comment="Gate condition was false.")
-                    index = _follow_on_reject(workflow, steps, index, actor=actor,
-                                              reason=f"Gate '{step.key}' condition was false.")
+                    index = _follow_on_reject(
+                        workflow, steps, index, actor=actor, reason=f"Gate '{step.key}' condition was false."
+                    )
                     continue
             elif not holds:
                 _finish_step(step, StepStatus.SKIPPED, now=now, comment="Condition was false.")
@@ -142,8 +151,13 @@ def _advance(workflow, steps, index, *, actor, now):
                 continue
         if step.step_type in (StepType.GATE, StepType.NOTIFICATION):
             if step.step_type == StepType.NOTIFICATION:
-                notify(recipients=step_audience(step, workflow), verb=NotificationVerb.STEP_NOTICE,
-                       workflow=workflow, step=step, message=f"{workflow.name}: {step.name}. {step.description}")
+                notify(
+                    recipients=step_audience(step, workflow),
+                    verb=NotificationVerb.STEP_NOTICE,
+                    workflow=workflow,
+                    step=step,
+                    message=f"{workflow.name}: {step.name}. {step.description}",
+                )
             _finish_step(step, StepStatus.COMPLETED, now=now)
             index += 1
             continue
@@ -158,8 +172,12 @@ def _advance(workflow, steps, index, *, actor, now):
     workflow.current_step = None
     _save(workflow, steps)
     _set_status(workflow, WorkflowStatus.COMPLETED, actor=actor, reason="All steps done.")
-    notify(recipients=[workflow.assigned_to, workflow.created_by], verb=NotificationVerb.COMPLETED,
-           workflow=workflow, message=f"{workflow.name} is complete.")
+    notify(
+        recipients=[workflow.assigned_to, workflow.created_by],
+        verb=NotificationVerb.COMPLETED,
+        workflow=workflow,
+        message=f"{workflow.name} is complete.",
+    )
     return None
 
 
@@ -175,7 +193,9 @@ def start_workflow(*, workflow, actor=None, now=None):
     """Create the steps from the template's step list and run up to the first step needing a person."""
     workflow = _locked(workflow)
     if workflow.status != WorkflowStatus.DRAFT:
-        raise StepConflict(f"Only a draft workflow can be started; this one is {workflow.get_status_display().lower()}.")
+        raise StepConflict(
+            f"Only a draft workflow can be started; this one is {workflow.get_status_display().lower()}."
+        )
     now = now or timezone.now()
     template = workflow.template
     workflow.escalation_role = template.escalation_role
@@ -184,10 +204,17 @@ def start_workflow(*, workflow, actor=None, now=None):
     # One save per step (at most 50), not bulk_create: steps are audited models.
     steps = [
         WorkflowStep.objects.create(
-            workflow=workflow, order=position, key=spec["key"], name=spec["name"], step_type=spec["type"],
-            role=spec.get("role", ""), description=spec.get("description", ""),
-            estimated_hours=spec.get("estimated_hours") or 0, due_in_hours=spec.get("due_in_hours"),
-            condition=spec.get("condition") or "", on_reject=spec.get("on_reject") or "fail",
+            workflow=workflow,
+            order=position,
+            key=spec["key"],
+            name=spec["name"],
+            step_type=spec["type"],
+            role=spec.get("role", ""),
+            description=spec.get("description", ""),
+            estimated_hours=spec.get("estimated_hours") or 0,
+            due_in_hours=spec.get("due_in_hours"),
+            condition=spec.get("condition") or "",
+            on_reject=spec.get("on_reject") or "fail",
             quorum=spec.get("quorum") or 1,
         )
         for position, spec in enumerate(template.steps, start=1)
@@ -211,8 +238,9 @@ def resume_workflow(*, workflow, actor=None, reason=""):
         raise StepConflict("Only a paused workflow can be resumed.")
     step = workflow.current_step
     waiting = step is not None and step.step_type == StepType.APPROVAL
-    _transition(workflow, WorkflowStatus.WAITING_APPROVAL if waiting else WorkflowStatus.ACTIVE,
-                actor=actor, reason=reason)
+    _transition(
+        workflow, WorkflowStatus.WAITING_APPROVAL if waiting else WorkflowStatus.ACTIVE, actor=actor, reason=reason
+    )
     return workflow
 
 
@@ -235,12 +263,16 @@ def _authorize(*, workflow, order, user, action):
         raise WorkflowStep.DoesNotExist(f"Workflow {workflow.pk} has no step {order}.")
     if not user_may_act_on_step(user, step):
         record_event(
-            action="permission_denied", instance=workflow, impact_level="medium",
+            action="permission_denied",
+            instance=workflow,
+            impact_level="medium",
             message=f"{user} may not {action} step {order} ({step.name}): not in role {step.role!r}, "
-                    "not the assignee, not a compliance admin.",
+            "not the assignee, not a compliance admin.",
             changes={"step": [None, order], "action": [None, action]},
         )
-        raise StepForbidden(f"Only members of '{step.role}', the assignee or a compliance admin may {action} this step.")
+        raise StepForbidden(
+            f"Only members of '{step.role}', the assignee or a compliance admin may {action} this step."
+        )
     return step
 
 
@@ -285,9 +317,13 @@ def approve_step(*, workflow, order, user, comment="", now=None):
         step, now = steps[index], now or timezone.now()
         _record_decision(step, user, ApprovalDecision.APPROVED, comment)
         approvals = step.approvals.filter(round=step.round, decision=ApprovalDecision.APPROVED).count()
-        record_event(action="step_approved", instance=workflow, impact_level="medium",
-                     message=f"Step {order} ({step.name}) approved ({approvals}/{step.quorum}). {comment}"[:2000],
-                     changes={"step": [None, order], "approvals": [approvals - 1, approvals]})
+        record_event(
+            action="step_approved",
+            instance=workflow,
+            impact_level="medium",
+            message=f"Step {order} ({step.name}) approved ({approvals}/{step.quorum}). {comment}"[:2000],
+            changes={"step": [None, order], "approvals": [approvals - 1, approvals]},
+        )
         if approvals >= step.quorum:
             _finish_step(step, StepStatus.COMPLETED, now=now, actor=user, comment=comment)
             _advance(workflow, steps, index + 1, actor=user, now=now)
@@ -298,16 +334,26 @@ def reject_step(*, workflow, order, user, comment="", now=None):
     """Reject the current step; the step's on_reject decides: fail, or go back to an earlier step."""
     _authorize(workflow=workflow, order=order, user=user, action="reject")
     with transaction.atomic():
-        workflow, steps, index = _current(workflow, order, allowed_types=(StepType.TASK, StepType.APPROVAL),
-                                          action="rejected")
+        workflow, steps, index = _current(
+            workflow, order, allowed_types=(StepType.TASK, StepType.APPROVAL), action="rejected"
+        )
         step, now = steps[index], now or timezone.now()
         _record_decision(step, user, ApprovalDecision.REJECTED, comment)
-        record_event(action="step_rejected", instance=workflow, impact_level="medium",
-                     message=f"Step {order} ({step.name}) rejected: {comment}"[:2000],
-                     changes={"step": [None, order], "on_reject": [None, step.on_reject]})
+        record_event(
+            action="step_rejected",
+            instance=workflow,
+            impact_level="medium",
+            message=f"Step {order} ({step.name}) rejected: {comment}"[:2000],
+            changes={"step": [None, order], "on_reject": [None, step.on_reject]},
+        )
         _finish_step(step, StepStatus.REJECTED, now=now, actor=user, comment=comment)
-        notify(recipients=[workflow.assigned_to, workflow.created_by], verb=NotificationVerb.REJECTED,
-               workflow=workflow, step=step, message=f"{workflow.name}: step '{step.name}' was rejected. {comment}")
+        notify(
+            recipients=[workflow.assigned_to, workflow.created_by],
+            verb=NotificationVerb.REJECTED,
+            workflow=workflow,
+            step=step,
+            message=f"{workflow.name}: step '{step.name}' was rejected. {comment}",
+        )
         reason = f"Step {order} rejected by {user}: {comment}"
         next_index = _follow_on_reject(workflow, steps, index, actor=user, reason=reason)
         if next_index is not None:
@@ -326,8 +372,13 @@ def assign_step(*, workflow, order, assignee, actor=None):
         raise ValidationError({"assigned_to": [f"{assignee} is not an active member of the role '{step.role}'."]})
     step.assigned_to = assignee
     step.save(update_fields=["assigned_to"])
-    notify(recipients=[assignee], verb=NotificationVerb.ASSIGNED, workflow=workflow, step=step,
-           message=f"{workflow.name}: step {step.order} '{step.name}' was assigned to you.")
+    notify(
+        recipients=[assignee],
+        verb=NotificationVerb.ASSIGNED,
+        workflow=workflow,
+        step=step,
+        message=f"{workflow.name}: step {step.order} '{step.name}' was assigned to you.",
+    )
     return step
 
 

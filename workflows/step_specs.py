@@ -1,4 +1,5 @@
 """Validation of a template's step list: the one check used by the API, the admin and seeding."""
+
 import re
 
 from django.core.exceptions import ValidationError
@@ -8,8 +9,18 @@ from .conditions import ConditionError, parse_condition
 
 MAX_STEPS = 50
 STEP_KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,49}$")
-STEP_FIELDS = ("key", "name", "type", "role", "estimated_hours", "due_in_hours", "condition", "on_reject",
-               "quorum", "description")
+STEP_FIELDS = (
+    "key",
+    "name",
+    "type",
+    "role",
+    "estimated_hours",
+    "due_in_hours",
+    "condition",
+    "on_reject",
+    "quorum",
+    "description",
+)
 ROLE_REQUIRED = (StepType.TASK, StepType.APPROVAL)
 
 

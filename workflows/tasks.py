@@ -1,4 +1,5 @@
 """Celery tasks: thin, take ids, idempotent; each calls one service."""
+
 from celery import shared_task
 
 from . import escalation, notifications, triggering

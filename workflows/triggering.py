@@ -1,4 +1,5 @@
 """Starting workflows from compliance events and schedules, and noting resolved findings."""
+
 import logging
 
 from croniter import croniter
@@ -36,9 +37,14 @@ def _start_for(trigger, finding, event):
     try:
         with transaction.atomic():
             workflow = Workflow.objects.create(
-                name=f"{trigger.template.name}: {finding.title}"[:300], template=trigger.template,
-                workflow_type=trigger.template.workflow_type, priority=trigger.priority,
-                variables=finding_variables(finding, event), rule=finding.rule, finding=finding, trigger=trigger,
+                name=f"{trigger.template.name}: {finding.title}"[:300],
+                template=trigger.template,
+                workflow_type=trigger.template.workflow_type,
+                priority=trigger.priority,
+                variables=finding_variables(finding, event),
+                rule=finding.rule,
+                finding=finding,
+                trigger=trigger,
             )
             return start_workflow(workflow=workflow)
     except IntegrityError:
@@ -55,17 +61,27 @@ def start_workflows_for_findings(*, event, finding_ids):
     triggers = list(WorkflowTrigger.objects.filter(event=event, is_active=True).select_related("template"))
     if not triggers or not finding_ids:
         return 0
-    findings = (Finding.objects.active().filter(pk__in=finding_ids)
-                .select_related("rule__framework", "data_source", "last_evaluation"))
-    open_pairs = set(Workflow.objects.filter(
-        finding_id__in=finding_ids, trigger__in=triggers, status__in=OPEN_WORKFLOW_STATUSES,
-    ).values_list("finding_id", "trigger_id"))
+    findings = (
+        Finding.objects.active()
+        .filter(pk__in=finding_ids)
+        .select_related("rule__framework", "data_source", "last_evaluation")
+    )
+    open_pairs = set(
+        Workflow.objects.filter(
+            finding_id__in=finding_ids,
+            trigger__in=triggers,
+            status__in=OPEN_WORKFLOW_STATUSES,
+        ).values_list("finding_id", "trigger_id")
+    )
     started = 0
     for finding in findings:
         rule = finding.rule
         for trigger in triggers:
             if (finding.pk, trigger.pk) in open_pairs or not trigger.matches_rule(
-                rule_id=rule.pk, framework_id=rule.framework_id, severity=rule.severity, tags=rule.tags,
+                rule_id=rule.pk,
+                framework_id=rule.framework_id,
+                severity=rule.severity,
+                tags=rule.tags,
             ):
                 continue
             if _start_for(trigger, finding, event) is not None:
@@ -79,8 +95,11 @@ def start_workflows_for_failed_pairs(*, pairs):
     source_ids = {source_id for _, source_id in pairs}
     wanted = {tuple(pair) for pair in pairs}
     finding_ids = [
-        pk for pk, rule_id, source_id in Finding.objects.filter(rule_id__in=rule_ids, data_source_id__in=source_ids)
-        .values_list("pk", "rule_id", "data_source_id") if (rule_id, source_id) in wanted
+        pk
+        for pk, rule_id, source_id in Finding.objects.filter(
+            rule_id__in=rule_ids, data_source_id__in=source_ids
+        ).values_list("pk", "rule_id", "data_source_id")
+        if (rule_id, source_id) in wanted
     ]
     return start_workflows_for_findings(event=TriggerEvent.EVALUATION_FAILED, finding_ids=finding_ids)
 
@@ -88,14 +107,20 @@ def start_workflows_for_failed_pairs(*, pairs):
 def note_resolved_findings(*, finding_ids):
     """Add a note to each open remediation workflow whose finding has been resolved."""
     workflows = Workflow.objects.filter(
-        finding_id__in=finding_ids, status__in=OPEN_WORKFLOW_STATUSES, workflow_type=WorkflowType.REMEDIATION,
+        finding_id__in=finding_ids,
+        status__in=OPEN_WORKFLOW_STATUSES,
+        workflow_type=WorkflowType.REMEDIATION,
         finding__status="resolved",
     ).select_related("finding")
     count = 0
     for workflow in workflows:
         resolved_at = workflow.finding.resolved_at
-        add_note(workflow=workflow, author="system", key=f"finding-resolved:{resolved_at.isoformat()}",
-                 text=f"Finding resolved by a passing evaluation at {resolved_at:%Y-%m-%d %H:%M} UTC.")
+        add_note(
+            workflow=workflow,
+            author="system",
+            key=f"finding-resolved:{resolved_at.isoformat()}",
+            text=f"Finding resolved by a passing evaluation at {resolved_at:%Y-%m-%d %H:%M} UTC.",
+        )
         count += 1
     return count
 
@@ -111,16 +136,24 @@ def run_due_schedule_triggers(*, now=None):
     due = WorkflowTrigger.objects.filter(event=TriggerEvent.SCHEDULE, is_active=True, next_run_at__lte=now)
     for trigger_id in due.values_list("pk", flat=True):
         with transaction.atomic():
-            trigger = (WorkflowTrigger.objects.select_for_update(skip_locked=True).select_related("template")
-                       .filter(pk=trigger_id, next_run_at__lte=now).first())
+            trigger = (
+                WorkflowTrigger.objects.select_for_update(skip_locked=True)
+                .select_related("template")
+                .filter(pk=trigger_id, next_run_at__lte=now)
+                .first()
+            )
             if trigger is None:
                 continue  # another beat run has it
             trigger.next_run_at = next_run(trigger.cron, now)
             trigger.save(update_fields=["next_run_at", "updated_at"])
             workflow = Workflow.objects.create(
-                name=f"{trigger.template.name} ({now:%Y-%m-%d})", template=trigger.template,
-                workflow_type=trigger.template.workflow_type, priority=trigger.priority,
-                variables={"event": TriggerEvent.SCHEDULE}, trigger=trigger, status=WorkflowStatus.DRAFT,
+                name=f"{trigger.template.name} ({now:%Y-%m-%d})",
+                template=trigger.template,
+                workflow_type=trigger.template.workflow_type,
+                priority=trigger.priority,
+                variables={"event": TriggerEvent.SCHEDULE},
+                trigger=trigger,
+                status=WorkflowStatus.DRAFT,
             )
             start_workflow(workflow=workflow, now=now)
             started += 1

@@ -1,4 +1,5 @@
 """The audit log over the API: read-only, cursor-paginated, filterable, exportable."""
+
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes

@@ -1,4 +1,5 @@
 """Hash chain fields, chain head, signed checkpoints, and the append-only triggers."""
+
 import django.db.models.deletion
 import django.utils.timezone
 from django.conf import settings
@@ -24,7 +25,6 @@ def link_existing_entries(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("audit", "0001_initial"),
         ("contenttypes", "0002_remove_content_type_name"),
@@ -36,16 +36,24 @@ class Migration(migrations.Migration):
             model_name="auditlog",
             name="actor",
             field=models.ForeignKey(
-                blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING,
-                related_name="+", to=settings.AUTH_USER_MODEL,
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
             ),
         ),
         migrations.AlterField(
             model_name="auditlog",
             name="content_type",
             field=models.ForeignKey(
-                blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING,
-                related_name="+", to="contenttypes.contenttype",
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="contenttypes.contenttype",
             ),
         ),
         migrations.AddField(

@@ -1,11 +1,11 @@
 """Fewer indexes on the audit table: every entry pays for each one on insert, and an
 unindexed seq lets the commit-time seal be a heap-only (HOT) update."""
+
 import django.utils.timezone
 from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("audit", "0002_hash_chain"),
     ]

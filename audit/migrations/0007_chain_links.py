@@ -6,6 +6,7 @@ now one small INSERT into audit_auditchainlink, the entry row is never updated a
 (the trigger refuses every UPDATE, no exception), and the last link replaces the
 single-row chain head, which bloated under long transactions.
 """
+
 from django.db import migrations, models
 
 from audit import sql
@@ -16,11 +17,12 @@ from . import _seq_column_triggers as legacy
 def copy_links(apps, schema_editor):
     schema_editor.execute(
         "INSERT INTO audit_auditchainlink (seq, entry_id, prev_hash, entry_hash) "
-        "SELECT seq, id, prev_hash, entry_hash FROM audit_auditlog WHERE seq IS NOT NULL", params=None)
+        "SELECT seq, id, prev_hash, entry_hash FROM audit_auditlog WHERE seq IS NOT NULL",
+        params=None,
+    )
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("audit", "0006_fewer_audit_indexes"),
     ]
@@ -34,8 +36,15 @@ class Migration(migrations.Migration):
                 ("seq", models.BigIntegerField(primary_key=True, serialize=False)),
                 ("prev_hash", models.CharField(blank=True, max_length=64)),
                 ("entry_hash", models.CharField(max_length=64)),
-                ("entry", models.OneToOneField(db_constraint=False, on_delete=models.deletion.DO_NOTHING,
-                                               related_name="link", to="audit.auditlog")),
+                (
+                    "entry",
+                    models.OneToOneField(
+                        db_constraint=False,
+                        on_delete=models.deletion.DO_NOTHING,
+                        related_name="link",
+                        to="audit.auditlog",
+                    ),
+                ),
             ],
             options={"ordering": ["seq"]},
         ),

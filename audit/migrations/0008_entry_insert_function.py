@@ -2,13 +2,13 @@
 
 The server plans its INSERT once per session instead of once per entry.
 """
+
 from django.db import migrations
 
 from audit import sql
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("audit", "0007_chain_links"),
     ]

@@ -2,13 +2,28 @@
 row then (sealed by an UPDATE) and the head a row of its own. Migration 0007 replaces them
 with audit/sql.py; a fresh database passes through these first, so they stay as they were.
 """
+
 from audit.sql import execute_for_vendor
 
 # Every column except the three link fields the seal fills in: an UPDATE may only seal a
 # fresh entry, never touch these.
 SEALED_COLUMNS = (
-    "id", "timestamp", "actor_id", "actor_username", "action", "content_type_id", "object_id", "object_repr",
-    "changes", "impact_level", "request_id", "ip_address", "user_agent", "session_hash", "source", "message",
+    "id",
+    "timestamp",
+    "actor_id",
+    "actor_username",
+    "action",
+    "content_type_id",
+    "object_id",
+    "object_repr",
+    "changes",
+    "impact_level",
+    "request_id",
+    "ip_address",
+    "user_agent",
+    "session_hash",
+    "source",
+    "message",
     "content_hash",
 )
 

@@ -1,4 +1,5 @@
 """Read-only AuditLog admin and the audit-backed History page of every audited model."""
+
 import pytest
 from django.contrib.auth.models import Group
 
@@ -64,6 +65,7 @@ def test_audit_admin_is_read_only(staff):
     assert detail.status_code == 200 and b'name="_save"' not in detail.content
     assert client.get("/admin/audit/auditlog/add/").status_code == 403
     assert client.post(f"/admin/audit/auditlog/{entry.pk}/delete/", {"post": "yes"}).status_code == 403
-    filtered = client.get(f"/admin/audit/auditlog/?content_type__id__exact={entry.content_type_id}"
-                          f"&object_id={entry.object_id}")
+    filtered = client.get(
+        f"/admin/audit/auditlog/?content_type__id__exact={entry.content_type_id}&object_id={entry.object_id}"
+    )
     assert filtered.status_code == 200

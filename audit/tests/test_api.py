@@ -1,4 +1,5 @@
 """/api/v1/audit-logs/ (read-only, cursor-paginated, filtered, exportable) and rule audit history."""
+
 import csv
 import io
 import json
@@ -30,8 +31,22 @@ def test_readers_list_newest_first_with_cursor_pages(client_as, role):
     ids = [row["id"] for row in body["results"] + second.json()["results"]]
     assert ids == sorted(ids, reverse=True) and len(set(ids)) == len(ids)
     row = body["results"][0]
-    assert {"timestamp", "actor", "actor_username", "action", "content_type", "object_id", "object_repr",
-            "changes", "impact_level", "request_id", "ip_address", "user_agent", "source", "message"} <= set(row)
+    assert {
+        "timestamp",
+        "actor",
+        "actor_username",
+        "action",
+        "content_type",
+        "object_id",
+        "object_repr",
+        "changes",
+        "impact_level",
+        "request_id",
+        "ip_address",
+        "user_agent",
+        "source",
+        "message",
+    } <= set(row)
 
 
 def test_viewer_may_not_read_and_anonymous_gets_401(client_as, api_client):
@@ -75,11 +90,19 @@ def test_filters(client_as):
     assert ids(actor=client.user.pk, action="custom_event") == []
 
 
-@pytest.mark.parametrize("params", [
-    {"content_type": "nope.nothing"}, {"content_type": "nodot"}, {"impact_level": "huge"},
-    {"timestamp_after": "yesterday"}, {"actor": "abc"}, {"page_size": "0"}, {"cursor": "garbage"},
-    {"source": "moon"},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"content_type": "nope.nothing"},
+        {"content_type": "nodot"},
+        {"impact_level": "huge"},
+        {"timestamp_after": "yesterday"},
+        {"actor": "abc"},
+        {"page_size": "0"},
+        {"cursor": "garbage"},
+        {"source": "moon"},
+    ],
+)
 def test_bad_filters_are_400(client_as, params):
     response = client_as(AUDITOR).get(URL, params)
     assert response.status_code == 400, response.content
@@ -104,7 +127,7 @@ def _streamed(response):
 
 
 def test_csv_export_is_streamed_recorded_and_safe_for_spreadsheets(client_as):
-    rule = RuleFactory(name="=HYPERLINK(\"http://evil\")")
+    rule = RuleFactory(name='=HYPERLINK("http://evil")')
     client = client_as(AUDITOR)
     response = client.get(f"{URL}export/", {"file_format": "csv", "content_type": "compliance.compliancerule"})
     assert response.status_code == 200
@@ -112,7 +135,7 @@ def test_csv_export_is_streamed_recorded_and_safe_for_spreadsheets(client_as):
     rows = list(csv.DictReader(io.StringIO(_streamed(response))))
     assert rows and all(row["content_type__model"] == "compliancerule" for row in rows)
     reprs = {row["object_repr"] for row in rows if row["object_id"] == str(rule.pk)}
-    assert reprs == {"'=HYPERLINK(\"http://evil\")"}
+    assert reprs == {'\'=HYPERLINK("http://evil")'}
     export = AuditLog.objects.get(action="audit_export")
     assert export.actor == client.user and export.impact_level == "medium"
     assert export.changes["format"] == [None, "csv"]

@@ -1,4 +1,5 @@
 """The chain on real PostgreSQL: append-only triggers, verification, concurrency, purge, checkpoints."""
+
 import io
 import json
 import threading
@@ -48,14 +49,17 @@ def test_entries_are_chained_at_commit_and_verify():
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("statement", [
-    "UPDATE audit_auditlog SET action = 'x'",
-    "DELETE FROM audit_auditlog",
-    "UPDATE audit_auditchainlink SET entry_hash = 'x'",
-    "DELETE FROM audit_auditchainlink",
-    "UPDATE audit_auditcheckpoint SET seq = 0",
-    "DELETE FROM audit_auditcheckpoint",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE audit_auditlog SET action = 'x'",
+        "DELETE FROM audit_auditlog",
+        "UPDATE audit_auditchainlink SET entry_hash = 'x'",
+        "DELETE FROM audit_auditchainlink",
+        "UPDATE audit_auditcheckpoint SET seq = 0",
+        "DELETE FROM audit_auditcheckpoint",
+    ],
+)
 def test_triggers_refuse_update_and_delete(statement, sealed):
     FrameworkFactory()
     sealed()
@@ -79,9 +83,11 @@ def test_triggers_refuse_truncate(table, sealed):
 @pytest.mark.django_db
 def test_no_update_of_an_entry_is_let_through_not_even_a_fresh_one():
     with pytest.raises(REFUSED), transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("INSERT INTO audit_auditlog (timestamp, actor_username, action, object_id, object_repr, "
-                       "changes, impact_level, request_id, user_agent, session_hash, source, message, content_hash) "
-                       "VALUES (now(), '', 'a', '', '', '{}', 'low', '', '', '', 'system', '', 'h') RETURNING id")
+        cursor.execute(
+            "INSERT INTO audit_auditlog (timestamp, actor_username, action, object_id, object_repr, "
+            "changes, impact_level, request_id, user_agent, session_hash, source, message, content_hash) "
+            "VALUES (now(), '', 'a', '', '', '{}', 'low', '', '', '', 'system', '', 'h') RETURNING id"
+        )
         new_id = cursor.fetchone()[0]
         cursor.execute("UPDATE audit_auditlog SET content_hash = 'h' WHERE id = %s", [new_id])
 
@@ -136,12 +142,25 @@ def _three_old_entries_then_a_recent_change(settings, code):
     _empty_log()
     for n in range(3):
         with transaction.atomic():
-            chain.append({
-                "timestamp": timezone.now() - timedelta(days=40), "actor_id": None, "actor_username": "",
-                "action": "old_event", "content_type_id": None, "object_id": "", "object_repr": "",
-                "changes": {}, "impact_level": "low", "request_id": "", "ip_address": None,
-                "user_agent": "", "session_hash": "", "source": "system", "message": str(n),
-            })
+            chain.append(
+                {
+                    "timestamp": timezone.now() - timedelta(days=40),
+                    "actor_id": None,
+                    "actor_username": "",
+                    "action": "old_event",
+                    "content_type_id": None,
+                    "object_id": "",
+                    "object_repr": "",
+                    "changes": {},
+                    "impact_level": "low",
+                    "request_id": "",
+                    "ip_address": None,
+                    "user_agent": "",
+                    "session_hash": "",
+                    "source": "system",
+                    "message": str(n),
+                }
+            )
     FrameworkFactory(code=code)
 
 
@@ -221,11 +240,20 @@ def _cli_verify(*args):
     from django.conf import settings as django_settings
 
     db = connection.settings_dict
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "compliance_site.test_settings",
-           "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "compliance_site.test_settings",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+    }
     env.pop("TEST_DATABASE_NAME", None)
-    return subprocess.run([sys.executable, "manage.py", "verify_audit_chain", *args], cwd=django_settings.BASE_DIR,
-                          env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "manage.py", "verify_audit_chain", *args],
+        cwd=django_settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 @pytest.mark.django_db(transaction=True)

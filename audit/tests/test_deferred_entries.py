@@ -3,6 +3,7 @@
 These run on real transactions (transaction=True): the point is what reaches the server
 and when, so nothing here is wrapped in the test case's own atomic block.
 """
+
 import contextlib
 
 import pytest
@@ -29,7 +30,9 @@ def audit_inserts_refused(marker):
     with connection.cursor() as cursor:
         cursor.execute(
             "ALTER TABLE audit_auditlog ADD CONSTRAINT test_refuse_marker "
-            "CHECK (position(%s in object_repr) = 0) NOT VALID", [marker])
+            "CHECK (position(%s in object_repr) = 0) NOT VALID",
+            [marker],
+        )
     try:
         yield
     finally:
@@ -39,10 +42,9 @@ def audit_inserts_refused(marker):
 
 def test_each_entry_rides_with_the_next_statement_or_the_commit():
     ContentType.objects.get_for_model(Framework)  # cached, as in a running process
-    with CaptureQueriesContext(connection) as queries:
-        with transaction.atomic():
-            first = Framework.objects.create(code="d1", name="Name d1")
-            second = Framework.objects.create(code="d2", name="Name d2")
+    with CaptureQueriesContext(connection) as queries, transaction.atomic():
+        first = Framework.objects.create(code="d1", name="Name d1")
+        second = Framework.objects.create(code="d2", name="Name d2")
     sql = [query["sql"] for query in queries]
     assert len(sql) == 4, sql  # BEGIN, framework 1, entry 1 + framework 2, entry 2 + COMMIT
     assert sql[2].startswith("SELECT audit_insert_entry(") and 'INSERT INTO "compliance_framework"' in sql[2]
@@ -221,14 +223,17 @@ def test_the_entry_function_takes_every_column_of_the_entry_table_in_order():
     columns = [f.column for f in AuditLog._meta.concrete_fields if not f.primary_key]
     assert [name for name, _ in sql.ENTRY_COLUMNS] == columns
     with connection.cursor() as cursor:
-        cursor.execute("SELECT proargnames, pg_get_function_identity_arguments(oid) FROM pg_proc "
-                       "WHERE proname = 'audit_insert_entry'")
-        (names, identity), = cursor.fetchall()
-        cursor.execute("SELECT attname, format_type(atttypid, NULL) FROM pg_attribute "
-                       "WHERE attrelid = 'audit_auditlog'::regclass AND attnum > 0 AND NOT attisdropped")
+        cursor.execute(
+            "SELECT proargnames, pg_get_function_identity_arguments(oid) FROM pg_proc "
+            "WHERE proname = 'audit_insert_entry'"
+        )
+        ((names, identity),) = cursor.fetchall()
+        cursor.execute(
+            "SELECT attname, format_type(atttypid, NULL) FROM pg_attribute "
+            "WHERE attrelid = 'audit_auditlog'::regclass AND attnum > 0 AND NOT attisdropped"
+        )
         table_types = dict(cursor.fetchall())
     assert names == [f"p_{column}" for column in columns]
     # Each parameter has its column's type (a varchar's length is the column's to check).
     declared = [argument.split(" ", 1)[1] for argument in identity.split(", ")]
     assert declared == [table_types[column] for column in columns]
-

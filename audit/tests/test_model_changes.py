@@ -1,4 +1,5 @@
 """Model changes are captured by signals: create, update, delete, M2M; same transaction."""
+
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
@@ -19,8 +20,14 @@ def entries_for(obj):
 
 def test_create_records_every_field_and_the_context():
     user = UserFactory(username="alice")
-    with audit_context(source="api", actor_resolver=lambda: user, request_id="req-1", ip_address="10.0.0.9",
-                       user_agent="pytest-agent", session_hash="ab" * 32):
+    with audit_context(
+        source="api",
+        actor_resolver=lambda: user,
+        request_id="req-1",
+        ip_address="10.0.0.9",
+        user_agent="pytest-agent",
+        session_hash="ab" * 32,
+    ):
         framework = Framework.objects.create(code="soc2x", name="SOC 2", version="2017")
     entry = entries_for(framework).get()
     assert entry.action == "create"
@@ -28,7 +35,11 @@ def test_create_records_every_field_and_the_context():
     assert entry.changes["code"] == [None, "soc2x"] and entry.changes["name"] == [None, "SOC 2"]
     assert entry.object_repr == "SOC 2 2017"
     assert (entry.request_id, entry.ip_address, entry.user_agent, entry.source) == (
-        "req-1", "10.0.0.9", "pytest-agent", "api")
+        "req-1",
+        "10.0.0.9",
+        "pytest-agent",
+        "api",
+    )
     assert entry.session_hash == "ab" * 32 and entry.impact_level == "low" and entry.timestamp
     assert len(entry.content_hash) == 64
 
@@ -75,8 +86,9 @@ def test_delete_is_recorded_with_the_old_values_and_high_impact_for_a_rule():
     rule = RuleFactory(name="Encrypt disks")
     pk = rule.pk
     rule.delete()
-    entry = AuditLog.objects.filter(action="delete", object_id=str(pk),
-                                    content_type=ContentType.objects.get_for_model(ComplianceRule)).get()
+    entry = AuditLog.objects.filter(
+        action="delete", object_id=str(pk), content_type=ContentType.objects.get_for_model(ComplianceRule)
+    ).get()
     assert entry.changes["name"] == ["Encrypt disks", None]
     assert entry.impact_level == "high"
 
@@ -96,9 +108,8 @@ def test_m2m_changes_record_added_and_removed_ids():
 
 
 def test_unaudited_models_write_nothing():
-    from compliance.models import LatestEvaluation, RuleEvaluation
-
     from audit import registry
+    from compliance.models import LatestEvaluation, RuleEvaluation
 
     assert registry.get(RuleEvaluation) is None and registry.get(LatestEvaluation) is None
     from compliance.models import LatestStatusCount, StatusChange, StatusChangeRollup

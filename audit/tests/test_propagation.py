@@ -1,4 +1,6 @@
 """Who the actor is outside requests: management commands and Celery tasks (real worker on Redis)."""
+
+import io
 import time
 
 import pytest
@@ -8,10 +10,10 @@ from django.core.management import call_command
 
 from audit.context import audit_context, get_context
 from audit.models import AuditLog
+from common.queueing import enqueue_on_commit
 from compliance.models import Framework
 from compliance.tests.factories import FrameworkFactory, UserFactory
 from compliance_site.celery import app
-from common.queueing import enqueue_on_commit
 
 
 @shared_task(name="audit.tests.rename_framework")
@@ -23,7 +25,7 @@ def rename_framework(framework_id, name):
 
 @pytest.mark.django_db
 def test_a_command_writes_as_system_command():
-    call_command("purge_audit_log", stdout=open("/dev/null", "w"))
+    call_command("purge_audit_log", stdout=io.StringIO())
     entry = AuditLog.objects.get(action="audit_purge")
     assert entry.actor_id is None and entry.actor_username == "system:purge_audit_log"
     assert entry.source == "command" and len(entry.request_id) == 32
@@ -34,7 +36,7 @@ def test_a_command_writes_as_system_command():
 def test_a_command_inside_a_request_keeps_the_request_context():
     user = UserFactory(username="caller")
     with audit_context(source="api", actor_resolver=lambda: user, request_id="req-cmd"):
-        call_command("purge_audit_log", stdout=open("/dev/null", "w"))
+        call_command("purge_audit_log", stdout=io.StringIO())
     entry = AuditLog.objects.get(action="audit_purge")
     assert (entry.actor_id, entry.source, entry.request_id) == (user.pk, "api", "req-cmd")
 
@@ -57,14 +59,27 @@ def test_a_task_carries_the_user_and_request_id_to_the_worker():
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=20):
         with audit_context(source="api", actor_resolver=lambda: user, request_id="req-task-1"):
             enqueue_on_commit(rename_framework.name, args=[framework.pk, "after"])
-        entry = _wait_for(lambda: AuditLog.objects.filter(
-            action="update", object_id=str(framework.pk), content_type__model="framework").first())
+        entry = _wait_for(
+            lambda: AuditLog.objects.filter(
+                action="update", object_id=str(framework.pk), content_type__model="framework"
+            ).first()
+        )
         enqueue_on_commit(rename_framework.name, args=[framework.pk, "by nobody"])
-        system = _wait_for(lambda: AuditLog.objects.filter(
-            action="update", object_id=str(framework.pk), changes__name=["after", "by nobody"]).first())
+        system = _wait_for(
+            lambda: AuditLog.objects.filter(
+                action="update", object_id=str(framework.pk), changes__name=["after", "by nobody"]
+            ).first()
+        )
     assert (entry.actor_id, entry.actor_username, entry.source, entry.request_id) == (
-        user.pk, "starter", "task", "req-task-1")
+        user.pk,
+        "starter",
+        "task",
+        "req-task-1",
+    )
     assert entry.changes == {"name": ["before", "after"]}
     assert (system.actor_id, system.actor_username, system.source) == (
-        None, "system:audit.tests.rename_framework", "task")
+        None,
+        "system:audit.tests.rename_framework",
+        "task",
+    )
     assert len(system.request_id) == 32

@@ -1,4 +1,5 @@
 """One test per security event type; each checks that every applicable field is filled in."""
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
@@ -33,8 +34,7 @@ def assert_complete(entry, *, action, actor=None, source, impact, obj=None):
 
 def test_session_login_through_the_admin(client):
     user = UserFactory(username="staffer", is_staff=True)
-    response = client.post("/admin/login/", {"username": "staffer", "password": PASSWORD},
-                           HTTP_USER_AGENT=UA)
+    response = client.post("/admin/login/", {"username": "staffer", "password": PASSWORD}, HTTP_USER_AGENT=UA)
     assert response.status_code == 302
     entry = AuditLog.objects.get(action="login")
     assert_complete(entry, action="login", actor=user, source="admin", impact="low", obj=user)
@@ -55,8 +55,9 @@ def test_token_issue_is_a_login_and_a_bad_password_a_failure():
     client = APIClient(HTTP_USER_AGENT=UA)
     ok = client.post("/api/v1/auth/token/", {"username": "apiuser", "password": PASSWORD}, format="json")
     assert ok.status_code == 200 and ok.json()["token"]
-    assert_complete(AuditLog.objects.get(action="login"), action="login", actor=user, source="api", impact="low",
-                    obj=user)
+    assert_complete(
+        AuditLog.objects.get(action="login"), action="login", actor=user, source="api", impact="low", obj=user
+    )
     bad = client.post("/api/v1/auth/token/", {"username": "apiuser", "password": "nope"}, format="json")
     assert bad.status_code == 400
     failed = AuditLog.objects.get(action="login_failed")
@@ -82,8 +83,7 @@ def test_logout_with_session_hash(client):
 
 def test_permission_denied_write_is_medium(client_as):
     client = client_as(VIEWER)
-    response = client.post("/api/v1/frameworks/", {"code": "x", "name": "X"}, format="json",
-                           HTTP_USER_AGENT=UA)
+    response = client.post("/api/v1/frameworks/", {"code": "x", "name": "X"}, format="json", HTTP_USER_AGENT=UA)
     assert response.status_code == 403
     entry = AuditLog.objects.get(action="permission_denied")
     assert_complete(entry, action="permission_denied", actor=client.user, source="api", impact="medium")
@@ -111,8 +111,9 @@ def test_role_change_of_a_user_is_recorded_high():
     user = UserFactory(username="promoted")
     group = Group.objects.get(name=COMPLIANCE_ADMIN)
     user.groups.add(group)
-    entry = AuditLog.objects.get(action="update", content_type__model="user", object_id=str(user.pk),
-                                 changes__has_key="groups")
+    entry = AuditLog.objects.get(
+        action="update", content_type__model="user", object_id=str(user.pk), changes__has_key="groups"
+    )
     assert entry.changes == {"groups": {"added": [group.pk], "removed": []}}
     assert entry.impact_level == "high"
 
@@ -130,8 +131,11 @@ def test_secrets_are_always_masked():
     from integrations.models import Integration
 
     integration = Integration.objects.create(
-        name="jira", provider="jira", integration_type="ticketing",
-        config={"base_url": "https://jira.example.com"}, credentials={"api_token": CANARY},
+        name="jira",
+        provider="jira",
+        integration_type="ticketing",
+        config={"base_url": "https://jira.example.com"},
+        credentials={"api_token": CANARY},
     )
     integration = Integration.objects.get(pk=integration.pk)
     integration.credentials = {"api_token": CANARY + "-rotated"}
@@ -142,19 +146,32 @@ def test_secrets_are_always_masked():
     assert AuditLog.objects.filter(content_type__model="integration").count() == 3
 
 
-@pytest.mark.parametrize("action, level", [
-    ("report_downloaded", "medium"), ("integration_credentials_set", "critical"),
-    ("integration_credentials_rotated", "critical"), ("encryption_keys_rotated", "critical"),
-    ("integration_connection_tested", "low"), ("integration_sync_requested", "low"),
-    ("step_approved", "medium"), ("step_rejected", "medium"), ("something_new", "low"),
-])
+@pytest.mark.parametrize(
+    "action, level",
+    [
+        ("report_downloaded", "medium"),
+        ("integration_credentials_set", "critical"),
+        ("integration_credentials_rotated", "critical"),
+        ("encryption_keys_rotated", "critical"),
+        ("integration_connection_tested", "low"),
+        ("integration_sync_requested", "low"),
+        ("step_approved", "medium"),
+        ("step_rejected", "medium"),
+        ("something_new", "low"),
+    ],
+)
 def test_other_apps_events_get_their_level_from_the_impact_table(action, level):
     from audit.context import audit_context
     from audit.services import record_event
 
     user = UserFactory(username="doer")
-    with audit_context(source="api", actor_resolver=lambda: user, request_id="req-impact-0123456789",
-                       ip_address="127.0.0.1", user_agent=UA):
+    with audit_context(
+        source="api",
+        actor_resolver=lambda: user,
+        request_id="req-impact-0123456789",
+        ip_address="127.0.0.1",
+        user_agent=UA,
+    ):
         entry = record_event(action=action, instance=user, message=f"{action} happened")
     assert_complete(entry, action=action, actor=user, source="api", impact=level, obj=user)
     assert record_event(action=action, impact_level="high").impact_level == "high"  # explicit wins
@@ -166,4 +183,6 @@ def test_deleting_a_framework_is_high():
     framework = FrameworkFactory()
     pk = framework.pk
     framework.delete()
-    assert AuditLog.objects.get(action="delete", object_id=str(pk), content_type__model="framework").impact_level == "high"
+    assert (
+        AuditLog.objects.get(action="delete", object_id=str(pk), content_type__model="framework").impact_level == "high"
+    )

@@ -6,6 +6,7 @@ Not in here, because no hash chain can tell: cutting the chain's tail (the last 
 and their links together) is caught by a signed checkpoint beyond it (test below), and a
 well-formed entry appended at the end is what anyone allowed to INSERT could add.
 """
+
 import pytest
 from django.db import connection, transaction
 from django.db.models import F
@@ -19,8 +20,18 @@ from compliance.tests.factories import RuleFactory
 
 CHAIN_LENGTH = 12
 
-TEXT_FIELDS = ("action", "actor_username", "object_id", "object_repr", "message", "request_id", "user_agent",
-               "session_hash", "impact_level", "source")
+TEXT_FIELDS = (
+    "action",
+    "actor_username",
+    "object_id",
+    "object_repr",
+    "message",
+    "request_id",
+    "user_agent",
+    "session_hash",
+    "impact_level",
+    "source",
+)
 LINK_FIELDS = ("prev_hash", "entry_hash")
 
 
@@ -47,16 +58,23 @@ def _rows():
 
 
 modification = st.tuples(
-    st.just("modify"), st.integers(0, CHAIN_LENGTH - 1),
-    st.sampled_from(TEXT_FIELDS + LINK_FIELDS + ("content_hash", "changes", "timestamp", "ip_address", "actor_id",
-                                                 "seq")),
+    st.just("modify"),
+    st.integers(0, CHAIN_LENGTH - 1),
+    st.sampled_from(
+        TEXT_FIELDS + LINK_FIELDS + ("content_hash", "changes", "timestamp", "ip_address", "actor_id", "seq")
+    ),
     st.text(alphabet="abcdefXYZ019 ", min_size=1, max_size=8),
 )
 deletion = st.tuples(st.just("delete"), st.integers(0, CHAIN_LENGTH - 1), st.sampled_from(["entry", "link", "both"]))
-insertion = st.tuples(st.just("insert"), st.integers(0, CHAIN_LENGTH - 1),
-                      st.sampled_from(["unsealed", "naive", "relinked"]))
-reorder = st.tuples(st.just("reorder"), st.integers(0, CHAIN_LENGTH - 1), st.integers(0, CHAIN_LENGTH - 1),
-                    st.sampled_from(["seq", "content"]))
+insertion = st.tuples(
+    st.just("insert"), st.integers(0, CHAIN_LENGTH - 1), st.sampled_from(["unsealed", "naive", "relinked"])
+)
+reorder = st.tuples(
+    st.just("reorder"),
+    st.integers(0, CHAIN_LENGTH - 1),
+    st.integers(0, CHAIN_LENGTH - 1),
+    st.sampled_from(["seq", "content"]),
+)
 
 
 def _statements(op, rows):
@@ -65,11 +83,19 @@ def _statements(op, rows):
         _, index, field, text = op
         row = rows[index]
         if field == "changes":
-            return [("UPDATE audit_auditlog SET changes = changes || %s::jsonb WHERE id = %s",
-                     ['{"%s": [null, 1]}' % text.strip().replace(" ", "_") or "k", row["id"]])]
+            return [
+                (
+                    "UPDATE audit_auditlog SET changes = changes || %s::jsonb WHERE id = %s",
+                    ['{"%s": [null, 1]}' % text.strip().replace(" ", "_") or "k", row["id"]],
+                )
+            ]
         if field == "timestamp":
-            return [("UPDATE audit_auditlog SET timestamp = timestamp - interval '1 microsecond' WHERE id = %s",
-                     [row["id"]])]
+            return [
+                (
+                    "UPDATE audit_auditlog SET timestamp = timestamp - interval '1 microsecond' WHERE id = %s",
+                    [row["id"]],
+                )
+            ]
         if field == "ip_address":
             value = "203.0.113.9" if row["ip_address"] != "203.0.113.9" else "203.0.113.10"
             return [("UPDATE audit_auditlog SET ip_address = %s WHERE id = %s", [value, row["id"]])]
@@ -87,22 +113,29 @@ def _statements(op, rows):
         _, index, what = op
         if what == "both" and index == len(rows) - 1:
             index -= 1  # the tail with its link: the checkpoint's job (see the module docstring)
-        entry, link = ("DELETE FROM audit_auditlog WHERE id = %s", [rows[index]["id"]]), (
-            "DELETE FROM audit_auditchainlink WHERE entry_id = %s", [rows[index]["id"]])
+        entry, link = (
+            ("DELETE FROM audit_auditlog WHERE id = %s", [rows[index]["id"]]),
+            ("DELETE FROM audit_auditchainlink WHERE entry_id = %s", [rows[index]["id"]]),
+        )
         return {"entry": [entry], "link": [link], "both": [entry, link]}[what]
     if kind == "insert":
         _, index, how = op
         template = rows[index]
         content = chain.content_hash({**template, "message": "forged"})
-        forged = [(
-            "INSERT INTO audit_auditlog (timestamp, actor_id, actor_username, action, content_type_id, object_id, "
-            "object_repr, changes, impact_level, request_id, ip_address, user_agent, session_hash, source, message, "
-            "content_hash) SELECT timestamp, actor_id, actor_username, action, content_type_id, object_id, "
-            "object_repr, changes, impact_level, request_id, ip_address, user_agent, session_hash, source, 'forged', "
-            "%s FROM audit_auditlog WHERE id = %s", [content, template["id"]],
-        )]
-        link = ("INSERT INTO audit_auditchainlink (seq, entry_id, prev_hash, entry_hash) "
-                "SELECT %s, max(id), %s, %s FROM audit_auditlog WHERE message = 'forged'")
+        forged = [
+            (
+                "INSERT INTO audit_auditlog (timestamp, actor_id, actor_username, action, content_type_id, object_id, "
+                "object_repr, changes, impact_level, request_id, ip_address, user_agent, session_hash, source, "
+                "message, content_hash) SELECT timestamp, actor_id, actor_username, action, content_type_id, "
+                "object_id, object_repr, changes, impact_level, request_id, ip_address, user_agent, session_hash, "
+                "source, 'forged', %s FROM audit_auditlog WHERE id = %s",
+                [content, template["id"]],
+            )
+        ]
+        link = (
+            "INSERT INTO audit_auditchainlink (seq, entry_id, prev_hash, entry_hash) "
+            "SELECT %s, max(id), %s, %s FROM audit_auditlog WHERE message = 'forged'"
+        )
         if how == "unsealed":
             return forged
         if how == "naive":  # linked after the last entry, with a made-up hash
@@ -129,12 +162,16 @@ def _statements(op, rows):
         ]
     # swap the recorded content (and its hash) of two entries, keeping the link fields in place
     return [
-        ("UPDATE audit_auditlog SET message = %s, object_repr = %s, action = %s, content_hash = %s, "
-         "changes = %s::jsonb WHERE id = %s",
-         [b["message"], b["object_repr"], b["action"], b["content_hash"], _json(b["changes"]), a["id"]]),
-        ("UPDATE audit_auditlog SET message = %s, object_repr = %s, action = %s, content_hash = %s, "
-         "changes = %s::jsonb WHERE id = %s",
-         [a["message"], a["object_repr"], a["action"], a["content_hash"], _json(a["changes"]), b["id"]]),
+        (
+            "UPDATE audit_auditlog SET message = %s, object_repr = %s, action = %s, content_hash = %s, "
+            "changes = %s::jsonb WHERE id = %s",
+            [b["message"], b["object_repr"], b["action"], b["content_hash"], _json(b["changes"]), a["id"]],
+        ),
+        (
+            "UPDATE audit_auditlog SET message = %s, object_repr = %s, action = %s, content_hash = %s, "
+            "changes = %s::jsonb WHERE id = %s",
+            [a["message"], a["object_repr"], a["action"], a["content_hash"], _json(a["changes"]), b["id"]],
+        ),
     ]
 
 
@@ -174,6 +211,10 @@ def test_cutting_the_tail_is_caught_by_a_signed_checkpoint_beyond_the_cut(commit
 
     create_checkpoint()
     last = committed_chain[-1]
-    result = _tampered([("DELETE FROM audit_auditlog WHERE id = %s", [last["id"]]),
-                        ("DELETE FROM audit_auditchainlink WHERE entry_id = %s", [last["id"]])])
+    result = _tampered(
+        [
+            ("DELETE FROM audit_auditlog WHERE id = %s", [last["id"]]),
+            ("DELETE FROM audit_auditchainlink WHERE entry_id = %s", [last["id"]]),
+        ]
+    )
     assert not result.ok and "beyond the last entry" in " ".join(result.problems)

@@ -1,7 +1,9 @@
 """One JSON error shape for every failure, and never a 500 for bad input."""
+
 import logging
 
-from django.core.exceptions import RequestDataTooBig, ValidationError as DjangoValidationError
+from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError, RestrictedError
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -43,7 +45,12 @@ def exception_handler(exc, context):
         exc = Conflict(f"Cannot delete: still referenced by {', '.join(names)}.")
     response = drf_exception_handler(exc, context)
     request = context.get("request")
-    if response is not None and response.status_code == status.HTTP_403_FORBIDDEN and request is not None:
-        if getattr(request, "user", None) is not None and request.user.is_authenticated:
-            access_denied.send(sender=exception_handler, request=request, reason=str(getattr(exc, "detail", exc)))
+    user = getattr(request, "user", None)
+    if (
+        response is not None
+        and response.status_code == status.HTTP_403_FORBIDDEN
+        and user is not None
+        and user.is_authenticated
+    ):
+        access_denied.send(sender=exception_handler, request=request, reason=str(getattr(exc, "detail", exc)))
     return response

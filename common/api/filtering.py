@@ -6,16 +6,14 @@ request filters nothing. With none of its parameters present a FilterSet leaves 
 queryset as it is (none of ours filters by default; a test keeps it so), so it is not
 built at all.
 """
+
 from django_filters.rest_framework import DjangoFilterBackend
 
 
 def names_a_filter(params, filters):
     """True when a query parameter is, or may belong to, one of `filters` (range widgets add
     suffixes such as `_after`; a false positive only takes the ordinary path)."""
-    for key in params:
-        if key in filters or any(key.startswith(f"{name}_") for name in filters):
-            return True
-    return False
+    return any(key in filters or any(key.startswith(f"{name}_") for name in filters) for key in params)
 
 
 class FilterBackend(DjangoFilterBackend):

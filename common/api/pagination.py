@@ -1,4 +1,5 @@
 """Pagination: strict page numbers for ordinary lists, keyset cursors for huge ones."""
+
 import base64
 import binascii
 import json
@@ -109,11 +110,15 @@ class KeysetPagination(pagination.BasePagination):
         return self._encode(self.page[0], reverse=True)
 
     def get_paginated_response(self, data):
-        return Response(OrderedDict([
-            ("next", self.get_next_link()),
-            ("previous", self.get_previous_link()),
-            ("results", data),
-        ]))
+        return Response(
+            OrderedDict(
+                [
+                    ("next", self.get_next_link()),
+                    ("previous", self.get_previous_link()),
+                    ("results", data),
+                ]
+            )
+        )
 
     def get_paginated_response_schema(self, schema):
         return {
@@ -128,9 +133,18 @@ class KeysetPagination(pagination.BasePagination):
 
     def get_schema_operation_parameters(self, view):
         return [
-            {"name": self.cursor_query_param, "required": False, "in": "query",
-             "description": "Opaque cursor from next/previous.", "schema": {"type": "string"}},
-            {"name": "page_size", "required": False, "in": "query",
-             "description": f"Results per page (1–{MAX_PAGE_SIZE}).",
-             "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE}},
+            {
+                "name": self.cursor_query_param,
+                "required": False,
+                "in": "query",
+                "description": "Opaque cursor from next/previous.",
+                "schema": {"type": "string"},
+            },
+            {
+                "name": "page_size",
+                "required": False,
+                "in": "query",
+                "description": f"Results per page (1–{MAX_PAGE_SIZE}).",
+                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
+            },
         ]

@@ -1,4 +1,5 @@
 """Role-based access for the API: Django model permissions, including view for reads."""
+
 from rest_framework import permissions
 
 

@@ -13,6 +13,7 @@ Only context-free field classes are compiled (the exact classes below, not subcl
 a serializer with anything else (a method field, a nested serializer, hyperlinks) keeps
 DRF's path. Fields must not depend on the serializer's context or arguments.
 """
+
 from operator import attrgetter
 
 from django.db import models
@@ -22,13 +23,28 @@ from rest_framework.fields import SkipField
 from rest_framework.relations import PKOnlyObject
 
 # Value fields whose to_representation needs nothing but the value.
-_VALUE_FIELDS = frozenset({
-    drf_fields.BigIntegerField, drf_fields.BooleanField, drf_fields.CharField, drf_fields.ChoiceField,
-    drf_fields.DateField, drf_fields.DateTimeField, drf_fields.DecimalField, drf_fields.DurationField,
-    drf_fields.EmailField, drf_fields.FloatField, drf_fields.IntegerField, drf_fields.IPAddressField,
-    drf_fields.JSONField, drf_fields.ReadOnlyField, drf_fields.SlugField, drf_fields.TimeField,
-    drf_fields.URLField, drf_fields.UUIDField,
-})
+_VALUE_FIELDS = frozenset(
+    {
+        drf_fields.BigIntegerField,
+        drf_fields.BooleanField,
+        drf_fields.CharField,
+        drf_fields.ChoiceField,
+        drf_fields.DateField,
+        drf_fields.DateTimeField,
+        drf_fields.DecimalField,
+        drf_fields.DurationField,
+        drf_fields.EmailField,
+        drf_fields.FloatField,
+        drf_fields.IntegerField,
+        drf_fields.IPAddressField,
+        drf_fields.JSONField,
+        drf_fields.ReadOnlyField,
+        drf_fields.SlugField,
+        drf_fields.TimeField,
+        drf_fields.URLField,
+        drf_fields.UUIDField,
+    }
+)
 _RELATED_FIELDS = frozenset({relations.PrimaryKeyRelatedField, relations.SlugRelatedField})
 
 # Steps: how one output value is read.
@@ -58,8 +74,12 @@ def _compile(serializer_class):
             if not m2m.many_to_many or m2m.auto_created:
                 return None
             steps.append((field.field_name, _MANY_PKS, m2m))
-        elif kind is relations.PrimaryKeyRelatedField and column is not None and column.many_to_one \
-                and field.pk_field is None:
+        elif (
+            kind is relations.PrimaryKeyRelatedField
+            and column is not None
+            and column.many_to_one
+            and field.pk_field is None
+        ):
             steps.append((field.field_name, _FOREIGN_KEY, attrgetter(column.attname)))
         elif kind in _VALUE_FIELDS and column is not None and not column.is_relation:
             steps.append((field.field_name, _ATTRIBUTE, (attrgetter(column.attname), field.to_representation)))
@@ -116,8 +136,11 @@ def load_page_pks(instances, plan):
     for _name, step, m2m in plan:
         if step is not _MANY_PKS:
             continue
-        wanted = [row for row in instances if row.pk is not None
-                  and m2m.name not in getattr(row, "_prefetched_objects_cache", {})]
+        wanted = [
+            row
+            for row in instances
+            if row.pk is not None and m2m.name not in getattr(row, "_prefetched_objects_cache", {})
+        ]
         if not wanted:
             continue
         reverse = m2m.related_query_name()

@@ -1,4 +1,5 @@
 """Field validators shared by every app's serializers."""
+
 from rest_framework import serializers
 
 MAX_TAGS = 50

@@ -13,8 +13,9 @@ class ServiceWritesMixin:
         serializer.instance = self.writes.create_from(data=dict(serializer.validated_data), actor=self.request.user)
 
     def perform_update(self, serializer):
-        serializer.instance = self.writes.update_from(instance=serializer.instance,
-                                                      changes=dict(serializer.validated_data), actor=self.request.user)
+        serializer.instance = self.writes.update_from(
+            instance=serializer.instance, changes=dict(serializer.validated_data), actor=self.request.user
+        )
 
     def perform_destroy(self, instance):
         self.writes.delete_from(instance=instance, actor=self.request.user)

@@ -10,6 +10,7 @@ A concrete class sets:
     deletable     whether DELETE is offered
     write_role    a role allowed to write; read_only_role a role that may read but not write
 """
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext

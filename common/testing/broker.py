@@ -1,4 +1,5 @@
 """Point the Celery app at another broker URL for the length of a test."""
+
 import contextlib
 
 

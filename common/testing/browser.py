@@ -1,4 +1,5 @@
 """Debian's Chromium driven by Playwright: the one launch recipe for every browser test."""
+
 import contextlib
 import os
 from pathlib import Path
@@ -9,8 +10,15 @@ from django.conf import settings
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
 # Without the background-networking flags Chromium keeps dialling out of this closed network.
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
 
 
 @contextlib.contextmanager

@@ -5,6 +5,7 @@ audit entry and integration log row written, and every Celery task result is sea
 for the canary strings. A hit fails the whole run at the end (see conftest.py), naming
 where it was seen. Tests that put a canary into credentials import it from here.
 """
+
 import json
 import logging
 
@@ -22,7 +23,7 @@ def _check(where, text):
         text = text.decode("utf-8", "replace")
     for canary in CANARIES:
         if canary in text:
-            sightings.append(f"{where}: …{text[max(0, text.index(canary) - 80):text.index(canary) + 40]}…")
+            sightings.append(f"{where}: …{text[max(0, text.index(canary) - 80) : text.index(canary) + 40]}…")
 
 
 class CanaryResponseMiddleware:

@@ -1,4 +1,5 @@
 """Dashboard statistics and framework distribution: the figures behind the API, pages and PDFs."""
+
 from datetime import timedelta
 
 from django.db import connection
@@ -6,8 +7,8 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from ..choices import ACTIVE_FINDING_STATUSES, Severity
-from ..models import ComplianceRule, Control, DataSource, Finding, Framework, LatestEvaluation
 from ..evaluations import ScoreTally, combine_tallies, tally
+from ..models import ComplianceRule, Control, DataSource, Finding, Framework, LatestEvaluation
 from .trends import evaluation_windows, evaluations_last_hours
 
 # (label, lower bound in days inclusive, upper bound exclusive or None)
@@ -51,9 +52,18 @@ def _framework_rows(tallies):
     rows = []
     for pk, code, name in _active_frameworks():
         tally = tallies.get(pk, ScoreTally())
-        rows.append({"framework": code, "framework_id": pk, "name": name,
-                     "score": tally.score, "passed": tally.passed, "failed": tally.failed, "error": tally.error,
-                     "not_applicable": tally.not_applicable})
+        rows.append(
+            {
+                "framework": code,
+                "framework_id": pk,
+                "name": name,
+                "score": tally.score,
+                "passed": tally.passed,
+                "failed": tally.failed,
+                "error": tally.error,
+                "not_applicable": tally.not_applicable,
+            }
+        )
     return rows
 
 
@@ -73,7 +83,7 @@ def _catalogue_counts():
         params.extend(sql_params)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {', '.join(selects)}", params)
-        return dict(zip(counted, cursor.fetchone()))
+        return dict(zip(counted, cursor.fetchone(), strict=True))
 
 
 def compliance_stats(*, now=None, tallies=None):
@@ -98,8 +108,12 @@ def compliance_stats(*, now=None, tallies=None):
             "open_findings": sum(by_severity.values()),
         },
         "overall_score": overall.score,
-        "overall": {"passed": overall.passed, "failed": overall.failed, "error": overall.error,
-                    "not_applicable": overall.not_applicable},
+        "overall": {
+            "passed": overall.passed,
+            "failed": overall.failed,
+            "error": overall.error,
+            "not_applicable": overall.not_applicable,
+        },
         "frameworks": _framework_rows(tallies),
         "open_findings_by_severity": by_severity,
         "finding_age": ages,
@@ -117,12 +131,18 @@ def framework_distribution(*, tallies=None):
     [{"framework", "framework_id", "name", "rules", "controls", "data_sources", "score"}] by name.
     `tallies`: tally(by="framework") when the caller has just read it (the dashboard page).
     """
-    rules = dict(ComplianceRule.objects.filter(is_active=True).values_list("framework_id")
-                 .annotate(n=Count("id")).order_by())
-    controls = dict(Control.objects.filter(is_group=False).values_list("framework_id")
-                    .annotate(n=Count("id")).order_by())
-    sources = dict(LatestEvaluation.objects.filter(rule__is_active=True).values_list("rule__framework_id")
-                   .annotate(n=Count("data_source_id", distinct=True)).order_by())
+    rules = dict(
+        ComplianceRule.objects.filter(is_active=True).values_list("framework_id").annotate(n=Count("id")).order_by()
+    )
+    controls = dict(
+        Control.objects.filter(is_group=False).values_list("framework_id").annotate(n=Count("id")).order_by()
+    )
+    sources = dict(
+        LatestEvaluation.objects.filter(rule__is_active=True)
+        .values_list("rule__framework_id")
+        .annotate(n=Count("data_source_id", distinct=True))
+        .order_by()
+    )
     tallies = tally(by="framework") if tallies is None else tallies
     return [
         {

@@ -4,10 +4,12 @@ Lost weight is the severity weight of every failed or errored latest evaluation 
 counted weight that is not passed weight). Fixing a rule everywhere would raise the
 score by 100 × its lost weight / counted weight points ("score_gain").
 """
+
 from django.db.models import Count
 
 from ..choices import SEVERITY_WEIGHTS, EvaluationStatus
-from ..evaluations import latest_in_scope, tally as score_tally
+from ..evaluations import latest_in_scope
+from ..evaluations import tally as score_tally
 
 FAILING = (EvaluationStatus.FAILED, EvaluationStatus.ERROR)
 
@@ -39,8 +41,7 @@ def score_explanation(*, framework=None, rules=None, data_sources=None, limit=10
     if tally is None:
         tally = score_tally(framework=framework, rules=rules, data_sources=data_sources)
     lost_total = tally.counted_weight - tally.passed_weight
-    failing = latest_in_scope(framework=framework, rules=rules, data_sources=data_sources).filter(
-        status__in=FAILING)
+    failing = latest_in_scope(framework=framework, rules=rules, data_sources=data_sources).filter(status__in=FAILING)
     by_rule, rule_sources, rule_labels = _lost_by(failing, "rule_id", "rule__name", "rule__framework__code")
     by_source, source_rules, source_labels = _lost_by(failing, "data_source_id", "data_source__name")
 
@@ -58,14 +59,27 @@ def score_explanation(*, framework=None, rules=None, data_sources=None, limit=10
         "passed_weight": tally.passed_weight,
         "lost_weight": lost_total,
         "rules": [
-            {"rule_id": pk, "rule": rule_labels[pk][1], "framework": rule_labels[pk][2],
-             "severity": rule_labels[pk][0], "lost_weight": lost, "share": _share(lost, lost_total),
-             "score_gain": gain(lost), "failing_sources": rule_sources[pk]}
+            {
+                "rule_id": pk,
+                "rule": rule_labels[pk][1],
+                "framework": rule_labels[pk][2],
+                "severity": rule_labels[pk][0],
+                "lost_weight": lost,
+                "share": _share(lost, lost_total),
+                "score_gain": gain(lost),
+                "failing_sources": rule_sources[pk],
+            }
             for pk, lost in top_rules
         ],
         "data_sources": [
-            {"data_source_id": pk, "data_source": source_labels[pk][1], "lost_weight": lost,
-             "share": _share(lost, lost_total), "score_gain": gain(lost), "failing_rules": source_rules[pk]}
+            {
+                "data_source_id": pk,
+                "data_source": source_labels[pk][1],
+                "lost_weight": lost,
+                "share": _share(lost, lost_total),
+                "score_gain": gain(lost),
+                "failing_rules": source_rules[pk],
+            }
             for pk, lost in top_sources
         ],
     }

@@ -4,6 +4,7 @@ A pair's status at a moment is its newest evaluation's at or before it (ties: th
 arrival). compliance.evaluations.tally(as_of=...) reads it from the status history,
 whatever the number of evaluations; these are the analytics shapes over it.
 """
+
 from ..evaluations import as_of_moment, tally
 from ..models import ComplianceRule
 
@@ -18,9 +19,12 @@ def score_as_of(when, *, framework=None, rules=None, data_sources=None):
     return {
         "as_of": as_of_moment(when).isoformat().replace("+00:00", "Z"),
         "score": then.score,
-        "passed": then.passed, "failed": then.failed, "error": then.error,
+        "passed": then.passed,
+        "failed": then.failed,
+        "error": then.error,
         "not_applicable": then.not_applicable,
-        "counted_weight": then.counted_weight, "passed_weight": then.passed_weight,
+        "counted_weight": then.counted_weight,
+        "passed_weight": then.passed_weight,
     }
 
 
@@ -40,8 +44,9 @@ def regressions(start, end, *, framework=None, limit=None):
         fallen.append((rule_id, old, new))
     names = {
         rule.pk: rule
-        for rule in ComplianceRule.objects.filter(pk__in=[rule_id for rule_id, _, _ in fallen])
-        .select_related("framework")
+        for rule in ComplianceRule.objects.filter(pk__in=[rule_id for rule_id, _, _ in fallen]).select_related(
+            "framework"
+        )
     }
     rows = [
         {
@@ -59,4 +64,3 @@ def regressions(start, end, *, framework=None, limit=None):
     ]
     rows.sort(key=lambda row: (row["change"], row["rule"]))
     return rows[:limit] if limit else rows
-

@@ -1,4 +1,5 @@
 """Operational metrics of evaluations: throughput and duration (the site adds the other apps')."""
+
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils import timezone
@@ -19,8 +20,13 @@ def evaluation_metrics(*, days=30, now=None):
         total += counts["evaluations"]
         duration_sum += counts["duration_sum"]
         duration_count += counts["duration_count"]
-        per_day.append({"date": day.isoformat(), "evaluations": counts["evaluations"],
-                        "avg_duration_ms": _mean(counts["duration_sum"], counts["duration_count"])})
+        per_day.append(
+            {
+                "date": day.isoformat(),
+                "evaluations": counts["evaluations"],
+                "avg_duration_ms": _mean(counts["duration_sum"], counts["duration_count"]),
+            }
+        )
     return {
         "days": days,
         "evaluations_per_day": per_day,

@@ -1,6 +1,6 @@
 """Daily trends read from the rollups (never from raw evaluations)."""
-from datetime import timedelta
-from datetime import timezone as dt_timezone
+
+from datetime import UTC, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Q, Sum
@@ -31,8 +31,17 @@ def validate_days(days):
 def rollups_in_scope(*, framework=None, rule=None, data_source=None, rules=None, data_sources=None):
     """The rollup rows for one scope: everything, a framework, a rule, a data source, a set
     of rules (ids or a queryset) or a set of data sources (ids)."""
-    given = [name for name, value in (("framework", framework), ("rule", rule), ("data_source", data_source),
-                                      ("rules", rules), ("data_sources", data_sources)) if value is not None]
+    given = [
+        name
+        for name, value in (
+            ("framework", framework),
+            ("rule", rule),
+            ("data_source", data_source),
+            ("rules", rules),
+            ("data_sources", data_sources),
+        )
+        if value is not None
+    ]
     if len(given) > 1:
         raise ValueError(f"Choose one scope, not {' and '.join(given)}.")
     if rule is not None:
@@ -56,13 +65,18 @@ def _summed_by_day(*, first, today, framework, rule, data_source, rules, data_so
     """{day: {count field: value}} over the scope, from rollups; rules *and* data sources
     together, which no rollup covers, are aggregated from the raw evaluations of those pairs."""
     if rules is not None and data_sources is not None and not (framework or rule or data_source):
-        raw = RuleEvaluation.objects.filter(rule__in=rules, data_source__in=list(data_sources),
-                                            evaluated_at__date__gte=first, evaluated_at__date__lte=today)
+        raw = RuleEvaluation.objects.filter(
+            rule__in=rules,
+            data_source__in=list(data_sources),
+            evaluated_at__date__gte=first,
+            evaluated_at__date__lte=today,
+        )
         return {day: counts for (_, day), counts in live_rollup_rows(RollupDimension.ALL, raw).items()}
     return {
         row["day"]: row
-        for row in rollups_in_scope(framework=framework, rule=rule, data_source=data_source, rules=rules,
-                                    data_sources=data_sources)
+        for row in rollups_in_scope(
+            framework=framework, rule=rule, data_source=data_source, rules=rules, data_sources=data_sources
+        )
         .filter(day__gte=first, day__lte=today)
         .values("day")
         .annotate(**{name: Sum(name) for name in COUNT_FIELDS})
@@ -92,8 +106,15 @@ def daily_counts(*, days, framework=None, rule=None, data_source=None, rules=Non
     days = validate_days(days)
     today = today or timezone.now().date()
     first = today - timedelta(days=days - 1)
-    summed = _summed_by_day(first=first, today=today, framework=framework, rule=rule, data_source=data_source,
-                            rules=rules, data_sources=data_sources)
+    summed = _summed_by_day(
+        first=first,
+        today=today,
+        framework=framework,
+        rule=rule,
+        data_source=data_source,
+        rules=rules,
+        data_sources=data_sources,
+    )
     empty = dict.fromkeys(COUNT_FIELDS, 0)
     return [(first + timedelta(days=i), summed.get(first + timedelta(days=i), empty)) for i in range(days)]
 
@@ -108,9 +129,18 @@ def trend(*, days=30, framework=None, rule=None, data_source=None, rules=None, d
     (ids); rules and data_sources together mean those pairs. Raises ValueError for a bad
     `days` or scope.
     """
-    return [trend_row(day, counts)
-            for day, counts in daily_counts(days=days, framework=framework, rule=rule, data_source=data_source,
-                                            rules=rules, data_sources=data_sources, today=today)]
+    return [
+        trend_row(day, counts)
+        for day, counts in daily_counts(
+            days=days,
+            framework=framework,
+            rule=rule,
+            data_source=data_source,
+            rules=rules,
+            data_sources=data_sources,
+            today=today,
+        )
+    ]
 
 
 def evaluation_windows(*, today, days):
@@ -124,13 +154,13 @@ def evaluation_windows(*, today, days):
 
 def evaluations_last_hours(*, hours=24, now=None):
     """Evaluations in the last `hours` clock hours, the current hour included (hour rollups)."""
-    now = (now or timezone.now()).astimezone(dt_timezone.utc)
+    now = (now or timezone.now()).astimezone(UTC)
     start = now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=hours - 1)
-    queryset = EvaluationRollup.objects.filter(dimension=RollupDimension.HOUR, day__gte=start.date(),
-                                               day__lte=now.date())
+    queryset = EvaluationRollup.objects.filter(
+        dimension=RollupDimension.HOUR, day__gte=start.date(), day__lte=now.date()
+    )
     total = 0
     for day, hour, evaluations in queryset.values_list("day", "key", "evaluations"):
         if start.date() < day or (day == start.date() and hour >= start.hour):
             total += evaluations
     return total
-

@@ -1,4 +1,5 @@
 """Analytics endpoints: thin wrappers over compliance.analytics (the one source of figures)."""
+
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
@@ -81,8 +82,10 @@ FRAMEWORK = OpenApiParameter("framework", str, description="framework code")
 
 
 class TrendsView(AnalyticsView):
-    @extend_schema(parameters=[DAYS, FRAMEWORK, OpenApiParameter("rule", int), OpenApiParameter("data_source", int)],
-                   responses=TrendRowSerializer(many=True))
+    @extend_schema(
+        parameters=[DAYS, FRAMEWORK, OpenApiParameter("rule", int), OpenApiParameter("data_source", int)],
+        responses=TrendRowSerializer(many=True),
+    )
     def get(self, request):
         query = parse_query(ScopeQuery, request)
         return Response(analytics.trend(**query))
@@ -112,13 +115,20 @@ class ScoreAsOfView(AnalyticsView):
 
 
 class RegressionsView(AnalyticsView):
-    @extend_schema(parameters=[OpenApiParameter("start", str, required=True),
-                               OpenApiParameter("end", str, required=True), FRAMEWORK,
-                               OpenApiParameter("limit", int)], responses={200: dict})
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("start", str, required=True),
+            OpenApiParameter("end", str, required=True),
+            FRAMEWORK,
+            OpenApiParameter("limit", int),
+        ],
+        responses={200: dict},
+    )
     def get(self, request):
         query = parse_query(RegressionsQuery, request)
-        return Response(analytics.regressions(query["start"], query["end"], framework=query.get("framework"),
-                                              limit=query["limit"]))
+        return Response(
+            analytics.regressions(query["start"], query["end"], framework=query.get("framework"), limit=query["limit"])
+        )
 
 
 class ScoreExplanationView(AnalyticsView):

@@ -6,11 +6,22 @@ from common.api.validators import validate_tags
 
 from ..models import ComplianceRule, Control, ControlMapping, DataSource, Finding, Framework, RuleEvaluation
 
+
 class FrameworkSerializer(FastReadMixin, serializers.ModelSerializer):
     class Meta:
         model = Framework
-        fields = ["id", "code", "name", "version", "issuer", "description", "is_active", "is_builtin",
-                  "created_at", "updated_at"]
+        fields = [
+            "id",
+            "code",
+            "name",
+            "version",
+            "issuer",
+            "description",
+            "is_active",
+            "is_builtin",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["is_builtin", "created_at", "updated_at"]
 
 
@@ -19,8 +30,19 @@ class ControlSerializer(FastReadMixin, serializers.ModelSerializer):
 
     class Meta:
         model = Control
-        fields = ["id", "framework", "parent", "ref_id", "title", "description", "is_group", "sort_order",
-                  "parameters", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "framework",
+            "parent",
+            "ref_id",
+            "title",
+            "description",
+            "is_group",
+            "sort_order",
+            "parameters",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["created_at", "updated_at"]
 
 
@@ -38,8 +60,20 @@ class ComplianceRuleSerializer(FastReadMixin, serializers.ModelSerializer):
 
     class Meta:
         model = ComplianceRule
-        fields = ["id", "name", "description", "framework", "controls", "severity", "rule_type", "is_active",
-                  "tags", "remediation", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "name",
+            "description",
+            "framework",
+            "controls",
+            "severity",
+            "rule_type",
+            "is_active",
+            "tags",
+            "remediation",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["created_at", "updated_at"]
 
     def validate_tags(self, value):
@@ -54,8 +88,19 @@ class DataSourceSerializer(FastReadMixin, serializers.ModelSerializer):
 
     class Meta:
         model = DataSource
-        fields = ["id", "name", "description", "source_type", "owner", "environment", "criticality", "tags",
-                  "is_active", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "name",
+            "description",
+            "source_type",
+            "owner",
+            "environment",
+            "criticality",
+            "tags",
+            "is_active",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["created_at", "updated_at"]
 
     def validate_tags(self, value):
@@ -67,8 +112,18 @@ class RuleEvaluationSerializer(FastReadMixin, serializers.ModelSerializer):
 
     class Meta:
         model = RuleEvaluation
-        fields = ["id", "rule", "data_source", "status", "score", "evaluated_at", "details", "duration_ms",
-                  "source", "recorded_at"]
+        fields = [
+            "id",
+            "rule",
+            "data_source",
+            "status",
+            "score",
+            "evaluated_at",
+            "details",
+            "duration_ms",
+            "source",
+            "recorded_at",
+        ]
         read_only_fields = fields
 
 
@@ -104,9 +159,40 @@ class FindingSerializer(FastReadMixin, serializers.ModelSerializer):
 
     class Meta:
         model = Finding
-        fields = ["id", "rule", "data_source", "framework", "title", "severity", "status", "first_seen_at",
-                  "last_seen_at", "opened_at", "resolved_at", "recurrence_count", "occurrences",
-                  "last_evaluation", "assigned_to", "due_at", "notes", "created_at", "updated_at"]
-        read_only_fields = ["rule", "data_source", "framework", "title", "severity", "first_seen_at",
-                            "last_seen_at", "opened_at", "resolved_at", "recurrence_count", "occurrences",
-                            "last_evaluation", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "rule",
+            "data_source",
+            "framework",
+            "title",
+            "severity",
+            "status",
+            "first_seen_at",
+            "last_seen_at",
+            "opened_at",
+            "resolved_at",
+            "recurrence_count",
+            "occurrences",
+            "last_evaluation",
+            "assigned_to",
+            "due_at",
+            "notes",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = [
+            "rule",
+            "data_source",
+            "framework",
+            "title",
+            "severity",
+            "first_seen_at",
+            "last_seen_at",
+            "opened_at",
+            "resolved_at",
+            "recurrence_count",
+            "occurrences",
+            "last_evaluation",
+            "created_at",
+            "updated_at",
+        ]

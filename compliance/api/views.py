@@ -10,9 +10,8 @@ from rest_framework.response import Response
 from audit.api.serializers import AuditLogSerializer
 from audit.api.views import AuditLogPagination
 from audit.selectors import object_history
-
-from common.api.writes import ServiceWritesMixin
 from common.api.pagination import KeysetPagination
+from common.api.writes import ServiceWritesMixin
 
 from .. import services
 from ..evaluations import record_evaluations, validate_evaluation_rows
@@ -53,8 +52,13 @@ class FrameworkViewSet(ServiceWritesMixin, viewsets.ModelViewSet):
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     @extend_schema(responses=ControlSerializer(many=True), filters=False)
-    @action(detail=True, methods=["get"], filterset_class=None, search_fields=["ref_id", "title"],
-            ordering_fields=["ref_id", "sort_order"])
+    @action(
+        detail=True,
+        methods=["get"],
+        filterset_class=None,
+        search_fields=["ref_id", "title"],
+        ordering_fields=["ref_id", "sort_order"],
+    )
     def controls(self, request, code=None):
         framework = self.get_object()
         queryset = self.filter_queryset(
@@ -93,16 +97,24 @@ class ComplianceRuleViewSet(ServiceWritesMixin, viewsets.ModelViewSet):
     action_permissions = {"audit_history": ["compliance.view_compliancerule", "audit.view_auditlog"]}
 
     @extend_schema(responses=AuditLogSerializer(many=True), filters=False)
-    @action(detail=True, methods=["get"], url_path="audit-history", filterset_class=None,
-            pagination_class=AuditLogPagination)
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="audit-history",
+        filterset_class=None,
+        pagination_class=AuditLogPagination,
+    )
     def audit_history(self, request, pk=None):
         """Audit entries about this rule, newest first (cursor-paginated like /audit-logs/)."""
         rule = self.get_object()
         page = self.paginate_queryset(object_history(model=ComplianceRule, object_id=rule.pk))
         return self.get_paginated_response(AuditLogSerializer(page, many=True).data)
 
-    @extend_schema(responses=TrendRowSerializer(many=True), filters=False,
-                   parameters=[OpenApiParameter("days", int, description="1..730, default 30")])
+    @extend_schema(
+        responses=TrendRowSerializer(many=True),
+        filters=False,
+        parameters=[OpenApiParameter("days", int, description="1..730, default 30")],
+    )
     @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
     def trends(self, request, pk=None):
         return rule_trend(request, self.get_object())
@@ -120,7 +132,7 @@ class DataSourceViewSet(ServiceWritesMixin, viewsets.ModelViewSet):
 def _rows_from_body(data):
     rows = data.get("evaluations") if isinstance(data, dict) else data
     if not isinstance(rows, list):
-        raise ValidationError({"evaluations": ["Expected a list of evaluations (or {\"evaluations\": [...]})."]})
+        raise ValidationError({"evaluations": ['Expected a list of evaluations (or {"evaluations": [...]}).']})
     return rows
 
 
@@ -147,10 +159,13 @@ class RuleEvaluationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewS
         rows, errors = validate_evaluation_rows(raw_rows)
         if errors:
             # A Response, not ValidationError: DRF would turn the integer indexes into strings.
-            return None, Response({
-                "detail": f"{len(errors)} of {len(raw_rows)} evaluations are invalid; nothing was saved.",
-                "rows": errors[:1000],
-            }, status=status.HTTP_400_BAD_REQUEST)
+            return None, Response(
+                {
+                    "detail": f"{len(errors)} of {len(raw_rows)} evaluations are invalid; nothing was saved.",
+                    "rows": errors[:1000],
+                },
+                status=status.HTTP_400_BAD_REQUEST,
+            )
         return record_evaluations(rows=rows, source="api"), None
 
     @extend_schema(request=RuleEvaluationWriteSerializer, responses={201: RuleEvaluationSerializer})

@@ -14,11 +14,19 @@ imports this package's models while the app registry is still filling (complianc
 re-exports them), so the package must not import its services, which import
 compliance.models, at import time.
 """
+
 _FACE = {
     "rows": ("validate_evaluation_rows", "EvaluationRow"),
     "ingest": ("record_evaluations", "IngestResult"),
-    "scores": ("ScoreTally", "tally", "score", "combine_tallies", "score_from_weights", "as_of_moment",
-               "latest_in_scope"),
+    "scores": (
+        "ScoreTally",
+        "tally",
+        "score",
+        "combine_tallies",
+        "score_from_weights",
+        "as_of_moment",
+        "latest_in_scope",
+    ),
     "rollups": ("COUNT_FIELDS", "rebuild_rollups", "live_rollup_rows"),
     "status_history": ("rebuild_status_history",),
 }

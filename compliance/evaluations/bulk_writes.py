@@ -13,12 +13,28 @@ from django.db import connection
 from ..models import Finding
 from .models import LatestEvaluation, RuleEvaluation
 
-_EVALUATION_COLUMNS = ("id", "rule_id", "data_source_id", "status", "score", "evaluated_at", "details",
-                       "duration_ms", "source", "recorded_at")
+_EVALUATION_COLUMNS = (
+    "id",
+    "rule_id",
+    "data_source_id",
+    "status",
+    "score",
+    "evaluated_at",
+    "details",
+    "duration_ms",
+    "source",
+    "recorded_at",
+)
 _FINDING_UPDATES = (
-    ("status", "text"), ("severity", "text"), ("last_seen_at", "timestamptz"), ("opened_at", "timestamptz"),
-    ("resolved_at", "timestamptz"), ("recurrence_count", "integer"), ("occurrences", "integer"),
-    ("last_evaluation_id", "bigint"), ("updated_at", "timestamptz"),
+    ("status", "text"),
+    ("severity", "text"),
+    ("last_seen_at", "timestamptz"),
+    ("opened_at", "timestamptz"),
+    ("resolved_at", "timestamptz"),
+    ("recurrence_count", "integer"),
+    ("occurrences", "integer"),
+    ("last_evaluation_id", "bigint"),
+    ("updated_at", "timestamptz"),
 )
 
 
@@ -39,15 +55,27 @@ def insert_evaluations(evaluations):
             "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
             [table, len(evaluations)],
         )
-        for evaluation, (pk,) in zip(evaluations, cursor.fetchall()):
+        for evaluation, (pk,) in zip(evaluations, cursor.fetchall(), strict=True):
             evaluation.pk = pk
             evaluation._state.adding = False
             evaluation._state.db = connection.alias
         encode = DjangoJSONEncoder().encode
         with cursor.cursor.copy(f'COPY "{table}" ({", ".join(_EVALUATION_COLUMNS)}) FROM STDIN') as copy:
             for e in evaluations:
-                copy.write_row((e.pk, e.rule_id, e.data_source_id, e.status, e.score, e.evaluated_at,
-                                encode(e.details), e.duration_ms, e.source, e.recorded_at))
+                copy.write_row(
+                    (
+                        e.pk,
+                        e.rule_id,
+                        e.data_source_id,
+                        e.status,
+                        e.score,
+                        e.evaluated_at,
+                        encode(e.details),
+                        e.duration_ms,
+                        e.source,
+                        e.recorded_at,
+                    )
+                )
 
 
 def upsert_latest(rows):
@@ -56,7 +84,10 @@ def upsert_latest(rows):
         return
     if not _postgres():
         LatestEvaluation.objects.bulk_create(
-            rows, batch_size=1000, update_conflicts=True, unique_fields=["rule", "data_source"],
+            rows,
+            batch_size=1000,
+            update_conflicts=True,
+            unique_fields=["rule", "data_source"],
             update_fields=["evaluation", "status", "score", "evaluated_at"],
         )
         return
@@ -71,8 +102,14 @@ def upsert_latest(rows):
                 evaluation_id = EXCLUDED.evaluation_id, status = EXCLUDED.status,
                 score = EXCLUDED.score, evaluated_at = EXCLUDED.evaluated_at
             """,
-            [[r.rule_id for r in rows], [r.data_source_id for r in rows], [r.evaluation_id for r in rows],
-             [r.status for r in rows], [r.score for r in rows], [r.evaluated_at for r in rows]],
+            [
+                [r.rule_id for r in rows],
+                [r.data_source_id for r in rows],
+                [r.evaluation_id for r in rows],
+                [r.status for r in rows],
+                [r.score for r in rows],
+                [r.evaluated_at for r in rows],
+            ],
         )
 
 

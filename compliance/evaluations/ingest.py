@@ -3,6 +3,7 @@ keeps everything derived from it current in the same transaction (LatestEvaluati
 daily rollups, the status history, findings), writes the batch's audit entry and sends
 the domain signals.
 """
+
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -61,10 +62,12 @@ def _lock_pairs(pairs):
 
 def _join_pairs(model, selected, pairs):
     """PostgreSQL: (sql, params) selecting `selected` from `model`'s rows of exactly `pairs`."""
-    return (f'SELECT {selected} FROM "{model._meta.db_table}" t '
-            "JOIN unnest(%s::bigint[], %s::bigint[]) AS p(rule_id, source_id) "
-            "ON t.rule_id = p.rule_id AND t.data_source_id = p.source_id",
-            [[pair[0] for pair in pairs], [pair[1] for pair in pairs]])
+    return (
+        f'SELECT {selected} FROM "{model._meta.db_table}" t '
+        "JOIN unnest(%s::bigint[], %s::bigint[]) AS p(rule_id, source_id) "
+        "ON t.rule_id = p.rule_id AND t.data_source_id = p.source_id",
+        [[pair[0] for pair in pairs], [pair[1] for pair in pairs]],
+    )
 
 
 def _superset(model, pairs):
@@ -77,12 +80,16 @@ def _latest(pairs):
     """{pair: (evaluated_at, evaluation id, status)} of each pair's stored latest evaluation."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(*_join_pairs(
-                LatestEvaluation, "t.rule_id, t.data_source_id, t.evaluated_at, t.evaluation_id, t.status", pairs))
+            cursor.execute(
+                *_join_pairs(
+                    LatestEvaluation, "t.rule_id, t.data_source_id, t.evaluated_at, t.evaluation_id, t.status", pairs
+                )
+            )
             rows = cursor.fetchall()
     else:
         rows = _superset(LatestEvaluation, pairs).values_list(
-            "rule_id", "data_source_id", "evaluated_at", "evaluation_id", "status")
+            "rule_id", "data_source_id", "evaluated_at", "evaluation_id", "status"
+        )
     return {(rule_id, source_id): tuple(rest) for rule_id, source_id, *rest in rows if (rule_id, source_id) in pairs}
 
 
@@ -92,9 +99,13 @@ def _findings(pairs):
     if connection.vendor == "postgresql":
         found = Finding.objects.raw(*_join_pairs(Finding, "t.*", pairs))
     else:
-        found = Finding.objects.filter(pk__in=[
-            pk for pk, rule_id, source_id in _superset(Finding, pairs).values_list("pk", "rule_id", "data_source_id")
-            if (rule_id, source_id) in pairs])
+        found = Finding.objects.filter(
+            pk__in=[
+                pk
+                for pk, rule_id, source_id in _superset(Finding, pairs).values_list("pk", "rule_id", "data_source_id")
+                if (rule_id, source_id) in pairs
+            ]
+        )
     return {(f.rule_id, f.data_source_id): f for f in found}
 
 
@@ -117,10 +128,16 @@ class _FindingBook:
             if finding is None:
                 rule_name, severity = self.rules[pair[0]]
                 finding = Finding(
-                    rule_id=pair[0], data_source_id=pair[1], severity=severity,
+                    rule_id=pair[0],
+                    data_source_id=pair[1],
+                    severity=severity,
                     title=f"{rule_name} failing on {self.sources[pair[1]]}"[:300],
-                    status=FindingStatus.OPEN, first_seen_at=at, last_seen_at=at, opened_at=at,
-                    occurrences=1, last_evaluation=evaluation,
+                    status=FindingStatus.OPEN,
+                    first_seen_at=at,
+                    last_seen_at=at,
+                    opened_at=at,
+                    occurrences=1,
+                    last_evaluation=evaluation,
                 )
                 self.findings[pair] = self.created[pair] = finding
                 self._event(signals.finding_opened, self.result.opened, finding, evaluation)
@@ -136,13 +153,16 @@ class _FindingBook:
                 finding.recurrence_count += 1
                 self._event(signals.finding_reopened, self.result.reopened, finding, evaluation)
             self._touch(pair, finding)
-        elif evaluation.status == EvaluationStatus.PASSED and finding is not None:
-            if finding.status in ACTIVE_FINDING_STATUSES or finding.status == FindingStatus.RISK_ACCEPTED:
-                finding.status = FindingStatus.RESOLVED
-                finding.resolved_at = at
-                finding.last_evaluation = evaluation
-                self._touch(pair, finding)
-                self._event(signals.finding_resolved, self.result.resolved, finding, evaluation)
+        elif (
+            evaluation.status == EvaluationStatus.PASSED
+            and finding is not None
+            and (finding.status in ACTIVE_FINDING_STATUSES or finding.status == FindingStatus.RISK_ACCEPTED)
+        ):
+            finding.status = FindingStatus.RESOLVED
+            finding.resolved_at = at
+            finding.last_evaluation = evaluation
+            self._touch(pair, finding)
+            self._event(signals.finding_resolved, self.result.resolved, finding, evaluation)
 
     def _touch(self, pair, finding):
         if pair not in self.created:
@@ -178,9 +198,15 @@ def record_evaluations(*, rows, source=""):
     now = timezone.now()
     evaluations = [
         RuleEvaluation(
-            rule_id=row.rule_id, data_source_id=row.data_source_id, status=row.status, score=row.score,
-            evaluated_at=row.evaluated_at, details=row.details, duration_ms=row.duration_ms,
-            source=row.source or source, recorded_at=now,
+            rule_id=row.rule_id,
+            data_source_id=row.data_source_id,
+            status=row.status,
+            score=row.score,
+            evaluated_at=row.evaluated_at,
+            details=row.details,
+            duration_ms=row.duration_ms,
+            source=row.source or source,
+            recorded_at=now,
         )
         for row in rows
     ]
@@ -197,8 +223,9 @@ def record_evaluations(*, rows, source=""):
     record_status_changes(by_pair, latest)  # point-in-time history, late arrivals included
     rules = {
         pk: (name, severity)
-        for pk, name, severity in ComplianceRule.objects.filter(pk__in={p[0] for p in pairs})
-        .values_list("pk", "name", "severity")
+        for pk, name, severity in ComplianceRule.objects.filter(pk__in={p[0] for p in pairs}).values_list(
+            "pk", "name", "severity"
+        )
     }
     sources = dict(DataSource.objects.filter(pk__in={p[1] for p in pairs}).values_list("pk", "name"))
     book = _FindingBook(_findings(pairs), rules, sources, result)
@@ -214,10 +241,16 @@ def record_evaluations(*, rows, source=""):
         for evaluation in fresh:
             book.apply(pair, evaluation)
         newest = fresh[-1]
-        new_latest.append(LatestEvaluation(
-            rule_id=pair[0], data_source_id=pair[1], evaluation=newest,
-            status=newest.status, score=newest.score, evaluated_at=newest.evaluated_at,
-        ))
+        new_latest.append(
+            LatestEvaluation(
+                rule_id=pair[0],
+                data_source_id=pair[1],
+                evaluation=newest,
+                status=newest.status,
+                score=newest.score,
+                evaluated_at=newest.evaluated_at,
+            )
+        )
     upsert_latest(new_latest)
     book.save()
 

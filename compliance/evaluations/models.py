@@ -8,6 +8,7 @@ pair), EvaluationRollup (daily counts, rollups.py), StatusChange and StatusChang
 triggers, migration 0003). Deleting a rule or data source takes its rows out first
 (receivers.py).
 """
+
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
@@ -21,9 +22,7 @@ class RuleEvaluation(models.Model):
     rule = models.ForeignKey("compliance.ComplianceRule", on_delete=models.CASCADE, related_name="evaluations")
     data_source = models.ForeignKey("compliance.DataSource", on_delete=models.CASCADE, related_name="evaluations")
     status = models.CharField(max_length=16, choices=EvaluationStatus.choices)
-    score = models.FloatField(
-        null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(100)]
-    )
+    score = models.FloatField(null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(100)])
     evaluated_at = models.DateTimeField()
     details = models.JSONField(default=dict, blank=True)
     duration_ms = models.PositiveIntegerField(null=True, blank=True)
@@ -50,7 +49,9 @@ class LatestEvaluation(models.Model):
     """
 
     rule = models.ForeignKey("compliance.ComplianceRule", on_delete=models.CASCADE, related_name="latest_evaluations")
-    data_source = models.ForeignKey("compliance.DataSource", on_delete=models.CASCADE, related_name="latest_evaluations")
+    data_source = models.ForeignKey(
+        "compliance.DataSource", on_delete=models.CASCADE, related_name="latest_evaluations"
+    )
     evaluation = models.ForeignKey("RuleEvaluation", on_delete=models.CASCADE, related_name="+")
     status = models.CharField(max_length=16, choices=EvaluationStatus.choices)
     score = models.FloatField(null=True, blank=True)
@@ -117,8 +118,9 @@ class LatestStatusCount(models.Model):
     removed by the trigger, in whatever order Django deletes the two tables.
     """
 
-    rule = models.ForeignKey("compliance.ComplianceRule", on_delete=models.DO_NOTHING, db_constraint=False,
-                             related_name="+")
+    rule = models.ForeignKey(
+        "compliance.ComplianceRule", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
     status = models.CharField(max_length=16)
     pairs = models.IntegerField(default=0)
 
@@ -141,12 +143,19 @@ class StatusChange(models.Model):
     cascade away.
     """
 
-    evaluation = models.OneToOneField("compliance.RuleEvaluation", on_delete=models.DO_NOTHING, primary_key=True,
-                                      db_constraint=False, related_name="+")
-    rule = models.ForeignKey("compliance.ComplianceRule", on_delete=models.DO_NOTHING, db_constraint=False,
-                             db_index=False, related_name="+")
-    data_source = models.ForeignKey("compliance.DataSource", on_delete=models.DO_NOTHING, db_constraint=False,
-                                    db_index=False, related_name="+")
+    evaluation = models.OneToOneField(
+        "compliance.RuleEvaluation",
+        on_delete=models.DO_NOTHING,
+        primary_key=True,
+        db_constraint=False,
+        related_name="+",
+    )
+    rule = models.ForeignKey(
+        "compliance.ComplianceRule", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    data_source = models.ForeignKey(
+        "compliance.DataSource", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
     evaluated_at = models.DateTimeField()
     day = models.DateField(help_text="UTC day of evaluated_at")
     old_status = models.CharField(max_length=16, blank=True)
@@ -157,8 +166,10 @@ class StatusChange(models.Model):
             models.Index(fields=["evaluated_at"], name="status_change_time"),
             # A pair's status just before a moment, from the index alone (ingest of late
             # arrivals), and the changes of a few data sources (their rule × source pairs).
-            models.Index(fields=["rule", "data_source", "evaluated_at", "evaluation", "new_status"],
-                         name="status_change_pair_time"),
+            models.Index(
+                fields=["rule", "data_source", "evaluated_at", "evaluation", "new_status"],
+                name="status_change_pair_time",
+            ),
         ]
 
     def __str__(self):
@@ -182,14 +193,16 @@ class StatusChangeRollup(models.Model):
 
     period = models.CharField(max_length=5, choices=RollupPeriod.choices)
     start = models.DateField()
-    rule = models.ForeignKey("compliance.ComplianceRule", on_delete=models.DO_NOTHING, db_constraint=False,
-                             db_index=False, related_name="+")
+    rule = models.ForeignKey(
+        "compliance.ComplianceRule", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
     status = models.CharField(max_length=16)
     pairs = models.IntegerField(default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["period", "start", "rule", "status"],
-                                               name="status_change_rollup_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["period", "start", "rule", "status"], name="status_change_rollup_unique")
+        ]
 
     def __str__(self):
         return f"{self.period} {self.start} {self.rule_id}/{self.status}: {self.pairs:+d}"

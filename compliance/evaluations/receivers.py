@@ -3,6 +3,7 @@ and the status history first (pre_delete still sees the rows), in the delete's t
 
 Connected in ComplianceConfig.ready().
 """
+
 from django.db.models.signals import pre_delete
 
 from .rollups import subtract_deleted

@@ -6,10 +6,11 @@ aggregates the batch in Python and upserts every touched rollup row with ONE sta
 `rebuild_rollups` replaces the rollups with it (backfill or repair), and the tests compare
 the two after random ingests.
 """
+
 from collections import defaultdict
-from functools import lru_cache
-from datetime import timezone as dt_timezone
+from datetime import UTC
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from django.db import connection, transaction
 from django.db.models import Count, DecimalField, IntegerField, Q, Sum, Value
@@ -19,13 +20,24 @@ from ..choices import EvaluationStatus
 from .models import EvaluationRollup, RollupDimension, RuleEvaluation
 
 COUNT_FIELDS = (
-    "evaluations", "passed", "failed", "error", "not_applicable", "score_count", "score_sum",
-    "duration_count", "duration_sum",
+    "evaluations",
+    "passed",
+    "failed",
+    "error",
+    "not_applicable",
+    "score_count",
+    "score_sum",
+    "duration_count",
+    "duration_sum",
 )
 _STATUS_SLOT = {"passed": 1, "failed": 2, "error": 3, "not_applicable": 4}
 _MICRO = Decimal("0.000001")
-_ALL, _RULE, _SOURCE, _HOUR = (RollupDimension.ALL.value, RollupDimension.RULE.value,
-                               RollupDimension.DATA_SOURCE.value, RollupDimension.HOUR.value)
+_ALL, _RULE, _SOURCE, _HOUR = (
+    RollupDimension.ALL.value,
+    RollupDimension.RULE.value,
+    RollupDimension.DATA_SOURCE.value,
+    RollupDimension.HOUR.value,
+)
 _TABLE = EvaluationRollup._meta.db_table
 
 
@@ -58,7 +70,7 @@ def aggregate_batch(evaluations):
     by_rule, by_source = {}, {}
     slot = _STATUS_SLOT
     for evaluation in evaluations:
-        at = evaluation.evaluated_at.astimezone(dt_timezone.utc)
+        at = evaluation.evaluated_at.astimezone(UTC)
         day = at.date()
         status = slot[evaluation.status]
         micros = None if evaluation.score is None else _score_micros(evaluation.score)
@@ -118,10 +130,13 @@ def add_evaluations(evaluations):
             columns += [[totals[k][i] for k in keys] for i in range(len(COUNT_FIELDS))]
             cursor.execute(_PG_UPSERT, columns)
         else:
-            cursor.executemany(_SQLITE_UPSERT, [
-                (k[0], k[1], k[2].isoformat(), *(str(v) if isinstance(v, Decimal) else v for v in totals[k]))
-                for k in keys
-            ])
+            cursor.executemany(
+                _SQLITE_UPSERT,
+                [
+                    (k[0], k[1], k[2].isoformat(), *(str(v) if isinstance(v, Decimal) else v for v in totals[k]))
+                    for k in keys
+                ],
+            )
 
 
 def _live_counts():

@@ -3,10 +3,11 @@
 DRF serializers validate relations with one query per row; here every row is checked
 in Python and all rule/data-source ids are resolved with two queries in total.
 """
+
 import json
 import math
 from dataclasses import dataclass
-from datetime import timedelta, timezone as dt_timezone
+from datetime import UTC, timedelta
 
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -62,7 +63,9 @@ def _check_row(raw, now):
     if status is None:
         errors["status"] = ["This field is required."]
     elif not isinstance(status, str) or status not in _STATUSES:
-        errors["status"] = [f"{json.dumps(status)[:50]} is not a valid choice; use one of {', '.join(sorted(_STATUSES))}."]
+        errors["status"] = [
+            f"{json.dumps(status)[:50]} is not a valid choice; use one of {', '.join(sorted(_STATUSES))}."
+        ]
     score = raw.get("score")
     if score is not None:
         if isinstance(score, bool) or not isinstance(score, (int, float)) or not math.isfinite(score):
@@ -78,7 +81,7 @@ def _check_row(raw, now):
             errors["evaluated_at"] = ["Must be an ISO 8601 date-time, e.g. 2026-01-31T12:00:00Z."]
         else:
             if timezone.is_naive(parsed):
-                parsed = timezone.make_aware(parsed, dt_timezone.utc)  # naive means UTC
+                parsed = timezone.make_aware(parsed, UTC)  # naive means UTC
             if parsed > now + FUTURE_TOLERANCE:
                 errors["evaluated_at"] = ["Must not be in the future."]
             evaluated_at = parsed
@@ -98,9 +101,14 @@ def _check_row(raw, now):
     if errors:
         return None, errors
     return EvaluationRow(
-        rule_id=rule_id, data_source_id=source_id, status=status,
-        score=float(score) if score is not None else None, evaluated_at=evaluated_at,
-        details=details, duration_ms=duration, source=source,
+        rule_id=rule_id,
+        data_source_id=source_id,
+        status=status,
+        score=float(score) if score is not None else None,
+        evaluated_at=evaluated_at,
+        details=details,
+        duration_ms=duration,
+        source=source,
     ), {}
 
 
@@ -109,12 +117,8 @@ def validate_evaluation_rows(raw_rows):
     now = timezone.now()
     checked = [_check_row(raw, now) for raw in raw_rows]
     rows = [row for row, _ in checked if row is not None]
-    known_rules = set(
-        ComplianceRule.objects.filter(pk__in={r.rule_id for r in rows}).values_list("pk", flat=True)
-    )
-    known_sources = set(
-        DataSource.objects.filter(pk__in={r.data_source_id for r in rows}).values_list("pk", flat=True)
-    )
+    known_rules = set(ComplianceRule.objects.filter(pk__in={r.rule_id for r in rows}).values_list("pk", flat=True))
+    known_sources = set(DataSource.objects.filter(pk__in={r.data_source_id for r in rows}).values_list("pk", flat=True))
     errors = []
     for index, (row, row_errors) in enumerate(checked):
         if row is not None:

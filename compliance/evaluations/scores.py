@@ -16,10 +16,10 @@ read from depends on the question, never the arithmetic (ScoreTally's):
   (rule severity and is_active are today's: rules keep no history of those).
 The tests hold the three sources to each other.
 """
+
 from collections import Counter, defaultdict
 from dataclasses import dataclass, fields
-from datetime import date, datetime, time, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.db import connection
 from django.db.models import Count, Q, Sum
@@ -30,8 +30,13 @@ from .models import LatestEvaluation, LatestStatusCount, RollupPeriod, StatusCha
 
 _TICK = timedelta(microseconds=1)
 # by= -> the column a tally is grouped on ("control": a pair counts once for each control its rule maps to).
-GROUPS = {None: None, "framework": "rule__framework_id", "rule": "rule_id", "data_source": "data_source_id",
-          "control": "rule__controls"}
+GROUPS = {
+    None: None,
+    "framework": "rule__framework_id",
+    "rule": "rule_id",
+    "data_source": "data_source_id",
+    "control": "rule__controls",
+}
 
 
 @dataclass(frozen=True)
@@ -79,7 +84,7 @@ def as_of_moment(when):
     if isinstance(when, datetime):
         return when
     if isinstance(when, date):
-        return datetime.combine(when + timedelta(days=1), time.min, tzinfo=dt_timezone.utc) - _TICK
+        return datetime.combine(when + timedelta(days=1), time.min, tzinfo=UTC) - _TICK
     raise TypeError("when must be a date or a datetime.")
 
 
@@ -155,8 +160,9 @@ def from_status_counts(*, framework=None, by=None):
 
 def _add_changes(counts, changes):
     """Fold (rule_id, old_status, new_status, n) change counts into {(rule_id, status): pairs}."""
-    for rule_id, old, new, n in changes.values_list("rule_id", "old_status", "new_status").annotate(
-            n=Count("pk")).order_by():
+    for rule_id, old, new, n in (
+        changes.values_list("rule_id", "old_status", "new_status").annotate(n=Count("pk")).order_by()
+    ):
         counts[(rule_id, new)] += n
         if old:
             counts[(rule_id, old)] -= n
@@ -172,12 +178,14 @@ def _status_counts(moment, *, rule_ids, data_sources):
     counts = Counter()
     if data_sources is not None:
         # Both id lists: the status_change_pair_time index is then walked once per pair.
-        _add_changes(counts, StatusChange.objects.filter(rule_id__in=rule_ids, data_source__in=data_sources,
-                                                         evaluated_at__lte=moment))
+        _add_changes(
+            counts,
+            StatusChange.objects.filter(rule_id__in=rule_ids, data_source__in=data_sources, evaluated_at__lte=moment),
+        )
         return counts
-    utc = moment.astimezone(dt_timezone.utc)
+    utc = moment.astimezone(UTC)
     day = utc.date()
-    midnight = datetime.combine(day, time.min, tzinfo=dt_timezone.utc)
+    midnight = datetime.combine(day, time.min, tzinfo=UTC)
     whole_day = utc + _TICK == midnight + timedelta(days=1)
     year, month = day.replace(month=1, day=1), day.replace(day=1)
     days = Q(start__lte=day) if whole_day else Q(start__lt=day)
@@ -200,10 +208,18 @@ def from_history(when, *, framework=None, rules=None, data_sources=None, by=None
         in_scope = in_scope.filter(framework=framework)
     if rules is not None:
         in_scope = in_scope.filter(pk__in=rules)
-    rule_rows = {pk: (severity, framework_id)
-                 for pk, severity, framework_id in in_scope.values_list("pk", "severity", "framework_id")}
+    rule_rows = {
+        pk: (severity, framework_id)
+        for pk, severity, framework_id in in_scope.values_list("pk", "severity", "framework_id")
+    }
     counts = _status_counts(as_of_moment(when), rule_ids=list(rule_rows), data_sources=data_sources)
-    group = {None: lambda rule_id: None, "rule": lambda rule_id: rule_id,
-             "framework": lambda rule_id: rule_rows[rule_id][1]}[by]
-    return _fold((group(rule_id), status, rule_rows[rule_id][0], pairs)
-                 for (rule_id, status), pairs in counts.items() if rule_id in rule_rows)
+    group = {
+        None: lambda rule_id: None,
+        "rule": lambda rule_id: rule_id,
+        "framework": lambda rule_id: rule_rows[rule_id][1],
+    }[by]
+    return _fold(
+        (group(rule_id), status, rule_rows[rule_id][0], pairs)
+        for (rule_id, status), pairs in counts.items()
+        if rule_id in rule_rows
+    )

@@ -14,8 +14,9 @@ arrival also moves the history after it: its pair's stored evaluations around th
 are read back (one statement for every late pair), and the changes there before and
 after the batch are both derived from them, so only the difference is written.
 """
+
 from collections import Counter, defaultdict
-from datetime import timezone as dt_timezone
+from datetime import UTC
 
 from django.db import connection, transaction
 from django.db.models import Count
@@ -30,7 +31,7 @@ _CHANGE_COLUMNS = ("evaluation_id", "rule_id", "data_source_id", "evaluated_at",
 
 
 def _utc_day(at):
-    return at.astimezone(dt_timezone.utc).date()
+    return at.astimezone(UTC).date()
 
 
 def _in_order(link):
@@ -39,8 +40,11 @@ def _in_order(link):
 
 def period_starts(day):
     """[(period, first day of the period containing `day`)] for day, month and year."""
-    return [(RollupPeriod.DAY, day), (RollupPeriod.MONTH, day.replace(day=1)),
-            (RollupPeriod.YEAR, day.replace(month=1, day=1))]
+    return [
+        (RollupPeriod.DAY, day),
+        (RollupPeriod.MONTH, day.replace(day=1)),
+        (RollupPeriod.YEAR, day.replace(month=1, day=1)),
+    ]
 
 
 def _chain(changes, pair, status, links):
@@ -105,12 +109,24 @@ def _windows(late):
             of_pair = RuleEvaluation.objects.filter(rule_id=pair[0], data_source_id=pair[1])
             before = StatusChange.objects.filter(rule_id=pair[0], data_source_id=pair[1], evaluated_at__lt=first)
             probes = (
-                (0, before.order_by("-evaluated_at", "-evaluation_id")[:1].values_list("pk", "evaluated_at",
-                                                                                       "new_status")),
-                (1, of_pair.filter(evaluated_at__gte=first, evaluated_at__lte=last).values_list(
-                    "id", "evaluated_at", "status")),
-                (2, of_pair.filter(evaluated_at__gt=last).order_by("evaluated_at", "id")[:1].values_list(
-                    "id", "evaluated_at", "status")),
+                (
+                    0,
+                    before.order_by("-evaluated_at", "-evaluation_id")[:1].values_list(
+                        "pk", "evaluated_at", "new_status"
+                    ),
+                ),
+                (
+                    1,
+                    of_pair.filter(evaluated_at__gte=first, evaluated_at__lte=last).values_list(
+                        "id", "evaluated_at", "status"
+                    ),
+                ),
+                (
+                    2,
+                    of_pair.filter(evaluated_at__gt=last)
+                    .order_by("evaluated_at", "id")[:1]
+                    .values_list("id", "evaluated_at", "status"),
+                ),
             )
             for part, queryset in probes:
                 rows += [(pair[0], pair[1], part, *link) for link in queryset]
@@ -163,7 +179,7 @@ def _delete_changes(pks):
             cursor.execute(f"DELETE FROM {_CHANGES} WHERE evaluation_id = ANY(%s)", [pks])
             return
         for i in range(0, len(pks), 500):  # SQLite limits the variables of one statement
-            chunk = pks[i:i + 500]
+            chunk = pks[i : i + 500]
             cursor.execute(f"DELETE FROM {_CHANGES} WHERE evaluation_id IN ({', '.join(['%s'] * len(chunk))})", chunk)
 
 
@@ -176,18 +192,23 @@ def _insert_changes(rows):
         with connection.cursor() as cursor:
             cursor.executemany(
                 f"INSERT INTO {_CHANGES} ({', '.join(_CHANGE_COLUMNS)}) VALUES ({', '.join(['%s'] * 7)})",
-                [(pk, rule_id, source_id, adapt(at), day.isoformat(), old, new)
-                 for pk, rule_id, source_id, at, day, old, new in rows],
+                [
+                    (pk, rule_id, source_id, adapt(at), day.isoformat(), old, new)
+                    for pk, rule_id, source_id, at, day, old, new in rows
+                ],
             )
         return
-    with connection.cursor() as cursor, cursor.cursor.copy(
-            f"COPY {_CHANGES} ({', '.join(_CHANGE_COLUMNS)}) FROM STDIN") as copy:
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {_CHANGES} ({', '.join(_CHANGE_COLUMNS)}) FROM STDIN") as copy,
+    ):
         for row in rows:
             copy.write_row(row)
 
 
-_ROLLUP_CONFLICT = (f"ON CONFLICT (period, start, rule_id, status) "
-                    f"DO UPDATE SET pairs = {_ROLLUP}.pairs + EXCLUDED.pairs")
+_ROLLUP_CONFLICT = (
+    f"ON CONFLICT (period, start, rule_id, status) DO UPDATE SET pairs = {_ROLLUP}.pairs + EXCLUDED.pairs"
+)
 
 
 def add_to_rollups(deltas):
@@ -206,13 +227,20 @@ def add_to_rollups(deltas):
             cursor.execute(
                 f"INSERT INTO {_ROLLUP} (period, start, rule_id, status, pairs) SELECT * FROM "
                 f"unnest(%s::text[], %s::date[], %s::bigint[], %s::text[], %s::int[]) {_ROLLUP_CONFLICT}",
-                [[k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys], [k[3] for k in keys],
-                 [totals[k] for k in keys]],
+                [
+                    [k[0] for k in keys],
+                    [k[1] for k in keys],
+                    [k[2] for k in keys],
+                    [k[3] for k in keys],
+                    [totals[k] for k in keys],
+                ],
             )
         else:
-            cursor.executemany(f"INSERT INTO {_ROLLUP} (period, start, rule_id, status, pairs) "
-                               f"VALUES (%s, %s, %s, %s, %s) {_ROLLUP_CONFLICT}",
-                               [(k[0], k[1].isoformat(), k[2], k[3], totals[k]) for k in keys])
+            cursor.executemany(
+                f"INSERT INTO {_ROLLUP} (period, start, rule_id, status, pairs) "
+                f"VALUES (%s, %s, %s, %s, %s) {_ROLLUP_CONFLICT}",
+                [(k[0], k[1].isoformat(), k[2], k[3], totals[k]) for k in keys],
+            )
 
 
 def forget(*, rule_id=None, data_source_id=None):
@@ -225,16 +253,20 @@ def forget(*, rule_id=None, data_source_id=None):
         # Every rule id as well: the pair index is then walked once per (rule, this source).
         rule_ids = list(ComplianceRule.objects.values_list("pk", flat=True))
         deltas = Counter()
-        for day, rule, old, new, n in StatusChange.objects.filter(
-                rule_id__in=rule_ids, data_source_id=data_source_id).values_list(
-                "day", "rule_id", "old_status", "new_status").annotate(n=Count("pk")).order_by():
+        for day, rule, old, new, n in (
+            StatusChange.objects.filter(rule_id__in=rule_ids, data_source_id=data_source_id)
+            .values_list("day", "rule_id", "old_status", "new_status")
+            .annotate(n=Count("pk"))
+            .order_by()
+        ):
             deltas[(day, rule, new)] -= n
             if old:
                 deltas[(day, rule, old)] += n
         add_to_rollups(deltas)
         if connection.vendor == "postgresql":
-            cursor.execute(f"DELETE FROM {_CHANGES} WHERE rule_id = ANY(%s) AND data_source_id = %s",
-                           [rule_ids, data_source_id])
+            cursor.execute(
+                f"DELETE FROM {_CHANGES} WHERE rule_id = ANY(%s) AND data_source_id = %s", [rule_ids, data_source_id]
+            )
         else:
             cursor.execute(f"DELETE FROM {_CHANGES} WHERE data_source_id = %s", [data_source_id])
 
@@ -257,7 +289,7 @@ def rebuild_status_history():
         cursor.execute(f"DELETE FROM {_CHANGES}")
         cursor.execute(
             f"""
-            INSERT INTO {_CHANGES} ({', '.join(_CHANGE_COLUMNS)})
+            INSERT INTO {_CHANGES} ({", ".join(_CHANGE_COLUMNS)})
             SELECT id, rule_id, data_source_id, evaluated_at, {day}, COALESCE(previous, ''), status
             FROM (SELECT id, rule_id, data_source_id, evaluated_at, status,
                          LAG(status) OVER (PARTITION BY rule_id, data_source_id ORDER BY evaluated_at, id) AS previous

@@ -8,7 +8,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -17,187 +16,428 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Framework',
+            name="Framework",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('code', models.SlugField(help_text='Stable slug used in URLs, e.g. soc2.', unique=True)),
-                ('name', models.CharField(max_length=200)),
-                ('version', models.CharField(blank=True, max_length=50)),
-                ('issuer', models.CharField(blank=True, max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('is_active', models.BooleanField(default=True)),
-                ('is_builtin', models.BooleanField(default=False, help_text='Seeded content; updated by seed_compliance.')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(db_index=True, default=django.utils.timezone.now, editable=False)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("code", models.SlugField(help_text="Stable slug used in URLs, e.g. soc2.", unique=True)),
+                ("name", models.CharField(max_length=200)),
+                ("version", models.CharField(blank=True, max_length=50)),
+                ("issuer", models.CharField(blank=True, max_length=200)),
+                ("description", models.TextField(blank=True)),
+                ("is_active", models.BooleanField(default=True)),
+                (
+                    "is_builtin",
+                    models.BooleanField(default=False, help_text="Seeded content; updated by seed_compliance."),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Control',
+            name="Control",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('ref_id', models.CharField(help_text='Identifier within the framework, e.g. CC6.1.', max_length=64)),
-                ('title', models.CharField(max_length=500)),
-                ('description', models.TextField(blank=True)),
-                ('is_group', models.BooleanField(default=False, help_text='A family or category, not a testable control.')),
-                ('sort_order', models.PositiveIntegerField(default=0)),
-                ('parameters', models.JSONField(blank=True, default=list)),
-                ('parent', models.ForeignKey(blank=True, help_text='Family or parent control; enhancements hang under their base control.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='children', to='compliance.control')),
-                ('framework', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='controls', to='compliance.framework')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(db_index=True, default=django.utils.timezone.now, editable=False)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("ref_id", models.CharField(help_text="Identifier within the framework, e.g. CC6.1.", max_length=64)),
+                ("title", models.CharField(max_length=500)),
+                ("description", models.TextField(blank=True)),
+                (
+                    "is_group",
+                    models.BooleanField(default=False, help_text="A family or category, not a testable control."),
+                ),
+                ("sort_order", models.PositiveIntegerField(default=0)),
+                ("parameters", models.JSONField(blank=True, default=list)),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Family or parent control; enhancements hang under their base control.",
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="children",
+                        to="compliance.control",
+                    ),
+                ),
+                (
+                    "framework",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="controls", to="compliance.framework"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['framework', 'sort_order', 'ref_id'],
+                "ordering": ["framework", "sort_order", "ref_id"],
             },
         ),
         migrations.CreateModel(
-            name='ComplianceRule',
+            name="ComplianceRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('name', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('severity', models.CharField(choices=[('low', 'Low'), ('medium', 'Medium'), ('high', 'High'), ('critical', 'Critical')], default='medium', max_length=10)),
-                ('rule_type', models.CharField(choices=[('automated', 'Automated check'), ('configuration', 'Configuration check'), ('policy', 'Policy'), ('manual', 'Manual attestation'), ('documentation', 'Documentation review')], default='automated', max_length=20)),
-                ('is_active', models.BooleanField(default=True)),
-                ('tags', models.JSONField(blank=True, default=list)),
-                ('remediation', models.TextField(blank=True)),
-                ('controls', models.ManyToManyField(blank=True, related_name='rules', to='compliance.control')),
-                ('framework', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='rules', to='compliance.framework')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(db_index=True, default=django.utils.timezone.now, editable=False)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("name", models.CharField(max_length=200)),
+                ("description", models.TextField(blank=True)),
+                (
+                    "severity",
+                    models.CharField(
+                        choices=[("low", "Low"), ("medium", "Medium"), ("high", "High"), ("critical", "Critical")],
+                        default="medium",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "rule_type",
+                    models.CharField(
+                        choices=[
+                            ("automated", "Automated check"),
+                            ("configuration", "Configuration check"),
+                            ("policy", "Policy"),
+                            ("manual", "Manual attestation"),
+                            ("documentation", "Documentation review"),
+                        ],
+                        default="automated",
+                        max_length=20,
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True)),
+                ("tags", models.JSONField(blank=True, default=list)),
+                ("remediation", models.TextField(blank=True)),
+                ("controls", models.ManyToManyField(blank=True, related_name="rules", to="compliance.control")),
+                (
+                    "framework",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="rules", to="compliance.framework"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='DataSource',
+            name="DataSource",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('name', models.CharField(max_length=200, unique=True)),
-                ('description', models.TextField(blank=True)),
-                ('source_type', models.CharField(choices=[('cloud_account', 'Cloud account'), ('server', 'Server'), ('database', 'Database'), ('application', 'Application'), ('network', 'Network device'), ('identity', 'Identity provider'), ('endpoint', 'Endpoint'), ('saas', 'SaaS service'), ('repository', 'Code repository'), ('other', 'Other')], max_length=20)),
-                ('environment', models.CharField(choices=[('production', 'Production'), ('staging', 'Staging'), ('development', 'Development'), ('test', 'Test')], default='production', max_length=20)),
-                ('criticality', models.CharField(choices=[('low', 'Low'), ('medium', 'Medium'), ('high', 'High'), ('critical', 'Critical')], default='medium', max_length=10)),
-                ('tags', models.JSONField(blank=True, default=list)),
-                ('is_active', models.BooleanField(default=True)),
-                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='owned_data_sources', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(db_index=True, default=django.utils.timezone.now, editable=False)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("name", models.CharField(max_length=200, unique=True)),
+                ("description", models.TextField(blank=True)),
+                (
+                    "source_type",
+                    models.CharField(
+                        choices=[
+                            ("cloud_account", "Cloud account"),
+                            ("server", "Server"),
+                            ("database", "Database"),
+                            ("application", "Application"),
+                            ("network", "Network device"),
+                            ("identity", "Identity provider"),
+                            ("endpoint", "Endpoint"),
+                            ("saas", "SaaS service"),
+                            ("repository", "Code repository"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "environment",
+                    models.CharField(
+                        choices=[
+                            ("production", "Production"),
+                            ("staging", "Staging"),
+                            ("development", "Development"),
+                            ("test", "Test"),
+                        ],
+                        default="production",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "criticality",
+                    models.CharField(
+                        choices=[("low", "Low"), ("medium", "Medium"), ("high", "High"), ("critical", "Critical")],
+                        default="medium",
+                        max_length=10,
+                    ),
+                ),
+                ("tags", models.JSONField(blank=True, default=list)),
+                ("is_active", models.BooleanField(default=True)),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="owned_data_sources",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='RuleEvaluation',
+            name="RuleEvaluation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('passed', 'Passed'), ('failed', 'Failed'), ('error', 'Error'), ('not_applicable', 'Not applicable')], max_length=16)),
-                ('score', models.FloatField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(100)])),
-                ('evaluated_at', models.DateTimeField()),
-                ('details', models.JSONField(blank=True, default=dict)),
-                ('duration_ms', models.PositiveIntegerField(blank=True, null=True)),
-                ('source', models.CharField(blank=True, help_text='Where it came from: api, integration:<id>…', max_length=64)),
-                ('recorded_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('data_source', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='evaluations', to='compliance.datasource')),
-                ('rule', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='evaluations', to='compliance.compliancerule')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("passed", "Passed"),
+                            ("failed", "Failed"),
+                            ("error", "Error"),
+                            ("not_applicable", "Not applicable"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "score",
+                    models.FloatField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(100),
+                        ],
+                    ),
+                ),
+                ("evaluated_at", models.DateTimeField()),
+                ("details", models.JSONField(blank=True, default=dict)),
+                ("duration_ms", models.PositiveIntegerField(blank=True, null=True)),
+                (
+                    "source",
+                    models.CharField(blank=True, help_text="Where it came from: api, integration:<id>…", max_length=64),
+                ),
+                ("recorded_at", models.DateTimeField(default=django.utils.timezone.now, editable=False)),
+                (
+                    "data_source",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="evaluations",
+                        to="compliance.datasource",
+                    ),
+                ),
+                (
+                    "rule",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="evaluations",
+                        to="compliance.compliancerule",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-evaluated_at', '-id'],
+                "ordering": ["-evaluated_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='LatestEvaluation',
+            name="LatestEvaluation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('passed', 'Passed'), ('failed', 'Failed'), ('error', 'Error'), ('not_applicable', 'Not applicable')], max_length=16)),
-                ('score', models.FloatField(blank=True, null=True)),
-                ('evaluated_at', models.DateTimeField()),
-                ('data_source', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='latest_evaluations', to='compliance.datasource')),
-                ('rule', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='latest_evaluations', to='compliance.compliancerule')),
-                ('evaluation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='compliance.ruleevaluation')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("passed", "Passed"),
+                            ("failed", "Failed"),
+                            ("error", "Error"),
+                            ("not_applicable", "Not applicable"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("score", models.FloatField(blank=True, null=True)),
+                ("evaluated_at", models.DateTimeField()),
+                (
+                    "data_source",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="latest_evaluations",
+                        to="compliance.datasource",
+                    ),
+                ),
+                (
+                    "rule",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="latest_evaluations",
+                        to="compliance.compliancerule",
+                    ),
+                ),
+                (
+                    "evaluation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="compliance.ruleevaluation"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Finding',
+            name="Finding",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('title', models.CharField(max_length=300)),
-                ('severity', models.CharField(choices=[('low', 'Low'), ('medium', 'Medium'), ('high', 'High'), ('critical', 'Critical')], max_length=10)),
-                ('status', models.CharField(choices=[('open', 'Open'), ('in_progress', 'In progress'), ('resolved', 'Resolved'), ('risk_accepted', 'Risk accepted'), ('false_positive', 'False positive')], default='open', max_length=20)),
-                ('first_seen_at', models.DateTimeField()),
-                ('last_seen_at', models.DateTimeField()),
-                ('opened_at', models.DateTimeField(help_text='Start of the current occurrence (age is measured from here).')),
-                ('resolved_at', models.DateTimeField(blank=True, null=True)),
-                ('recurrence_count', models.PositiveIntegerField(default=0)),
-                ('occurrences', models.PositiveIntegerField(default=1, help_text='Failed evaluations seen in total.')),
-                ('due_at', models.DateTimeField(blank=True, null=True)),
-                ('notes', models.TextField(blank=True)),
-                ('assigned_to', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='assigned_findings', to=settings.AUTH_USER_MODEL)),
-                ('data_source', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='findings', to='compliance.datasource')),
-                ('rule', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='findings', to='compliance.compliancerule')),
-                ('last_evaluation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='compliance.ruleevaluation')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(db_index=True, default=django.utils.timezone.now, editable=False)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("title", models.CharField(max_length=300)),
+                (
+                    "severity",
+                    models.CharField(
+                        choices=[("low", "Low"), ("medium", "Medium"), ("high", "High"), ("critical", "Critical")],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("in_progress", "In progress"),
+                            ("resolved", "Resolved"),
+                            ("risk_accepted", "Risk accepted"),
+                            ("false_positive", "False positive"),
+                        ],
+                        default="open",
+                        max_length=20,
+                    ),
+                ),
+                ("first_seen_at", models.DateTimeField()),
+                ("last_seen_at", models.DateTimeField()),
+                (
+                    "opened_at",
+                    models.DateTimeField(help_text="Start of the current occurrence (age is measured from here)."),
+                ),
+                ("resolved_at", models.DateTimeField(blank=True, null=True)),
+                ("recurrence_count", models.PositiveIntegerField(default=0)),
+                ("occurrences", models.PositiveIntegerField(default=1, help_text="Failed evaluations seen in total.")),
+                ("due_at", models.DateTimeField(blank=True, null=True)),
+                ("notes", models.TextField(blank=True)),
+                (
+                    "assigned_to",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="assigned_findings",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "data_source",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="findings", to="compliance.datasource"
+                    ),
+                ),
+                (
+                    "rule",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="findings",
+                        to="compliance.compliancerule",
+                    ),
+                ),
+                (
+                    "last_evaluation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="compliance.ruleevaluation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-opened_at', '-id'],
+                "ordering": ["-opened_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='ControlMapping',
+            name="ControlMapping",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('relationship', models.CharField(choices=[('equal', 'Equal'), ('subset', 'Subset of'), ('superset', 'Superset of'), ('intersect', 'Intersects with'), ('not_related', 'Not related to')], max_length=20)),
-                ('rationale', models.TextField(blank=True)),
-                ('source', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='mappings_out', to='compliance.control')),
-                ('target', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='mappings_in', to='compliance.control')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(db_index=True, default=django.utils.timezone.now, editable=False)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "relationship",
+                    models.CharField(
+                        choices=[
+                            ("equal", "Equal"),
+                            ("subset", "Subset of"),
+                            ("superset", "Superset of"),
+                            ("intersect", "Intersects with"),
+                            ("not_related", "Not related to"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("rationale", models.TextField(blank=True)),
+                (
+                    "source",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="mappings_out",
+                        to="compliance.control",
+                    ),
+                ),
+                (
+                    "target",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="mappings_in", to="compliance.control"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['source', 'target'],
-                'constraints': [models.UniqueConstraint(fields=('source', 'target'), name='control_mapping_unique_pair'), models.CheckConstraint(condition=models.Q(('source', models.F('target')), _negated=True), name='control_mapping_not_self')],
+                "ordering": ["source", "target"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("source", "target"), name="control_mapping_unique_pair"),
+                    models.CheckConstraint(
+                        condition=models.Q(("source", models.F("target")), _negated=True),
+                        name="control_mapping_not_self",
+                    ),
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='control',
-            constraint=models.UniqueConstraint(fields=('framework', 'ref_id'), name='control_unique_ref_per_framework'),
+            model_name="control",
+            constraint=models.UniqueConstraint(fields=("framework", "ref_id"), name="control_unique_ref_per_framework"),
         ),
         migrations.AddIndex(
-            model_name='compliancerule',
-            index=models.Index(fields=['framework', 'is_active'], name='rule_framework_active'),
+            model_name="compliancerule",
+            index=models.Index(fields=["framework", "is_active"], name="rule_framework_active"),
         ),
         migrations.AddIndex(
-            model_name='ruleevaluation',
-            index=models.Index(fields=['rule', 'data_source', '-evaluated_at'], name='eval_pair_time'),
+            model_name="ruleevaluation",
+            index=models.Index(fields=["rule", "data_source", "-evaluated_at"], name="eval_pair_time"),
         ),
         migrations.AddIndex(
-            model_name='ruleevaluation',
-            index=models.Index(fields=['-evaluated_at', '-id'], name='eval_time_id'),
+            model_name="ruleevaluation",
+            index=models.Index(fields=["-evaluated_at", "-id"], name="eval_time_id"),
         ),
         migrations.AddIndex(
-            model_name='ruleevaluation',
-            index=models.Index(fields=['data_source', '-evaluated_at'], name='eval_source_time'),
+            model_name="ruleevaluation",
+            index=models.Index(fields=["data_source", "-evaluated_at"], name="eval_source_time"),
         ),
         migrations.AddIndex(
-            model_name='latestevaluation',
-            index=models.Index(fields=['data_source', 'status'], name='latest_source_status'),
+            model_name="latestevaluation",
+            index=models.Index(fields=["data_source", "status"], name="latest_source_status"),
         ),
         migrations.AddConstraint(
-            model_name='latestevaluation',
-            constraint=models.UniqueConstraint(fields=('rule', 'data_source'), name='latest_evaluation_unique_pair'),
+            model_name="latestevaluation",
+            constraint=models.UniqueConstraint(fields=("rule", "data_source"), name="latest_evaluation_unique_pair"),
         ),
         migrations.AddIndex(
-            model_name='finding',
-            index=models.Index(fields=['status', 'severity'], name='finding_status_severity'),
+            model_name="finding",
+            index=models.Index(fields=["status", "severity"], name="finding_status_severity"),
         ),
         migrations.AddConstraint(
-            model_name='finding',
-            constraint=models.UniqueConstraint(fields=('rule', 'data_source'), name='finding_unique_pair'),
+            model_name="finding",
+            constraint=models.UniqueConstraint(fields=("rule", "data_source"), name="finding_unique_pair"),
         ),
     ]

@@ -4,31 +4,43 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('compliance', '0001_initial'),
+        ("compliance", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='EvaluationRollup',
+            name="EvaluationRollup",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('dimension', models.CharField(choices=[('all', 'All evaluations'), ('rule', 'Per rule'), ('data_source', 'Per data source'), ('hour', 'All evaluations, per hour')], max_length=12)),
-                ('key', models.BigIntegerField()),
-                ('day', models.DateField()),
-                ('evaluations', models.PositiveIntegerField(default=0)),
-                ('passed', models.PositiveIntegerField(default=0)),
-                ('failed', models.PositiveIntegerField(default=0)),
-                ('error', models.PositiveIntegerField(default=0)),
-                ('not_applicable', models.PositiveIntegerField(default=0)),
-                ('score_count', models.PositiveIntegerField(default=0)),
-                ('score_sum', models.DecimalField(decimal_places=6, default=0, max_digits=24)),
-                ('duration_count', models.PositiveIntegerField(default=0)),
-                ('duration_sum', models.BigIntegerField(default=0)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "dimension",
+                    models.CharField(
+                        choices=[
+                            ("all", "All evaluations"),
+                            ("rule", "Per rule"),
+                            ("data_source", "Per data source"),
+                            ("hour", "All evaluations, per hour"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("key", models.BigIntegerField()),
+                ("day", models.DateField()),
+                ("evaluations", models.PositiveIntegerField(default=0)),
+                ("passed", models.PositiveIntegerField(default=0)),
+                ("failed", models.PositiveIntegerField(default=0)),
+                ("error", models.PositiveIntegerField(default=0)),
+                ("not_applicable", models.PositiveIntegerField(default=0)),
+                ("score_count", models.PositiveIntegerField(default=0)),
+                ("score_sum", models.DecimalField(decimal_places=6, default=0, max_digits=24)),
+                ("duration_count", models.PositiveIntegerField(default=0)),
+                ("duration_sum", models.BigIntegerField(default=0)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('dimension', 'key', 'day'), name='rollup_unique_dimension_key_day')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("dimension", "key", "day"), name="rollup_unique_dimension_key_day")
+                ],
             },
         ),
     ]

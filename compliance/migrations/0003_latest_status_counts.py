@@ -64,22 +64,29 @@ def drop_triggers(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('compliance', '0002_evaluation_rollups'),
+        ("compliance", "0002_evaluation_rollups"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='LatestStatusCount',
+            name="LatestStatusCount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(max_length=16)),
-                ('pairs', models.IntegerField(default=0)),
-                ('rule', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='compliance.compliancerule')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("status", models.CharField(max_length=16)),
+                ("pairs", models.IntegerField(default=0)),
+                (
+                    "rule",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="compliance.compliancerule",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('rule', 'status'), name='latest_status_count_unique')],
+                "constraints": [models.UniqueConstraint(fields=("rule", "status"), name="latest_status_count_unique")],
             },
         ),
         migrations.RunPython(create_triggers, drop_triggers),

@@ -13,39 +13,88 @@ def backfill(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('compliance', '0003_latest_status_counts'),
+        ("compliance", "0003_latest_status_counts"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='StatusChange',
+            name="StatusChange",
             fields=[
-                ('evaluation', models.OneToOneField(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, primary_key=True, related_name='+', serialize=False, to='compliance.ruleevaluation')),
-                ('evaluated_at', models.DateTimeField()),
-                ('day', models.DateField(help_text='UTC day of evaluated_at')),
-                ('old_status', models.CharField(blank=True, max_length=16)),
-                ('new_status', models.CharField(max_length=16)),
-                ('data_source', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='compliance.datasource')),
-                ('rule', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='compliance.compliancerule')),
+                (
+                    "evaluation",
+                    models.OneToOneField(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        primary_key=True,
+                        related_name="+",
+                        serialize=False,
+                        to="compliance.ruleevaluation",
+                    ),
+                ),
+                ("evaluated_at", models.DateTimeField()),
+                ("day", models.DateField(help_text="UTC day of evaluated_at")),
+                ("old_status", models.CharField(blank=True, max_length=16)),
+                ("new_status", models.CharField(max_length=16)),
+                (
+                    "data_source",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        db_index=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="compliance.datasource",
+                    ),
+                ),
+                (
+                    "rule",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        db_index=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="compliance.compliancerule",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['evaluated_at'], name='status_change_time'), models.Index(fields=['rule', 'data_source', 'evaluated_at', 'evaluation', 'new_status'], name='status_change_pair_time')],
+                "indexes": [
+                    models.Index(fields=["evaluated_at"], name="status_change_time"),
+                    models.Index(
+                        fields=["rule", "data_source", "evaluated_at", "evaluation", "new_status"],
+                        name="status_change_pair_time",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='StatusChangeRollup',
+            name="StatusChangeRollup",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('period', models.CharField(choices=[('day', 'Day'), ('month', 'Month'), ('year', 'Year')], max_length=5)),
-                ('start', models.DateField()),
-                ('status', models.CharField(max_length=16)),
-                ('pairs', models.IntegerField(default=0)),
-                ('rule', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='compliance.compliancerule')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "period",
+                    models.CharField(choices=[("day", "Day"), ("month", "Month"), ("year", "Year")], max_length=5),
+                ),
+                ("start", models.DateField()),
+                ("status", models.CharField(max_length=16)),
+                ("pairs", models.IntegerField(default=0)),
+                (
+                    "rule",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        db_index=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="compliance.compliancerule",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('period', 'start', 'rule', 'status'), name='status_change_rollup_unique')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("period", "start", "rule", "status"), name="status_change_rollup_unique"
+                    )
+                ],
             },
         ),
         migrations.RunPython(backfill, migrations.RunPython.noop),

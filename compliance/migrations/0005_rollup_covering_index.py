@@ -26,9 +26,8 @@ def uncover(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('compliance', '0004_status_history'),
+        ("compliance", "0004_status_history"),
     ]
 
     operations = [

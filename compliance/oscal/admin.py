@@ -3,6 +3,7 @@
 Import is a page linked from the framework list; the two exports are list actions that
 download JSON. All three call the same functions as the management commands.
 """
+
 import json
 
 from django import forms
@@ -24,7 +25,8 @@ from .common import OscalError
 class OscalImportForm(forms.Form):
     file = forms.FileField(help_text="An OSCAL 1.x catalog in JSON.")
     framework = forms.SlugField(
-        required=False, max_length=50,
+        required=False,
+        max_length=50,
         help_text="Framework code to import into; empty: taken from the catalog. Re-importing updates it.",
     )
 
@@ -47,8 +49,11 @@ class OscalAdminMixin:
 
     def get_urls(self):
         return [
-            path("import-oscal/", self.admin_site.admin_view(self.import_oscal_view),
-                 name="compliance_framework_import_oscal"),
+            path(
+                "import-oscal/",
+                self.admin_site.admin_view(self.import_oscal_view),
+                name="compliance_framework_import_oscal",
+            ),
             *super().get_urls(),
         ]
 
@@ -60,16 +65,22 @@ class OscalAdminMixin:
             tally = Tally()
             try:
                 document = load_json(form.cleaned_data["file"].read())
-                framework = import_catalog(document=document, framework_code=form.cleaned_data["framework"] or None,
-                                           tally=tally)
+                framework = import_catalog(
+                    document=document, framework_code=form.cleaned_data["framework"] or None, tally=tally
+                )
             except OscalError as exc:
                 form.add_error("file", str(exc))
             else:
-                self.message_user(request, f"Imported into {framework.code}: " + "; ".join(tally.summary()),
-                                  messages.SUCCESS)
+                self.message_user(
+                    request, f"Imported into {framework.code}: " + "; ".join(tally.summary()), messages.SUCCESS
+                )
                 return HttpResponseRedirect(reverse("admin:compliance_framework_change", args=[framework.pk]))
-        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
-                   "title": "Import an OSCAL catalog"}
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "form": form,
+            "title": "Import an OSCAL catalog",
+        }
         return TemplateResponse(request, "admin/compliance/framework/oscal_import.html", context)
 
     def _export(self, request, queryset, exporter, kind):
@@ -82,8 +93,11 @@ class OscalAdminMixin:
         except OscalError as exc:
             self.message_user(request, str(exc), messages.ERROR)
             return None
-        record_event(action=f"oscal_{kind}_exported", instance=framework,
-                     message=f"OSCAL {kind.replace('_', ' ')} downloaded from the admin.")
+        record_event(
+            action=f"oscal_{kind}_exported",
+            instance=framework,
+            message=f"OSCAL {kind.replace('_', ' ')} downloaded from the admin.",
+        )
         return _download(document, f"{framework.code}-{kind.replace('_', '-')}.json")
 
     @admin.action(description="Export as OSCAL catalog (JSON)", permissions=["view"])

@@ -5,14 +5,15 @@ evaluation (rule × data source) is an observation, and each control with counte
 evaluations gets a finding whose state is satisfied only when all of them passed. The
 compliance score (the one scoring function) is recorded as a prop of the result.
 """
+
 import uuid
 from collections import defaultdict
 
 from django.utils import timezone
 
 from compliance.choices import EvaluationStatus, RuleType
-from compliance.models import ComplianceRule, LatestEvaluation
 from compliance.evaluations import tally as score_tally
+from compliance.models import ComplianceRule, LatestEvaluation
 
 from .catalog_export import control_tokens, ordered_controls
 from .common import NAMESPACE, oscal_version, stable_uuid, validate
@@ -28,8 +29,11 @@ def _inventory_item(source):
     return {
         "uuid": stable_uuid("data-source", source.pk),
         "description": source.name,
-        "props": [_prop("source-type", source.source_type), _prop("environment", source.environment),
-                  _prop("criticality", source.criticality)],
+        "props": [
+            _prop("source-type", source.source_type),
+            _prop("environment", source.environment),
+            _prop("criticality", source.criticality),
+        ],
     }
 
 
@@ -45,8 +49,13 @@ def _observation(latest):
         "props": props,
         "methods": ["EXAMINE" if rule.rule_type in _EXAMINED else "TEST"],
         "types": ["control-objective"],
-        "subjects": [{"subject-uuid": stable_uuid("data-source", source.pk), "type": "inventory-item",
-                      "title": " ".join(source.name.split())}],
+        "subjects": [
+            {
+                "subject-uuid": stable_uuid("data-source", source.pk),
+                "type": "inventory-item",
+                "title": " ".join(source.name.split()),
+            }
+        ],
         "collected": latest.evaluated_at.isoformat(),
     }
 
@@ -60,7 +69,8 @@ def _finding(control, token, observed):
         "title": " ".join(f"{control.ref_id} {control.title}".split()),
         "description": f"{passed} of {len(counted)} latest evaluations passed for this control.",
         "target": {
-            "type": "objective-id", "target-id": token,
+            "type": "objective-id",
+            "target-id": token,
             "status": {"state": "satisfied" if satisfied else "not-satisfied"},
         },
         "related-observations": [
@@ -76,7 +86,8 @@ def export_assessment_results(*, framework):
     now = timezone.now()
     latest_rows = list(
         LatestEvaluation.objects.filter(rule__framework=framework, rule__is_active=True)
-        .select_related("rule", "data_source").order_by("rule__name", "data_source__name")
+        .select_related("rule", "data_source")
+        .order_by("rule__name", "data_source__name")
     )
     controls = ordered_controls(framework)
     tokens = control_tokens(controls)
@@ -85,7 +96,8 @@ def export_assessment_results(*, framework):
         by_rule[latest.rule_id].append(latest)
     observed_by_control = defaultdict(list)
     links = ComplianceRule.controls.through.objects.filter(
-        compliancerule_id__in=list(by_rule), control__framework=framework,
+        compliancerule_id__in=list(by_rule),
+        control__framework=framework,
     ).values_list("compliancerule_id", "control_id")
     for rule_id, control_id in links:
         observed_by_control[control_id].extend(by_rule[rule_id])
@@ -107,10 +119,13 @@ def export_assessment_results(*, framework):
         ),
         "start": min((latest.evaluated_at for latest in latest_rows), default=now).isoformat(),
         "end": now.isoformat(),
-        "reviewed-controls": {"control-selections": [
-            {"include-controls": [{"control-id": f["target"]["target-id"]} for f in findings]}
-            if findings else {"include-all": {}}
-        ]},
+        "reviewed-controls": {
+            "control-selections": [
+                {"include-controls": [{"control-id": f["target"]["target-id"]} for f in findings]}
+                if findings
+                else {"include-all": {}}
+            ]
+        },
     }
     if tally.score is not None:
         result["props"] = [_prop("compliance-score", tally.score)]
@@ -121,22 +136,29 @@ def export_assessment_results(*, framework):
     if findings:
         result["findings"] = findings
     plan_uuid = stable_uuid("assessment-plan", framework.code)
-    document = {"assessment-results": {
-        "uuid": str(uuid.uuid4()),
-        "metadata": {
-            "title": " ".join(f"Assessment results: {framework.name}".split()),
-            "last-modified": now.isoformat(),
-            "version": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "oscal-version": oscal_version(),
-            "props": [_prop("framework-code", framework.code)],
-        },
-        "import-ap": {"href": f"#{plan_uuid}"},
-        "results": [result],
-        "back-matter": {"resources": [{
-            "uuid": plan_uuid, "title": "Continuous monitoring plan",
-            "description": "Rules are evaluated continuously against every data source in scope; "
-                           "there is no separate assessment plan document.",
-        }]},
-    }}
+    document = {
+        "assessment-results": {
+            "uuid": str(uuid.uuid4()),
+            "metadata": {
+                "title": " ".join(f"Assessment results: {framework.name}".split()),
+                "last-modified": now.isoformat(),
+                "version": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "oscal-version": oscal_version(),
+                "props": [_prop("framework-code", framework.code)],
+            },
+            "import-ap": {"href": f"#{plan_uuid}"},
+            "results": [result],
+            "back-matter": {
+                "resources": [
+                    {
+                        "uuid": plan_uuid,
+                        "title": "Continuous monitoring plan",
+                        "description": "Rules are evaluated continuously against every data source in scope; "
+                        "there is no separate assessment plan document.",
+                    }
+                ]
+            },
+        }
+    }
     validate(Model, document)
     return document

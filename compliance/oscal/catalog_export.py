@@ -6,6 +6,7 @@ OSCAL group where it stands travels as a control with our ``is-group`` prop. ref
 ids are used as ids unchanged; the others get a derived id and keep their ref_id in a
 namespaced ``ref-id`` prop, which import_catalog reads back, so a round trip keeps them.
 """
+
 import uuid
 from collections import defaultdict
 
@@ -70,10 +71,13 @@ def export_catalog(*, framework):
         "props": [{"name": "framework-code", "ns": NAMESPACE, "value": framework.code}],
     }
     if framework.issuer.strip():
-        metadata["parties"] = [{
-            "uuid": stable_uuid("issuer", framework.code), "type": "organization",
-            "name": _one_line(framework.issuer, framework.code),
-        }]
+        metadata["parties"] = [
+            {
+                "uuid": stable_uuid("issuer", framework.code),
+                "type": "organization",
+                "name": _one_line(framework.issuer, framework.code),
+            }
+        ]
     if framework.description.strip():
         metadata["remarks"] = framework.description.strip()
     catalog = {"uuid": str(uuid.uuid4()), "metadata": metadata}

@@ -6,6 +6,7 @@ controls → controls, their enhancements (nested controls) → child controls; 
 depth); ``params`` kept as they are in Control.parameters so {{ insert: param }} markers
 in the description still resolve. Re-importing updates the same rows by (framework, ref_id).
 """
+
 import json
 from dataclasses import dataclass, field
 
@@ -74,13 +75,15 @@ def parse_catalog(document):
     validate(Model, {"catalog": document["catalog"]})
     catalog = document["catalog"]
     metadata = catalog["metadata"]
-    parsed = ParsedCatalog(framework={
-        "code": prop_value(metadata, "framework-code", NAMESPACE) or slugify(metadata["title"])[:50],
-        "name": metadata["title"][:200],
-        "version": str(metadata.get("version", ""))[:50],
-        "issuer": _issuer(metadata)[:200],
-        "description": (metadata.get("remarks") or f"Imported from OSCAL catalog {catalog['uuid']}.").strip(),
-    })
+    parsed = ParsedCatalog(
+        framework={
+            "code": prop_value(metadata, "framework-code", NAMESPACE) or slugify(metadata["title"])[:50],
+            "name": metadata["title"][:200],
+            "version": str(metadata.get("version", ""))[:50],
+            "issuer": _issuer(metadata)[:200],
+            "description": (metadata.get("remarks") or f"Imported from OSCAL catalog {catalog['uuid']}.").strip(),
+        }
+    )
 
     def walk(node, parent_ref, is_group):
         ref_id = prop_value(node, "ref-id", NAMESPACE) or node.get("id") or slugify(node["title"])
@@ -89,10 +92,15 @@ def parse_catalog(document):
         if ref_id in parsed.extras:
             raise OscalError(f"Identifier {ref_id!r} appears more than once in the catalog.")
         is_group = is_group or prop_value(node, "is-group", NAMESPACE) == "true"
-        parsed.specs.append(ControlSpec(
-            ref_id=ref_id, title=node["title"], parent_ref=parent_ref, is_group=is_group,
-            sort_order=len(parsed.specs) + 1,
-        ))
+        parsed.specs.append(
+            ControlSpec(
+                ref_id=ref_id,
+                title=node["title"],
+                parent_ref=parent_ref,
+                is_group=is_group,
+                sort_order=len(parsed.specs) + 1,
+            )
+        )
         parsed.extras[ref_id] = {"description": statement_text(node), "parameters": node.get("params") or []}
         for child in node.get("groups") or []:
             walk(child, ref_id, True)
@@ -137,9 +145,13 @@ def import_catalog(*, document, framework_code=None, tally, log=lambda line: Non
     log(f"Importing {len(parsed.specs)} groups and controls into {code} …")
     upsert_controls(framework=framework, specs=parsed.specs, tally=tally, extra_fields=parsed.extras)
     record_event(
-        action="oscal_catalog_imported", instance=framework, impact_level="medium",
-        changes={"controls_created": [None, tally.counts["created"]["control"]],
-                 "controls_updated": [None, tally.counts["updated"]["control"]]},
+        action="oscal_catalog_imported",
+        instance=framework,
+        impact_level="medium",
+        changes={
+            "controls_created": [None, tally.counts["created"]["control"]],
+            "controls_updated": [None, tally.counts["updated"]["control"]],
+        },
         message=f"OSCAL catalog imported into {code}: {len(parsed.specs)} groups and controls in the file.",
     )
     return framework

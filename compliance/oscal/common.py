@@ -1,4 +1,5 @@
 """Pieces shared by OSCAL import and export: ids, namespaces, validation."""
+
 import re
 import uuid
 

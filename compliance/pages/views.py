@@ -3,6 +3,7 @@
 Every figure comes from compliance.analytics, the same functions behind
 /api/v1/analytics/*, so a page and the API always show the same number.
 """
+
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
@@ -13,15 +14,24 @@ from django.shortcuts import get_object_or_404, render
 
 from .. import analytics
 from ..api.analytics_views import READ_PERMISSIONS
-from ..choices import FindingStatus, Severity
 from ..charts import line_chart_svg
+from ..choices import FindingStatus, Severity
 from ..filtersets import FindingFilterSet
 from ..models import ComplianceRule, Finding, Framework
 
 TREND_DAYS = 30
 FINDINGS_PER_PAGE = 50
-FINDING_ROW_FIELDS = ("pk", "title", "rule_id", "rule_framework_code", "source_name", "severity", "status",
-                      "opened_at", "recurrence_count")
+FINDING_ROW_FIELDS = (
+    "pk",
+    "title",
+    "rule_id",
+    "rule_framework_code",
+    "source_name",
+    "severity",
+    "status",
+    "opened_at",
+    "recurrence_count",
+)
 # Drawing widths matched to the card a chart fills, so its text renders at about 12 px.
 CHART_WIDTH, WIDE_CHART_WIDTH = 560, 1040
 
@@ -47,33 +57,50 @@ def can_read_audit(user):
 def pass_rate_chart(rows, title, width=CHART_WIDTH):
     labels = [row["date"][5:] for row in rows]
     values = [row["pass_rate"] if row["evaluations"] else None for row in rows]
-    return line_chart_svg(labels, [("Pass rate", values)], title=title, unit="%", y_max=100, width=width,
-                          description=f"Daily pass rate over the last {len(rows)} days; gaps are days without evaluations.")
+    return line_chart_svg(
+        labels,
+        [("Pass rate", values)],
+        title=title,
+        unit="%",
+        y_max=100,
+        width=width,
+        description=f"Daily pass rate over the last {len(rows)} days; gaps are days without evaluations.",
+    )
 
 
 @dashboard_view
 def framework_detail(request, code):
     framework = get_object_or_404(Framework, code=code)
     rows = analytics.trend(days=TREND_DAYS, framework=framework)
-    return render(request, "dashboard/framework.html", {
-        "framework": framework,
-        "detail": analytics.framework_controls(framework),
-        "trend_chart": pass_rate_chart(rows, f"{framework.name}: daily pass rate, last {TREND_DAYS} days",
-                                       WIDE_CHART_WIDTH),
-        "open_findings": analytics.open_findings_by_severity(framework=framework),
-    })
+    return render(
+        request,
+        "dashboard/framework.html",
+        {
+            "framework": framework,
+            "detail": analytics.framework_controls(framework),
+            "trend_chart": pass_rate_chart(
+                rows, f"{framework.name}: daily pass rate, last {TREND_DAYS} days", WIDE_CHART_WIDTH
+            ),
+            "open_findings": analytics.open_findings_by_severity(framework=framework),
+        },
+    )
 
 
 @dashboard_view
 def rule_detail(request, pk):
     rule = get_object_or_404(ComplianceRule.objects.select_related("framework"), pk=pk)
     detail = analytics.rule_detail(rule, days=TREND_DAYS, history=20 if can_read_audit(request.user) else 0)
-    return render(request, "dashboard/rule.html", {
-        "rule": rule,
-        "detail": detail,
-        "trend_chart": pass_rate_chart(detail["trend"], f"{rule.name}: daily pass rate, last {TREND_DAYS} days",
-                                       WIDE_CHART_WIDTH),
-    })
+    return render(
+        request,
+        "dashboard/rule.html",
+        {
+            "rule": rule,
+            "detail": detail,
+            "trend_chart": pass_rate_chart(
+                detail["trend"], f"{rule.name}: daily pass rate, last {TREND_DAYS} days", WIDE_CHART_WIDTH
+            ),
+        },
+    )
 
 
 @dashboard_view
@@ -81,8 +108,12 @@ def findings(request):
     # Rows as plain values, framework code and source name read in the page query: a page
     # of model rows (each snapshotted for the audit trail) cost more than the query itself,
     # and templates resolve a dict key faster than a model attribute.
-    queryset = Finding.objects.with_framework_code().annotate(source_name=F("data_source__name")).order_by(
-        "-opened_at", "-id").values(*FINDING_ROW_FIELDS)
+    queryset = (
+        Finding.objects.with_framework_code()
+        .annotate(source_name=F("data_source__name"))
+        .order_by("-opened_at", "-id")
+        .values(*FINDING_ROW_FIELDS)
+    )
     # Same FilterSet as /api/v1/findings/: same parameters, same meaning, same 400s.
     filterset = FindingFilterSet(request.GET, queryset=queryset)
     valid = filterset.is_valid()
@@ -93,16 +124,24 @@ def findings(request):
         row["severity_label"], row["status_label"] = severities[row["severity"]], statuses[row["status"]]
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "dashboard/findings.html", {
-        "filterset": filterset,
-        "status_choices": FindingStatus.choices,
-        "severity_choices": Severity.choices,
-        "frameworks": Framework.objects.filter(is_active=True).only("code", "name"),
-        "selected": {"status": request.GET.getlist("status"), "severity": request.GET.getlist("severity"),
-                     "framework": request.GET.get("framework", ""),
-                     "opened_after": request.GET.get("opened_after", ""),
-                     "opened_before": request.GET.get("opened_before", "")},
-        "page": page,
-        "query": query.urlencode(),
-        "valid": valid,
-    }, status=200 if valid else 400)
+    return render(
+        request,
+        "dashboard/findings.html",
+        {
+            "filterset": filterset,
+            "status_choices": FindingStatus.choices,
+            "severity_choices": Severity.choices,
+            "frameworks": Framework.objects.filter(is_active=True).only("code", "name"),
+            "selected": {
+                "status": request.GET.getlist("status"),
+                "severity": request.GET.getlist("severity"),
+                "framework": request.GET.get("framework", ""),
+                "opened_after": request.GET.get("opened_after", ""),
+                "opened_before": request.GET.get("opened_before", ""),
+            },
+            "page": page,
+            "query": query.urlencode(),
+            "valid": valid,
+        },
+        status=200 if valid else 400,
+    )

@@ -6,6 +6,7 @@ here; a framework a user made with the same code is never touched. Controls are 
 in bulk (hundreds per framework) and each framework gets one audit entry describing the
 change, instead of one hash-chained entry per control.
 """
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -38,9 +39,16 @@ def upsert_controls(*, framework, specs, tally, extra_fields=None):
     extra_fields = extra_fields or {}
     existing = {c.ref_id: c for c in Control.objects.filter(framework=framework)}
     new = [
-        Control(framework=framework, ref_id=spec.ref_id, title=spec.title[:500], is_group=spec.is_group,
-                sort_order=spec.sort_order, **extra_fields.get(spec.ref_id, {}))
-        for spec in specs if spec.ref_id not in existing
+        Control(
+            framework=framework,
+            ref_id=spec.ref_id,
+            title=spec.title[:500],
+            is_group=spec.is_group,
+            sort_order=spec.sort_order,
+            **extra_fields.get(spec.ref_id, {}),
+        )
+        for spec in specs
+        if spec.ref_id not in existing
     ]
     Control.objects.bulk_create(new, batch_size=500)
     created = {control.ref_id for control in new}
@@ -50,7 +58,9 @@ def upsert_controls(*, framework, specs, tally, extra_fields=None):
     for spec in specs:
         control = existing[spec.ref_id]
         values = {
-            "title": spec.title[:500], "is_group": spec.is_group, "sort_order": spec.sort_order,
+            "title": spec.title[:500],
+            "is_group": spec.is_group,
+            "sort_order": spec.sort_order,
             "parent_id": existing[spec.parent_ref].pk if spec.parent_ref else None,
             **extra_fields.get(spec.ref_id, {}),
         }
@@ -94,13 +104,16 @@ def seed_framework(*, fields, specs, tally, log):
     delta = {outcome: tally.counts[outcome]["control"] - before[outcome] for outcome in Tally.OUTCOMES}
     if changed or delta["created"] or delta["updated"]:
         record_event(
-            action="seeded", instance=framework,
+            action="seeded",
+            instance=framework,
             changes={"controls_created": [None, delta["created"]], "controls_updated": [None, delta["updated"]]},
             message=f"Built-in content for {framework.code}: {delta['created']} control(s) created, "
-                    f"{delta['updated']} updated.",
+            f"{delta['updated']} updated.",
         )
-    log(f"  {framework.code}: {len(specs)} groups and controls "
-        f"({delta['created']} new, {delta['updated']} updated, {delta['skipped']} unchanged)")
+    log(
+        f"  {framework.code}: {len(specs)} groups and controls "
+        f"({delta['created']} new, {delta['updated']} updated, {delta['skipped']} unchanged)"
+    )
     return framework
 
 
@@ -122,11 +135,14 @@ def seed_mappings(*, tally, log):
     controls = {
         (framework_code, ref_id): pk
         for pk, framework_code, ref_id in Control.objects.filter(
-            framework__code__in=codes, framework__is_builtin=True,
+            framework__code__in=codes,
+            framework__is_builtin=True,
         ).values_list("pk", "framework__code", "ref_id")
     }
-    existing = {(m.source_id, m.target_id): m for m in ControlMapping.objects.filter(
-        source_id__in=controls.values(), target_id__in=controls.values())}
+    existing = {
+        (m.source_id, m.target_id): m
+        for m in ControlMapping.objects.filter(source_id__in=controls.values(), target_id__in=controls.values())
+    }
     new, dirty, missing = [], [], []
     for spec in specs:
         source, target = controls.get(spec.source), controls.get(spec.target)
@@ -151,8 +167,13 @@ def seed_mappings(*, tally, log):
     tally.add("updated", "mapping", len(dirty))
     tally.add("skipped", "mapping", len(missing))
     if new or dirty:
-        record_event(action="seeded", changes={"mappings_created": [None, len(new)],
-                                               "mappings_updated": [None, len(dirty)]},
-                     message=f"Built-in control mappings: {len(new)} created, {len(dirty)} updated.")
-    log(f"  mappings: {len(specs)} ({len(new)} new, {len(dirty)} updated"
-        + (f", {len(missing)} skipped because a framework is user-made" if missing else "") + ")")
+        record_event(
+            action="seeded",
+            changes={"mappings_created": [None, len(new)], "mappings_updated": [None, len(dirty)]},
+            message=f"Built-in control mappings: {len(new)} created, {len(dirty)} updated.",
+        )
+    log(
+        f"  mappings: {len(specs)} ({len(new)} new, {len(dirty)} updated"
+        + (f", {len(missing)} skipped because a framework is user-made" if missing else "")
+        + ")"
+    )

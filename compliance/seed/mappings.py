@@ -5,6 +5,7 @@ Line format: ``<code>:<ref> <op> <code>:<ref>``; ``op`` is one of ``=`` equal, `
 starts a block; its theme becomes the rationale of every mapping in the block. ISO/IEC
 27001 Annex A is the hub most other frameworks map to, so most lines point at it.
 """
+
 from dataclasses import dataclass
 
 from compliance.choices import MappingRelationship
@@ -153,8 +154,12 @@ def builtin_mappings():
         parts = line.split()
         if len(parts) != 3 or parts[1] not in _OPERATORS or ":" not in parts[0] or ":" not in parts[2]:
             raise ValueError(f"mapping line {number}: expected 'code:ref OP code:ref', got {raw!r}")
-        specs.append(MappingSpec(
-            source=tuple(parts[0].split(":", 1)), target=tuple(parts[2].split(":", 1)),
-            relationship=_OPERATORS[parts[1]], rationale=f"Both address {theme}.",
-        ))
+        specs.append(
+            MappingSpec(
+                source=tuple(parts[0].split(":", 1)),
+                target=tuple(parts[2].split(":", 1)),
+                relationship=_OPERATORS[parts[1]],
+                rationale=f"Both address {theme}.",
+            )
+        )
     return specs

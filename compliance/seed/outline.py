@@ -5,6 +5,7 @@ under its parent. The marker ``+`` makes a family/category (``Control.is_group``
 testable control. Keeping content as an outline (instead of hundreds of dict literals)
 makes the hierarchy visible at a glance and reviewable as plain text.
 """
+
 from dataclasses import dataclass
 
 
@@ -36,9 +37,14 @@ def parse_outline(text):
         seen.add(ref_id)
         while stack and stack[-1][0] >= indent:
             stack.pop()
-        specs.append(ControlSpec(
-            ref_id=ref_id, title=title, parent_ref=stack[-1][1] if stack else None,
-            is_group=marker == "+", sort_order=len(specs) + 1,
-        ))
+        specs.append(
+            ControlSpec(
+                ref_id=ref_id,
+                title=title,
+                parent_ref=stack[-1][1] if stack else None,
+                is_group=marker == "+",
+                sort_order=len(specs) + 1,
+            )
+        )
         stack.append((indent, ref_id))
     return specs

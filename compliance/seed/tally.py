@@ -1,4 +1,5 @@
 """Counting what a seed or import run did, for the closing summary line."""
+
 from collections import Counter
 
 

@@ -6,6 +6,7 @@ is reversed once per URL name and script prefix with a placeholder of digits, wh
 converter that accepts an integer accepts too, and the id is filled in; any other key
 goes through reverse() itself.
 """
+
 from functools import lru_cache
 
 from django import template

@@ -78,12 +78,17 @@ class ControlMappingFactory(factory.django.DjangoModelFactory):
 
 def record(rule, data_source, status, at=None, score=None):
     """Record one evaluation through the real service."""
-    from compliance.evaluations import EvaluationRow
-    from compliance.evaluations import record_evaluations
+    from compliance.evaluations import EvaluationRow, record_evaluations
 
     row = EvaluationRow(
-        rule_id=rule.pk, data_source_id=data_source.pk, status=status, score=score,
-        evaluated_at=at or timezone.now(), details={}, duration_ms=None, source="test",
+        rule_id=rule.pk,
+        data_source_id=data_source.pk,
+        status=status,
+        score=score,
+        evaluated_at=at or timezone.now(),
+        details={},
+        duration_ms=None,
+        source="test",
     )
     return record_evaluations(rows=[row]).evaluations[0]
 

@@ -1,14 +1,13 @@
 """Trends, point-in-time scores, regressions and score explanations on crafted data,
 checked against values computed by hand."""
-from datetime import datetime, time, timedelta
-from datetime import timezone as dt_timezone
+
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from django.utils import timezone
 
 from compliance import analytics
-from compliance.evaluations import EvaluationRow
-from compliance.evaluations import record_evaluations
+from compliance.evaluations import EvaluationRow, record_evaluations
 
 from .factories import DataSourceFactory, FrameworkFactory, RuleFactory
 
@@ -16,15 +15,25 @@ pytestmark = pytest.mark.django_db
 
 
 def midnight(day):
-    return datetime.combine(day, time.min, tzinfo=dt_timezone.utc)
+    return datetime.combine(day, time.min, tzinfo=UTC)
 
 
 def ingest(*rows):
-    record_evaluations(rows=[
-        EvaluationRow(rule_id=rule.pk, data_source_id=source.pk, status=status, score=score, evaluated_at=at,
-                      details={}, duration_ms=duration, source="test")
-        for rule, source, status, at, score, duration in rows
-    ])
+    record_evaluations(
+        rows=[
+            EvaluationRow(
+                rule_id=rule.pk,
+                data_source_id=source.pk,
+                status=status,
+                score=score,
+                evaluated_at=at,
+                details={},
+                duration_ms=duration,
+                source="test",
+            )
+            for rule, source, status, at, score, duration in rows
+        ]
+    )
 
 
 @pytest.fixture
@@ -57,12 +66,17 @@ def test_trend_of_everything_matches_hand_computed_rows(crafted):
     today = crafted["today"]
     assert analytics.trend(days=3) == [
         # 3 evaluations, 1 not applicable: pass rate 1/2; scores 80 and 20.
-        {"date": (today - timedelta(days=2)).isoformat(), "evaluations": 3, "passed": 1, "failed": 1,
-         "pass_rate": 50.0, "avg_score": 50.0},
+        {
+            "date": (today - timedelta(days=2)).isoformat(),
+            "evaluations": 3,
+            "passed": 1,
+            "failed": 1,
+            "pass_rate": 50.0,
+            "avg_score": 50.0,
+        },
         zero(today - timedelta(days=1)),
         # an error counts against the pass rate; only the passed one has a score.
-        {"date": today.isoformat(), "evaluations": 2, "passed": 1, "failed": 0, "pass_rate": 50.0,
-         "avg_score": 100.0},
+        {"date": today.isoformat(), "evaluations": 2, "passed": 1, "failed": 0, "pass_rate": 50.0, "avg_score": 100.0},
     ]
 
 
@@ -70,10 +84,19 @@ def test_trend_scopes(crafted):
     today = crafted["today"]
     framework_a = analytics.trend(days=3, framework=crafted["a"])
     assert [(row["evaluations"], row["passed"], row["failed"], row["pass_rate"]) for row in framework_a] == [
-        (2, 1, 1, 50.0), (0, 0, 0, 0.0), (2, 1, 0, 50.0)]
+        (2, 1, 1, 50.0),
+        (0, 0, 0, 0.0),
+        (2, 1, 0, 50.0),
+    ]
     framework_b = analytics.trend(days=3, framework=crafted["b"].pk)
-    assert framework_b[0] == {"date": (today - timedelta(days=2)).isoformat(), "evaluations": 1, "passed": 0,
-                              "failed": 0, "pass_rate": 0.0, "avg_score": 0.0}
+    assert framework_b[0] == {
+        "date": (today - timedelta(days=2)).isoformat(),
+        "evaluations": 1,
+        "passed": 0,
+        "failed": 0,
+        "pass_rate": 0.0,
+        "avg_score": 0.0,
+    }
     assert analytics.trend(days=2, rule=crafted["r1"]) == [
         zero(today - timedelta(days=1)),
         {"date": today.isoformat(), "evaluations": 1, "passed": 1, "failed": 0, "pass_rate": 100.0, "avg_score": 100.0},
@@ -153,20 +176,36 @@ def test_score_as_of_breaks_timestamp_ties_like_ingest(history):
 def test_regressions_between_two_dates(history):
     days = history["days"]
     rows = analytics.regressions(days[2], days[3])
-    assert rows == [{
-        "rule_id": history["r"].pk, "rule": "Rule R", "framework": history["r"].framework.code,
-        "severity": "critical", "score_before": 100.0, "score_after": 0.0, "change": -100.0,
-        "failing_before": 0, "failing_after": 1,
-    }]
+    assert rows == [
+        {
+            "rule_id": history["r"].pk,
+            "rule": "Rule R",
+            "framework": history["r"].framework.code,
+            "severity": "critical",
+            "score_before": 100.0,
+            "score_after": 0.0,
+            "change": -100.0,
+            "failing_before": 0,
+            "failing_after": 1,
+        }
+    ]
     assert analytics.regressions(days[1], days[2]) == []  # Q improved; nothing fell
 
 
 def test_score_explanation_names_the_rules_and_sources_losing_weight(history):
     explanation = analytics.score_explanation()
     assert (explanation["score"], explanation["counted_weight"], explanation["lost_weight"]) == (16.7, 6, 5)
-    assert explanation["rules"] == [{
-        "rule_id": history["r"].pk, "rule": "Rule R", "framework": history["r"].framework.code,
-        "severity": "critical", "lost_weight": 5, "share": 100.0, "score_gain": 83.3, "failing_sources": 1,
-    }]
+    assert explanation["rules"] == [
+        {
+            "rule_id": history["r"].pk,
+            "rule": "Rule R",
+            "framework": history["r"].framework.code,
+            "severity": "critical",
+            "lost_weight": 5,
+            "share": 100.0,
+            "score_gain": 83.3,
+            "failing_sources": 1,
+        }
+    ]
     assert explanation["data_sources"][0]["data_source_id"] == history["source"].pk
     assert explanation["data_sources"][0]["failing_rules"] == 1

@@ -1,5 +1,6 @@
 """The analytics endpoints: same numbers as the service, 400 for bad input, 401/403, and
 query counts that do not grow with the data."""
+
 from datetime import timedelta
 
 import pytest
@@ -7,8 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from compliance import analytics
 from common.roles import AUDITOR, VIEWER
+from compliance import analytics
 
 from .factories import DataSourceFactory, FindingFactory, FrameworkFactory, RuleFactory, UserFactory, record
 
@@ -36,8 +37,13 @@ def seeded():
             rule = RuleFactory(framework=framework, severity=severity)
             rules.append(rule)
             for offset, source in enumerate(sources):
-                record(rule, source, "failed" if (index + offset) % 2 else "passed",
-                       at=now - timedelta(days=offset, hours=1), score=50.0 + offset)
+                record(
+                    rule,
+                    source,
+                    "failed" if (index + offset) % 2 else "passed",
+                    at=now - timedelta(days=offset, hours=1),
+                    score=50.0 + offset,
+                )
     return {"frameworks": frameworks, "sources": sources, "rules": rules}
 
 
@@ -81,11 +87,20 @@ def test_rule_trends_action(client_as, seeded):
     assert client.get(f"/api/v1/rules/{rule.pk}/trends/?days=0").status_code == 400
 
 
-@pytest.mark.parametrize(("query", "field"), [
-    ("days=0", "days"), ("days=731", "days"), ("days=abc", "days"), ("days=1.5", "days"),
-    ("framework=nope", "framework"), ("rule=999999", "rule"), ("rule=abc", "rule"),
-    ("data_source=-1", "data_source"), ("days=" + "9" * 5000, "days"),
-])
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("days=0", "days"),
+        ("days=731", "days"),
+        ("days=abc", "days"),
+        ("days=1.5", "days"),
+        ("framework=nope", "framework"),
+        ("rule=999999", "rule"),
+        ("rule=abc", "rule"),
+        ("data_source=-1", "data_source"),
+        ("days=" + "9" * 5000, "days"),
+    ],
+)
 def test_trends_bad_query_is_400_naming_the_parameter(client_as, query, field):
     response = client_as(VIEWER).get(f"/api/v1/analytics/trends/?{query}")
     assert response.status_code == 400
@@ -98,12 +113,18 @@ def test_trends_two_scopes_is_400(client_as, seeded):
     assert response.status_code == 400
 
 
-@pytest.mark.parametrize("url", [
-    "/api/v1/analytics/score-as-of/", "/api/v1/analytics/score-as-of/?date=yesterday",
-    "/api/v1/analytics/regressions/?start=2026-01-02&end=2026-01-01",
-    "/api/v1/analytics/regressions/?start=2026-01-01", "/api/v1/analytics/score-explanation/?limit=0",
-    "/api/v1/analytics/performance/?days=999", "/api/v1/analytics/score-explanation/?framework=nope",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/analytics/score-as-of/",
+        "/api/v1/analytics/score-as-of/?date=yesterday",
+        "/api/v1/analytics/regressions/?start=2026-01-02&end=2026-01-01",
+        "/api/v1/analytics/regressions/?start=2026-01-01",
+        "/api/v1/analytics/score-explanation/?limit=0",
+        "/api/v1/analytics/performance/?days=999",
+        "/api/v1/analytics/score-explanation/?framework=nope",
+    ],
+)
 def test_other_endpoints_refuse_bad_queries(client_as, url):
     assert client_as(VIEWER).get(url).status_code == 400
 
@@ -123,7 +144,8 @@ def test_dashboard_equals_the_service_and_the_score(client_as, seeded):
     assert body["evaluations"]["last_7_days"] == 19
     assert body["totals"]["open_findings"] == sum(body["open_findings_by_severity"].values())
     assert {row["framework"]: row["score"] for row in body["frameworks"]} == {
-        row["framework"]: row["score"] for row in analytics.framework_distribution()}
+        row["framework"]: row["score"] for row in analytics.framework_distribution()
+    }
     for key in ("workflows", "integrations", "reports_last_30_days", "finding_age"):
         assert key in body
 
@@ -140,11 +162,17 @@ def _queries(client, url):
     return len(context)
 
 
-@pytest.mark.parametrize("url", [
-    "/api/v1/analytics/dashboard/", "/api/v1/analytics/trends/?days=365",
-    "/api/v1/analytics/trends/?days=365&framework=f0", "/api/v1/analytics/framework-distribution/",
-    "/api/v1/analytics/score-explanation/", "/api/v1/analytics/performance/?days=90",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/analytics/dashboard/",
+        "/api/v1/analytics/trends/?days=365",
+        "/api/v1/analytics/trends/?days=365&framework=f0",
+        "/api/v1/analytics/framework-distribution/",
+        "/api/v1/analytics/score-explanation/",
+        "/api/v1/analytics/performance/?days=90",
+    ],
+)
 def test_query_count_does_not_grow_with_data(client_as, seeded, url):
     client = client_as(VIEWER)
     _queries(client, url)  # the first request also fills the permission cache

@@ -1,8 +1,8 @@
 """Point-in-time scores from the status history equal the slow definition: per (rule, data
 source), the newest evaluation at or before the moment (ties: the later arrival), after
 random ingests with late arrivals, equal timestamps, deletes and rule changes."""
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection
@@ -12,29 +12,35 @@ from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
 from compliance import analytics
-from compliance.evaluations import EvaluationRow
-from compliance.models import ComplianceRule, RuleEvaluation
-from compliance.models import StatusChange, StatusChangeRollup
-from compliance.evaluations import ScoreTally, as_of_moment, combine_tallies, tally
-from compliance.evaluations import record_evaluations
+from compliance.evaluations import EvaluationRow, ScoreTally, as_of_moment, combine_tallies, record_evaluations, tally
 from compliance.evaluations.status_history import rebuild_status_history
+from compliance.models import ComplianceRule, RuleEvaluation, StatusChange, StatusChangeRollup
 
 from .factories import DataSourceFactory, FrameworkFactory, RuleFactory
 
 # Half a day before a new year: histories cross day, month and year boundaries.
-BASE = datetime(2025, 12, 31, 12, tzinfo=dt_timezone.utc)
+BASE = datetime(2025, 12, 31, 12, tzinfo=UTC)
 
 
 def _row(rule, source, status, minutes):
-    return EvaluationRow(rule_id=rule.pk, data_source_id=source.pk, status=status, score=None,
-                         evaluated_at=BASE + timedelta(minutes=minutes), details={}, duration_ms=None, source="test")
+    return EvaluationRow(
+        rule_id=rule.pk,
+        data_source_id=source.pk,
+        status=status,
+        score=None,
+        evaluated_at=BASE + timedelta(minutes=minutes),
+        details={},
+        duration_ms=None,
+        source="test",
+    )
 
 
 def reference_tallies(moment, *, framework=None, rules=None, data_sources=None):
     """The definition, slowly: every evaluation read, the newest per pair kept."""
     newest = {}
     for rule_id, source_id, at, pk, status in RuleEvaluation.objects.filter(evaluated_at__lte=moment).values_list(
-            "rule_id", "data_source_id", "evaluated_at", "id", "status"):
+        "rule_id", "data_source_id", "evaluated_at", "id", "status"
+    ):
         key = (rule_id, source_id)
         if key not in newest or (at, pk) > newest[key][:2]:
             newest[key] = (at, pk, status)
@@ -47,48 +53,66 @@ def reference_tallies(moment, *, framework=None, rules=None, data_sources=None):
     tallies = {}
     for (rule_id, source_id), (_, _, status) in newest.items():
         if rule_id in severities and (data_sources is None or source_id in data_sources):
-            tallies[rule_id] = tallies.get(rule_id, ScoreTally()).add(status=status, severity=severities[rule_id],
-                                                                      count=1)
+            tallies[rule_id] = tallies.get(rule_id, ScoreTally()).add(
+                status=status, severity=severities[rule_id], count=1
+            )
     return tallies
 
 
 def stored_history():
-    changes = set(StatusChange.objects.values_list("pk", "rule_id", "data_source_id", "evaluated_at", "day",
-                                                   "old_status", "new_status"))
+    changes = set(
+        StatusChange.objects.values_list(
+            "pk", "rule_id", "data_source_id", "evaluated_at", "day", "old_status", "new_status"
+        )
+    )
     sums = set(StatusChangeRollup.objects.exclude(pairs=0).values_list("period", "start", "rule_id", "status", "pairs"))
     return changes, sums
 
 
 # Six-hour steps make equal timestamps (within and across batches) common; the rest spread
 # over ten weeks, and midnight of a new year and of a new month come up on their own.
-minutes = st.one_of(st.integers(0, 12).map(lambda step: step * 360), st.integers(0, 60 * 24 * 70),
-                    st.sampled_from([720, 720 + 60 * 24 * 31]))
-evaluation = st.tuples(st.integers(0, 2), st.integers(0, 2),
-                       st.sampled_from(["passed", "failed", "error", "not_applicable"]), minutes)
+minutes = st.one_of(
+    st.integers(0, 12).map(lambda step: step * 360),
+    st.integers(0, 60 * 24 * 70),
+    st.sampled_from([720, 720 + 60 * 24 * 31]),
+)
+evaluation = st.tuples(
+    st.integers(0, 2), st.integers(0, 2), st.sampled_from(["passed", "failed", "error", "not_applicable"]), minutes
+)
 # A moment: a day (its end), or an instant near an evaluation time or anywhere.
 moment = st.one_of(
     st.integers(-1, 71).map(lambda days: (BASE + timedelta(days=days)).date()),
-    st.tuples(minutes, st.sampled_from([-1, 0, 1])).map(
-        lambda m: BASE + timedelta(minutes=m[0], microseconds=m[1])),
+    st.tuples(minutes, st.sampled_from([-1, 0, 1])).map(lambda m: BASE + timedelta(minutes=m[0], microseconds=m[1])),
 )
-scope = st.fixed_dictionaries({
-    "framework": st.booleans(), "rules": st.one_of(st.none(), st.sets(st.integers(0, 2))),
-    "data_sources": st.one_of(st.none(), st.sets(st.integers(0, 2))),
-})
+scope = st.fixed_dictionaries(
+    {
+        "framework": st.booleans(),
+        "rules": st.one_of(st.none(), st.sets(st.integers(0, 2))),
+        "data_sources": st.one_of(st.none(), st.sets(st.integers(0, 2))),
+    }
+)
 
 
 class StatusHistoryPropertyTests(TestCase):
     """Each Hypothesis example runs in its own rolled-back transaction."""
 
     @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-    @given(batches=st.lists(st.lists(evaluation, min_size=1, max_size=20), min_size=1, max_size=5),
-           moments=st.lists(moment, min_size=1, max_size=4), scopes=st.lists(scope, min_size=1, max_size=3),
-           delete_rule=st.booleans(), delete_source=st.booleans(), change_rules=st.booleans())
-    def test_point_in_time_equals_the_definition(self, batches, moments, scopes, delete_rule, delete_source,
-                                                 change_rules):
+    @given(
+        batches=st.lists(st.lists(evaluation, min_size=1, max_size=20), min_size=1, max_size=5),
+        moments=st.lists(moment, min_size=1, max_size=4),
+        scopes=st.lists(scope, min_size=1, max_size=3),
+        delete_rule=st.booleans(),
+        delete_source=st.booleans(),
+        change_rules=st.booleans(),
+    )
+    def test_point_in_time_equals_the_definition(
+        self, batches, moments, scopes, delete_rule, delete_source, change_rules
+    ):
         frameworks = [FrameworkFactory(), FrameworkFactory()]
-        rules = [RuleFactory(severity=severity, framework=frameworks[i % 2])
-                 for i, severity in enumerate(("low", "high", "critical"))]
+        rules = [
+            RuleFactory(severity=severity, framework=frameworks[i % 2])
+            for i, severity in enumerate(("low", "high", "critical"))
+        ]
         sources = [DataSourceFactory() for _ in range(3)]
         # Later batches often hold older evaluations (late arrivals); rows inside a batch are unordered.
         for batch in batches:
@@ -107,8 +131,9 @@ class StatusHistoryPropertyTests(TestCase):
                 kwargs = {
                     "framework": frameworks[0] if chosen["framework"] else None,
                     "rules": None if chosen["rules"] is None else [rules[i].pk for i in chosen["rules"]],
-                    "data_sources": None if chosen["data_sources"] is None else [sources[i].pk for i in
-                                                                                 chosen["data_sources"]],
+                    "data_sources": None
+                    if chosen["data_sources"] is None
+                    else [sources[i].pk for i in chosen["data_sources"]],
                 }
                 expected = reference_tallies(as_of_moment(when), **kwargs)
                 assert tally(as_of=when, by="rule", **kwargs) == expected, (when, kwargs)
@@ -118,8 +143,10 @@ class StatusHistoryPropertyTests(TestCase):
         assert combine_tallies(tally(as_of=BASE + timedelta(days=365), by="rule").values()) == tally()
 
     @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-    @given(batches=st.lists(st.lists(evaluation, min_size=1, max_size=20), min_size=1, max_size=5),
-           delete_source=st.booleans())
+    @given(
+        batches=st.lists(st.lists(evaluation, min_size=1, max_size=20), min_size=1, max_size=5),
+        delete_source=st.booleans(),
+    )
     def test_maintained_history_equals_a_rebuild(self, batches, delete_source):
         rules = [RuleFactory() for _ in range(3)]
         sources = [DataSourceFactory() for _ in range(3)]
@@ -139,16 +166,24 @@ class TestStatusHistory:
         record_evaluations(rows=[_row(rule, source, "passed", 0), _row(rule, source, "passed", 120)])
         record_evaluations(rows=[_row(rule, source, "failed", 60)])  # late: between the two
         changes = sorted(StatusChange.objects.values_list("evaluated_at", "old_status", "new_status"))
-        assert changes == [(BASE, "", "passed"), (BASE + timedelta(minutes=60), "passed", "failed"),
-                           (BASE + timedelta(minutes=120), "failed", "passed")]
+        assert changes == [
+            (BASE, "", "passed"),
+            (BASE + timedelta(minutes=60), "passed", "failed"),
+            (BASE + timedelta(minutes=120), "failed", "passed"),
+        ]
         assert analytics.score_as_of(BASE + timedelta(minutes=90))["score"] == 0.0
         assert analytics.score_as_of(BASE.date())["score"] == 100.0  # the end of that day
 
     def test_regressions_read_the_history(self):
         rule, steady = RuleFactory(name="Falls", severity="high"), RuleFactory(name="Steady")
         source = DataSourceFactory()
-        record_evaluations(rows=[_row(rule, source, "passed", 0), _row(steady, source, "passed", 0),
-                                 _row(rule, source, "failed", 60 * 24)])
+        record_evaluations(
+            rows=[
+                _row(rule, source, "passed", 0),
+                _row(steady, source, "passed", 0),
+                _row(rule, source, "failed", 60 * 24),
+            ]
+        )
         rows = analytics.regressions(BASE.date(), (BASE + timedelta(days=1)).date())
         assert [(row["rule"], row["score_before"], row["score_after"]) for row in rows] == [("Falls", 100.0, 0.0)]
 
@@ -162,6 +197,9 @@ class TestStatusHistory:
         with CaptureQueriesContext(connection) as late:
             record_evaluations(rows=[_row(rule, source, "failed", 5) for rule in rules])  # all late
         if connection.vendor == "postgresql":  # one statement reads around every late pair, not one per pair
-            reads = [q["sql"] for q in late.captured_queries
-                     if q["sql"].lstrip().startswith("SELECT") and "compliance_statuschange" in q["sql"]]
+            reads = [
+                q["sql"]
+                for q in late.captured_queries
+                if q["sql"].lstrip().startswith("SELECT") and "compliance_statuschange" in q["sql"]
+            ]
             assert len(reads) == 1 and "CROSS JOIN LATERAL" in reads[0]

@@ -1,7 +1,8 @@
 """Declared API tests for each compliance resource (see common/testing/api.py)."""
-from compliance import models
-from common.roles import AUDITOR
+
 from audit.testing import AuditedResourceTests
+from common.roles import AUDITOR
+from compliance import models
 
 from .factories import (
     ControlFactory,
@@ -63,8 +64,12 @@ class TestRuleAPI(AuditedResourceTests):
     def create_data(self):
         control = ControlFactory()
         return {
-            "name": "MFA on every admin account", "framework": control.framework.code, "controls": [control.pk],
-            "severity": "high", "rule_type": "configuration", "tags": ["iam"],
+            "name": "MFA on every admin account",
+            "framework": control.framework.code,
+            "controls": [control.pk],
+            "severity": "high",
+            "rule_type": "configuration",
+            "tags": ["iam"],
         }
 
 
@@ -101,4 +106,3 @@ class TestFindingAPI(AuditedResourceTests):
 
     def make(self):
         return FindingFactory()
-

@@ -3,6 +3,7 @@
 Real transactions (transaction=True) and a real server-side failure: a trigger on the
 rule-controls table refuses the many-to-many rows DRF writes after the rule itself.
 """
+
 import contextlib
 
 import pytest
@@ -10,8 +11,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from audit.models import AuditLog
-from compliance.models import ComplianceRule
 from common.roles import COMPLIANCE_MANAGER, VIEWER
+from compliance.models import ComplianceRule
 from compliance.tests.factories import ControlFactory, RuleFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -24,9 +25,12 @@ def control_links_refused():
     with connection.cursor() as cursor:
         cursor.execute(
             "CREATE FUNCTION test_refuse_link() RETURNS trigger LANGUAGE plpgsql AS "
-            "$$ BEGIN RAISE EXCEPTION 'control links refused by the test'; END $$")
-        cursor.execute(f"CREATE TRIGGER test_refuse_link BEFORE INSERT ON {THROUGH} "
-                       "FOR EACH ROW EXECUTE FUNCTION test_refuse_link()")
+            "$$ BEGIN RAISE EXCEPTION 'control links refused by the test'; END $$"
+        )
+        cursor.execute(
+            f"CREATE TRIGGER test_refuse_link BEFORE INSERT ON {THROUGH} "
+            "FOR EACH ROW EXECUTE FUNCTION test_refuse_link()"
+        )
     try:
         yield
     finally:
@@ -45,8 +49,13 @@ def manager(client_as):
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="uses a PostgreSQL trigger")
 def test_a_create_that_fails_after_the_row_leaves_neither_row_nor_entry(manager):
     control = ControlFactory()
-    payload = {"name": "Half written", "framework": control.framework.code, "controls": [control.pk],
-               "severity": "high", "rule_type": "configuration"}
+    payload = {
+        "name": "Half written",
+        "framework": control.framework.code,
+        "controls": [control.pk],
+        "severity": "high",
+        "rule_type": "configuration",
+    }
     with control_links_refused():
         response = manager.post("/api/v1/rules/", payload, format="json")
     assert response.status_code == 500
@@ -59,8 +68,9 @@ def test_an_update_that_fails_halfway_keeps_the_old_row(manager):
     rule = RuleFactory(severity="low")
     control = ControlFactory(framework=rule.framework)
     with control_links_refused():
-        response = manager.patch(f"/api/v1/rules/{rule.pk}/", {"severity": "critical", "controls": [control.pk]},
-                                 format="json")
+        response = manager.patch(
+            f"/api/v1/rules/{rule.pk}/", {"severity": "critical", "controls": [control.pk]}, format="json"
+        )
     assert response.status_code == 500
     rule.refresh_from_db()
     assert rule.severity == "low" and not rule.controls.exists()
@@ -69,8 +79,13 @@ def test_an_update_that_fails_halfway_keeps_the_old_row(manager):
 
 def test_a_write_is_one_transaction_and_its_entry_rides_with_the_commit(manager):
     control = ControlFactory()
-    payload = {"name": "One transaction", "framework": control.framework.code, "controls": [control.pk],
-               "severity": "high", "rule_type": "configuration"}
+    payload = {
+        "name": "One transaction",
+        "framework": control.framework.code,
+        "controls": [control.pk],
+        "severity": "high",
+        "rule_type": "configuration",
+    }
     manager.post("/api/v1/rules/", {**payload, "name": "warm caches"}, format="json")
     with CaptureQueriesContext(connection) as queries:
         response = manager.post("/api/v1/rules/", payload, format="json")

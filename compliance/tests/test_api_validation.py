@@ -1,4 +1,5 @@
 """Bad input gets a clear 4xx naming the problem, and nothing is written."""
+
 import json
 from datetime import timedelta
 
@@ -6,8 +7,8 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from compliance.models import ComplianceRule, Finding, RuleEvaluation
 from common.roles import AUDITOR, COMPLIANCE_MANAGER
+from compliance.models import ComplianceRule, Finding, RuleEvaluation
 
 from .factories import ControlFactory, DataSourceFactory, FrameworkFactory, RuleFactory, UserFactory
 
@@ -21,8 +22,15 @@ def manager(client_as):
 
 def rows_for(rule, source, n, status="failed"):
     now = timezone.now()
-    return [{"rule": rule.pk, "data_source": source.pk, "status": status,
-             "evaluated_at": (now - timedelta(seconds=n - i)).isoformat()} for i in range(n)]
+    return [
+        {
+            "rule": rule.pk,
+            "data_source": source.pk,
+            "status": status,
+            "evaluated_at": (now - timedelta(seconds=n - i)).isoformat(),
+        }
+        for i in range(n)
+    ]
 
 
 def test_bulk_ingest_success_counts(manager):
@@ -65,8 +73,15 @@ def test_bulk_over_the_limit_is_refused_before_any_work(manager, settings):
 def test_bulk_of_10000_rows_is_accepted(manager):
     rule, sources = RuleFactory(), [DataSourceFactory() for _ in range(10)]
     now = timezone.now()
-    rows = [{"rule": rule.pk, "data_source": sources[i % 10].pk, "status": "passed" if i % 2 else "failed",
-             "evaluated_at": (now - timedelta(seconds=10_000 - i)).isoformat()} for i in range(10_000)]
+    rows = [
+        {
+            "rule": rule.pk,
+            "data_source": sources[i % 10].pk,
+            "status": "passed" if i % 2 else "failed",
+            "evaluated_at": (now - timedelta(seconds=10_000 - i)).isoformat(),
+        }
+        for i in range(10_000)
+    ]
     response = manager.post("/api/v1/evaluations/bulk/", {"evaluations": rows}, format="json")
     assert response.status_code == 201, response.content[:500]
     assert RuleEvaluation.objects.count() == 10_000
@@ -111,22 +126,27 @@ def test_rule_with_unknown_framework_and_foreign_controls(manager):
     assert response.status_code == 400 and "framework" in response.json()
     other = ControlFactory()
     framework = FrameworkFactory()
-    response = manager.post("/api/v1/rules/", {"name": "x", "framework": framework.code, "controls": [other.pk]},
-                            format="json")
+    response = manager.post(
+        "/api/v1/rules/", {"name": "x", "framework": framework.code, "controls": [other.pk]}, format="json"
+    )
     assert response.status_code == 400 and other.ref_id in response.json()["controls"][0]
-    response = manager.post("/api/v1/rules/", {"name": "x", "framework": framework.code, "controls": [987654]},
-                            format="json")
+    response = manager.post(
+        "/api/v1/rules/", {"name": "x", "framework": framework.code, "controls": [987654]}, format="json"
+    )
     assert response.status_code == 400 and "controls" in response.json()
     assert not ComplianceRule.objects.exists()
 
 
-@pytest.mark.parametrize("payload,field", [
-    ({"severity": "apocalyptic"}, "severity"),
-    ({"tags": "not-a-list"}, "tags"),
-    ({"tags": [1, 2]}, "tags"),
-    ({"is_active": "perhaps"}, "is_active"),
-    ({"name": "x" * 500}, "name"),
-])
+@pytest.mark.parametrize(
+    "payload,field",
+    [
+        ({"severity": "apocalyptic"}, "severity"),
+        ({"tags": "not-a-list"}, "tags"),
+        ({"tags": [1, 2]}, "tags"),
+        ({"is_active": "perhaps"}, "is_active"),
+        ({"name": "x" * 500}, "name"),
+    ],
+)
 def test_rule_field_validation(manager, payload, field):
     framework = FrameworkFactory()
     data = {"name": "valid", "framework": framework.code, **payload}
@@ -135,12 +155,15 @@ def test_rule_field_validation(manager, payload, field):
     assert field in response.json()
 
 
-@pytest.mark.parametrize("query,field", [
-    ("severity=apocalyptic", "severity"),
-    ("framework=does-not-exist", "framework"),
-    ("is_active=perhaps", "is_active"),
-    ("created_after=yesterday", "created_after"),
-])
+@pytest.mark.parametrize(
+    "query,field",
+    [
+        ("severity=apocalyptic", "severity"),
+        ("framework=does-not-exist", "framework"),
+        ("is_active=perhaps", "is_active"),
+        ("created_after=yesterday", "created_after"),
+    ],
+)
 def test_unknown_filter_values_are_400(manager, query, field):
     response = manager.get(f"/api/v1/rules/?{query}")
     assert response.status_code == 400
@@ -186,11 +209,13 @@ def test_finding_patch_cannot_change_evidence_fields(manager):
     from .factories import FindingFactory
 
     finding = FindingFactory()
-    response = manager.patch(f"/api/v1/findings/{finding.pk}/", {"severity": "low", "status": "nonsense"},
-                             format="json")
+    response = manager.patch(
+        f"/api/v1/findings/{finding.pk}/", {"severity": "low", "status": "nonsense"}, format="json"
+    )
     assert response.status_code == 400 and "status" in response.json()
-    response = manager.patch(f"/api/v1/findings/{finding.pk}/", {"status": "resolved", "severity": "low"},
-                             format="json")
+    response = manager.patch(
+        f"/api/v1/findings/{finding.pk}/", {"status": "resolved", "severity": "low"}, format="json"
+    )
     assert response.status_code == 200
     finding.refresh_from_db()
     assert finding.status == "resolved" and finding.resolved_at is not None
@@ -209,8 +234,9 @@ def test_request_id_is_echoed_or_minted(manager):
 def test_token_endpoint():
     UserFactory(username="tok", roles=[AUDITOR])
     client = APIClient()
-    response = client.post("/api/v1/auth/token/", {"username": "tok", "password": "correct-horse-battery"},
-                           format="json")
+    response = client.post(
+        "/api/v1/auth/token/", {"username": "tok", "password": "correct-horse-battery"}, format="json"
+    )
     assert response.status_code == 200
     token = response.json()["token"]
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
@@ -226,7 +252,8 @@ def test_session_writes_need_csrf():
     client.force_login(user)
     assert client.get("/api/v1/rules/").status_code == 200
     framework = FrameworkFactory()
-    response = client.post("/api/v1/rules/", json.dumps({"name": "x", "framework": framework.code}),
-                           content_type="application/json")
+    response = client.post(
+        "/api/v1/rules/", json.dumps({"name": "x", "framework": framework.code}), content_type="application/json"
+    )
     assert response.status_code == 403
     assert "CSRF" in response.json()["detail"]

@@ -1,4 +1,5 @@
 """Server-side SVG charts: well-formed, escaped, accessible, honest about missing data."""
+
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -13,13 +14,17 @@ def parse(svg):
 
 
 def test_line_chart_is_well_formed_and_labelled():
-    root = parse(line_chart_svg(["01", "02", "03"], [("Pass rate", [50.0, 75.0, 100.0])], title="Pass rate",
-                                unit="%", y_max=100))
+    root = parse(
+        line_chart_svg(["01", "02", "03"], [("Pass rate", [50.0, 75.0, 100.0])], title="Pass rate", unit="%", y_max=100)
+    )
     assert root.get("role") == "img"
     assert root.find(f"{SVG}title").text == "Pass rate"
     circles = root.findall(f"{SVG}circle")
     assert [c.find(f"{SVG}title").text for c in circles] == [
-        "Pass rate 01: 50%", "Pass rate 02: 75%", "Pass rate 03: 100%"]
+        "Pass rate 01: 50%",
+        "Pass rate 02: 75%",
+        "Pass rate 03: 100%",
+    ]
     # higher values sit higher (smaller y) on the chart
     ys = [float(c.get("cy")) for c in circles]
     assert ys[0] > ys[1] > ys[2]
@@ -39,8 +44,7 @@ def test_text_is_escaped():
 
 
 def test_bar_chart_one_bar_per_value_with_legend_for_several_series():
-    root = parse(bar_chart_svg(["soc2", "gdpr"], [("Score", [80.0, None]), ("Target", [90, 90])], title="t",
-                               y_max=100))
+    root = parse(bar_chart_svg(["soc2", "gdpr"], [("Score", [80.0, None]), ("Target", [90, 90])], title="t", y_max=100))
     bars = [rect for rect in root.findall(f"{SVG}rect") if rect.find(f"{SVG}title") is not None]
     assert [bar.find(f"{SVG}title").text for bar in bars] == ["Score soc2: 80", "Target soc2: 90", "Target gdpr: 90"]
     heights = [float(bar.get("height")) for bar in bars]
@@ -53,8 +57,15 @@ def test_empty_chart_renders():
     parse(bar_chart_svg([], [], title="empty"))
 
 
-@pytest.mark.parametrize(("top", "expected"), [
-    (100, [0, 20, 40, 60, 80, 100]), (7, [0, 2, 4, 6, 8]), (0, [0, 1]), (None, [0, 1]), (1234, [0, 250, 500, 750, 1000, 1250]),
-])
+@pytest.mark.parametrize(
+    ("top", "expected"),
+    [
+        (100, [0, 20, 40, 60, 80, 100]),
+        (7, [0, 2, 4, 6, 8]),
+        (0, [0, 1]),
+        (None, [0, 1]),
+        (1234, [0, 250, 500, 750, 1000, 1250]),
+    ],
+)
 def test_nice_ticks(top, expected):
     assert nice_ticks(top) == expected

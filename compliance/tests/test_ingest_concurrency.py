@@ -1,4 +1,5 @@
 """Concurrent ingests over the same (rule, data source) pairs keep findings consistent."""
+
 import threading
 from datetime import timedelta
 
@@ -6,9 +7,8 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from compliance.evaluations import validate_evaluation_rows
+from compliance.evaluations import record_evaluations, validate_evaluation_rows
 from compliance.models import Finding, LatestEvaluation, RuleEvaluation
-from compliance.evaluations import record_evaluations
 
 from .factories import DataSourceFactory, RuleFactory
 
@@ -23,9 +23,16 @@ def test_parallel_batches_on_shared_pairs():
 
     def ingest(worker):
         try:
-            raw = [{"rule": rules[i % 5].pk, "data_source": sources[(i // 5) % 10].pk, "status": "failed",
+            raw = [
+                {
+                    "rule": rules[i % 5].pk,
+                    "data_source": sources[(i // 5) % 10].pk,
+                    "status": "failed",
                     # Same timestamps in every worker, so the outcome does not depend on commit order.
-                    "evaluated_at": (base + timedelta(seconds=i)).isoformat()} for i in range(200)]
+                    "evaluated_at": (base + timedelta(seconds=i)).isoformat(),
+                }
+                for i in range(200)
+            ]
             rows, bad = validate_evaluation_rows(raw)
             assert not bad
             record_evaluations(rows=rows)

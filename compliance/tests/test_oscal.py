@@ -1,4 +1,5 @@
 """OSCAL catalog import, catalog export and assessment-results export."""
+
 import json
 from io import StringIO
 from pathlib import Path
@@ -8,12 +9,12 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from audit.models import AuditLog
+from compliance.evaluations import score as compliance_score
 from compliance.models import Control, Framework
 from compliance.oscal.assessment_results import export_assessment_results
 from compliance.oscal.catalog_export import export_catalog
 from compliance.oscal.catalog_import import import_catalog
 from compliance.oscal.common import OscalError
-from compliance.evaluations import score as compliance_score
 from compliance.seed.tally import Tally
 from compliance.tests.factories import DataSourceFactory, RuleFactory, record
 
@@ -34,8 +35,15 @@ def run(command, *args):
 def snapshot(framework):
     """Everything a catalog carries about a framework's controls, independent of row ids."""
     return sorted(
-        (c.ref_id, c.title, c.is_group, c.parent.ref_id if c.parent else None, c.description,
-         json.dumps(c.parameters, sort_keys=True), c.sort_order)
+        (
+            c.ref_id,
+            c.title,
+            c.is_group,
+            c.parent.ref_id if c.parent else None,
+            c.description,
+            json.dumps(c.parameters, sort_keys=True),
+            c.sort_order,
+        )
         for c in Control.objects.filter(framework=framework).select_related("parent")
     )
 
@@ -44,11 +52,13 @@ def test_import_maps_groups_controls_enhancements_statement_and_params():
     output = run("import_oscal_catalog", str(FIXTURE), "--framework", "acme")
     framework = Framework.objects.get(code="acme")
     assert (framework.name, framework.version, framework.issuer) == (
-        "Acme Cloud Baseline", "1.3", "Acme Security Office")
+        "Acme Cloud Baseline",
+        "1.3",
+        "Acme Security Office",
+    )
     assert not framework.is_builtin
     controls = {c.ref_id: c for c in framework.controls.select_related("parent")}
-    assert set(controls) == {
-        "acc", "acc-id", "acc-1", "acc-1.1", "acc-ses", "acc-2", "log", "log-1", "gov-1"}
+    assert set(controls) == {"acc", "acc-id", "acc-1", "acc-1.1", "acc-ses", "acc-2", "log", "log-1", "gov-1"}
     assert controls["acc"].is_group and controls["acc-id"].is_group and controls["log"].is_group
     assert controls["acc-id"].parent.ref_id == "acc" and controls["acc-ses"].parent.ref_id == "acc"
     assert controls["acc-1"].parent.ref_id == "acc-id" and not controls["acc-1"].is_group
@@ -81,12 +91,15 @@ def test_reimport_updates_in_place(tmp_path):
     assert "created: 0" in output and "updated: 1 (control 1)" in output
 
 
-@pytest.mark.parametrize("content, message", [
-    (b"{not json", "Not valid JSON"),
-    (b"[1, 2]", "top-level object"),
-    (b'{"profile": {}}', "top-level object"),
-    (json.dumps({"catalog": {"uuid": "x", "metadata": {}}}).encode(), "Not valid OSCAL"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"{not json", "Not valid JSON"),
+        (b"[1, 2]", "top-level object"),
+        (b'{"profile": {}}', "top-level object"),
+        (json.dumps({"catalog": {"uuid": "x", "metadata": {}}}).encode(), "Not valid OSCAL"),
+    ],
+)
 def test_bad_files_are_refused_with_nothing_written(tmp_path, content, message):
     path = tmp_path / "bad.json"
     path.write_bytes(content)
@@ -127,7 +140,11 @@ def test_builtin_framework_round_trips_through_an_oscal_catalog(code, tmp_path):
 
     copy = Framework.objects.get(code=f"{code}-copy")
     assert (copy.name, copy.version, copy.issuer, copy.description) == (
-        original.name, original.version, original.issuer, original.description)
+        original.name,
+        original.version,
+        original.issuer,
+        original.description,
+    )
     assert snapshot(copy) == snapshot(original)
 
 
@@ -187,7 +204,9 @@ def test_assessment_results_reflect_latest_evaluations():
     score = next(p["value"] for p in result["props"] if p["name"] == "compliance-score")
     assert float(score) == compliance_score(framework=soc2)
     assert result["reviewed-controls"]["control-selections"][0]["include-controls"] == [
-        {"control-id": "CC6.1"}, {"control-id": "CC7.2"}]
+        {"control-id": "CC6.1"},
+        {"control-id": "CC7.2"},
+    ]
     from trestle.oscal.assessment_results import Model
 
     Model.model_validate(document)
@@ -240,16 +259,33 @@ def test_real_nist_moderate_baseline_imports():
 
 
 def _generated_catalog(groups, per_group):
-    return {"catalog": {
-        "uuid": "4c1b7f0e-2d3a-4e5f-8a9b-0c1d2e3f4a5b",
-        "metadata": {"title": "Generated", "last-modified": "2026-01-01T00:00:00+00:00", "version": "1",
-                     "oscal-version": "1.1.2"},
-        "groups": [{"id": f"g{g}", "title": f"Group {g}", "controls": [
-            {"id": f"g{g}-{c}", "title": f"Control {g}.{c}",
-             "parts": [{"id": f"g{g}-{c}_smt", "name": "statement", "prose": "Do the thing."}],
-             "controls": [{"id": f"g{g}-{c}.1", "title": "Enhancement"}]}
-            for c in range(per_group)]} for g in range(groups)],
-    }}
+    return {
+        "catalog": {
+            "uuid": "4c1b7f0e-2d3a-4e5f-8a9b-0c1d2e3f4a5b",
+            "metadata": {
+                "title": "Generated",
+                "last-modified": "2026-01-01T00:00:00+00:00",
+                "version": "1",
+                "oscal-version": "1.1.2",
+            },
+            "groups": [
+                {
+                    "id": f"g{g}",
+                    "title": f"Group {g}",
+                    "controls": [
+                        {
+                            "id": f"g{g}-{c}",
+                            "title": f"Control {g}.{c}",
+                            "parts": [{"id": f"g{g}-{c}_smt", "name": "statement", "prose": "Do the thing."}],
+                            "controls": [{"id": f"g{g}-{c}.1", "title": "Enhancement"}],
+                        }
+                        for c in range(per_group)
+                    ],
+                }
+                for g in range(groups)
+            ],
+        }
+    }
 
 
 def test_import_query_count_does_not_grow_with_the_catalog():

@@ -1,4 +1,5 @@
 """OSCAL import page and export actions in the admin."""
+
 import json
 from pathlib import Path
 
@@ -7,8 +8,8 @@ from django.test import Client
 from django.urls import reverse
 
 from audit.models import AuditLog
-from compliance.models import Control, Framework
 from common.roles import COMPLIANCE_MANAGER, VIEWER
+from compliance.models import Control, Framework
 from compliance.tests.factories import ControlFactory, FrameworkFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -67,15 +68,19 @@ def test_import_page_needs_add_permission(role_user):
     assert manager.get(reverse(IMPORT_URL)).status_code == 200
 
 
-@pytest.mark.parametrize("action, key", [
-    ("export_oscal_catalog", "catalog"),
-    ("export_oscal_assessment_results", "assessment-results"),
-])
+@pytest.mark.parametrize(
+    "action, key",
+    [
+        ("export_oscal_catalog", "catalog"),
+        ("export_oscal_assessment_results", "assessment-results"),
+    ],
+)
 def test_export_actions_download_valid_oscal(admin_web, action, key):
     framework = FrameworkFactory(code="acme", name="Acme")
     ControlFactory(framework=framework, ref_id="AC-1", title="Accounts")
-    response = admin_web.post(reverse("admin:compliance_framework_changelist"),
-                              {"action": action, "_selected_action": [framework.pk]})
+    response = admin_web.post(
+        reverse("admin:compliance_framework_changelist"), {"action": action, "_selected_action": [framework.pk]}
+    )
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith('attachment; filename="acme-')
     assert key in json.loads(response.content)
@@ -84,8 +89,10 @@ def test_export_actions_download_valid_oscal(admin_web, action, key):
 
 def test_export_action_wants_exactly_one_framework(admin_web):
     first, second = FrameworkFactory(code="one"), FrameworkFactory(code="two")
-    response = admin_web.post(reverse("admin:compliance_framework_changelist"),
-                              {"action": "export_oscal_catalog", "_selected_action": [first.pk, second.pk]},
-                              follow=True)
+    response = admin_web.post(
+        reverse("admin:compliance_framework_changelist"),
+        {"action": "export_oscal_catalog", "_selected_action": [first.pk, second.pk]},
+        follow=True,
+    )
     assert "Select exactly one framework" in response.content.decode()
     assert Control.objects.count() == 0

@@ -1,14 +1,23 @@
 """Dashboard pages through Django's test client: access control, figures, filters, links."""
+
 import re
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from compliance import analytics
 from common.roles import VIEWER
+from compliance import analytics
 
-from .factories import ControlFactory, DataSourceFactory, FindingFactory, FrameworkFactory, RuleFactory, UserFactory, record
+from .factories import (
+    ControlFactory,
+    DataSourceFactory,
+    FindingFactory,
+    FrameworkFactory,
+    RuleFactory,
+    UserFactory,
+    record,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -76,7 +85,7 @@ def test_overview_shows_the_service_numbers(viewer_client, data):
     assert 'data-severity="critical">1<' in html and 'data-severity="high">1<' in html
     assert metric(html, "evaluations_24h") == "4"
     assert html.count("<svg") == 2
-    assert f'/admin/compliance/framework/{data["framework"].pk}/change/' in html
+    assert f"/admin/compliance/framework/{data['framework'].pk}/change/" in html
 
 
 def test_framework_page_shows_coverage_and_control_status(viewer_client, data):
@@ -113,9 +122,12 @@ def test_admin_index_links_to_the_dashboard(client, data):
 
 @pytest.mark.parametrize("page", ["overview", "findings", "framework", "rule"])
 def test_page_query_count_does_not_grow_with_data(viewer_client, data, page):
-    url = {"overview": "/dashboard/", "findings": "/dashboard/findings/",
-           "framework": f"/dashboard/frameworks/{data['framework'].code}/",
-           "rule": f"/dashboard/rules/{data['rule'].pk}/"}[page]
+    url = {
+        "overview": "/dashboard/",
+        "findings": "/dashboard/findings/",
+        "framework": f"/dashboard/frameworks/{data['framework'].code}/",
+        "rule": f"/dashboard/rules/{data['rule'].pk}/",
+    }[page]
 
     def count():
         with CaptureQueriesContext(connection) as context:
@@ -143,11 +155,19 @@ def test_audit_activity_only_for_roles_that_may_read_the_audit_log(client, role_
     assert "Audit history" in client.get(f"/dashboard/rules/{data['rule'].pk}/").content.decode()
 
 
-@pytest.mark.parametrize("name,key", [
-    ("dashboard:rule", 1), ("dashboard:rule", 9876543210), ("dashboard:framework", "soc2"),
-    ("dashboard:framework", "pci_dss"), ("admin:compliance_finding_change", 42),
-    ("admin:audit_auditlog_change", "17"), ("dashboard:framework", "nist-csf_2"), ("admin:compliance_finding_change", 0),
-])
+@pytest.mark.parametrize(
+    "name,key",
+    [
+        ("dashboard:rule", 1),
+        ("dashboard:rule", 9876543210),
+        ("dashboard:framework", "soc2"),
+        ("dashboard:framework", "pci_dss"),
+        ("admin:compliance_finding_change", 42),
+        ("admin:audit_auditlog_change", "17"),
+        ("dashboard:framework", "nist-csf_2"),
+        ("admin:compliance_finding_change", 0),
+    ],
+)
 def test_row_links_equal_reverse(name, key):
     from django.urls import reverse
 

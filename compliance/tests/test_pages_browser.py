@@ -1,14 +1,14 @@
 """The dashboard in a real Chromium: sign in, load every page, compare the figures shown
 with the API's, no console errors, keyboard focus visible, screenshots in test-artifacts/."""
+
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
-from compliance.evaluations import EvaluationRow
 from common.roles import VIEWER
-from compliance.evaluations import record_evaluations
 from common.testing.browser import ARTIFACTS  # the `browser` fixture itself is in conftest.py
+from compliance.evaluations import EvaluationRow, record_evaluations
 
 from .factories import ControlFactory, DataSourceFactory, FindingFactory, FrameworkFactory, RuleFactory, record
 
@@ -18,27 +18,39 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def seeded(role_user):
     role_user(VIEWER)
-    frameworks = {code: FrameworkFactory(code=code, name=name)
-                  for code, name in (("soc2", "SOC 2"), ("gdpr", "GDPR"), ("iso27001", "ISO 27001"))}
+    frameworks = {
+        code: FrameworkFactory(code=code, name=name)
+        for code, name in (("soc2", "SOC 2"), ("gdpr", "GDPR"), ("iso27001", "ISO 27001"))
+    }
     sources = [DataSourceFactory(name=f"prod-db-{i}") for i in range(4)]
     rules = []
     plan = []
     for index, (code, framework) in enumerate(frameworks.items()):
         family = ControlFactory(framework=framework, ref_id=f"{code.upper()}-1", is_group=True, title="Access control")
         for n, severity in enumerate(("low", "medium", "high", "critical")):
-            control = ControlFactory(framework=framework, ref_id=f"{code.upper()}-1.{n}", parent=family,
-                                     title=f"Control {n}")
+            control = ControlFactory(
+                framework=framework, ref_id=f"{code.upper()}-1.{n}", parent=family, title=f"Control {n}"
+            )
             rule = RuleFactory(framework=framework, severity=severity, name=f"{code} rule {n}", controls=[control])
             rules.append(rule)
             plan += [(rule, s, source, index + n) for s, source in enumerate(sources)]
     now = timezone.now()
     for days_ago in range(20, 0, -1):  # three weeks of history, so the trend chart has a shape
-        record_evaluations(rows=[
-            EvaluationRow(rule_id=rule.pk, data_source_id=source.pk, score=None, details={}, duration_ms=None,
-                          status="failed" if (k + s + days_ago) % (2 + days_ago % 3) == 0 else "passed",
-                          evaluated_at=now - timedelta(days=days_ago), source="test")
-            for rule, s, source, k in plan
-        ])
+        record_evaluations(
+            rows=[
+                EvaluationRow(
+                    rule_id=rule.pk,
+                    data_source_id=source.pk,
+                    score=None,
+                    details={},
+                    duration_ms=None,
+                    status="failed" if (k + s + days_ago) % (2 + days_ago % 3) == 0 else "passed",
+                    evaluated_at=now - timedelta(days=days_ago),
+                    source="test",
+                )
+                for rule, s, source, k in plan
+            ]
+        )
     for rule, s, source, k in plan:
         record(rule, source, "failed" if (k + s) % 3 == 0 else "passed", score=float(40 + 10 * s))
     FindingFactory(rule=rules[0], data_source=DataSourceFactory(name="legacy-host"))
@@ -69,8 +81,10 @@ def watch_console(page):
     page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
     page.on("pageerror", lambda error: problems.append(str(error)))
     page.on("requestfailed", lambda request: problems.append(f"failed: {request.url}"))
-    page.on("response", lambda response: problems.append(f"{response.status}: {response.url}")
-            if response.status >= 400 else None)
+    page.on(
+        "response",
+        lambda response: problems.append(f"{response.status}: {response.url}") if response.status >= 400 else None,
+    )
     return problems
 
 
@@ -101,7 +115,9 @@ def test_every_dashboard_page_shows_the_api_numbers(browser, live_server, seeded
 
     # Keyboard: the first Tab lands on the skip link, visibly outlined.
     page.keyboard.press("Tab")
-    focused = page.evaluate("() => [document.activeElement.textContent, getComputedStyle(document.activeElement).outlineStyle]")
+    focused = page.evaluate(
+        "() => [document.activeElement.textContent, getComputedStyle(document.activeElement).outlineStyle]"
+    )
     assert focused == ["Skip to content", "solid"]
 
     page.get_by_role("link", name="SOC 2", exact=True).click()

@@ -1,12 +1,12 @@
 """Keyset cursors walk every evaluation exactly once, even when timestamps tie."""
+
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
-from compliance.evaluations import validate_evaluation_rows
 from common.roles import AUDITOR
-from compliance.evaluations import record_evaluations
+from compliance.evaluations import record_evaluations, validate_evaluation_rows
 
 from .factories import DataSourceFactory, RuleFactory
 
@@ -18,10 +18,19 @@ def evaluations():
     rule, sources = RuleFactory(), [DataSourceFactory() for _ in range(3)]
     base = timezone.now() - timedelta(hours=1)
     # 30 rows sharing one timestamp (a bulk ingest) and 20 with distinct ones.
-    raw = [{"rule": rule.pk, "data_source": sources[i % 3].pk, "status": "passed",
-            "evaluated_at": base.isoformat()} for i in range(30)]
-    raw += [{"rule": rule.pk, "data_source": sources[i % 3].pk, "status": "failed",
-             "evaluated_at": (base + timedelta(seconds=i + 1)).isoformat()} for i in range(20)]
+    raw = [
+        {"rule": rule.pk, "data_source": sources[i % 3].pk, "status": "passed", "evaluated_at": base.isoformat()}
+        for i in range(30)
+    ]
+    raw += [
+        {
+            "rule": rule.pk,
+            "data_source": sources[i % 3].pk,
+            "status": "failed",
+            "evaluated_at": (base + timedelta(seconds=i + 1)).isoformat(),
+        }
+        for i in range(20)
+    ]
     rows, errors = validate_evaluation_rows(raw)
     assert not errors
     return record_evaluations(rows=rows).evaluations

@@ -3,11 +3,12 @@
 The table is written out by hand on purpose: it is the statement of who may do what
 (docs/api.md, "Built-in roles"), independent of the code that enforces it.
 """
+
 import pytest
 from django.contrib.auth.models import Group
 
-from compliance.models import ComplianceRule, Control, ControlMapping, DataSource, Finding, Framework, RuleEvaluation
 from common.roles import AUDITOR, COMPLIANCE_ADMIN, COMPLIANCE_MANAGER, VIEWER
+from compliance.models import ComplianceRule, Control, ControlMapping, DataSource, Finding, Framework, RuleEvaluation
 
 from .factories import (
     ControlFactory,
@@ -27,31 +28,69 @@ EDITORS = {ADMIN, MANAGER}
 
 # resource → (model, base URL, detail key, factory, create payload, patch payload, {verb: roles allowed})
 MATRIX = {
-    "frameworks": (Framework, "/api/v1/frameworks/", "code", FrameworkFactory,
-                   lambda: {"code": "matrix", "name": "Matrix"}, {"name": "Renamed"},
-                   {"list": READERS, "retrieve": READERS, "create": EDITORS, "update": EDITORS, "delete": EDITORS}),
-    "controls": (Control, "/api/v1/controls/", "pk", ControlFactory,
-                 lambda: {"framework": FrameworkFactory().code, "ref_id": "M-1", "title": "Matrix"},
-                 {"title": "Renamed"},
-                 {"list": READERS, "retrieve": READERS, "create": EDITORS, "update": EDITORS, "delete": EDITORS}),
-    "control-mappings": (ControlMapping, "/api/v1/control-mappings/", "pk", ControlMappingFactory,
-                         lambda: {"source": ControlFactory().pk, "target": ControlFactory().pk,
-                                  "relationship": "equal"},
-                         {"relationship": "superset"},
-                         {"list": READERS, "retrieve": READERS, "create": EDITORS, "update": EDITORS,
-                          "delete": EDITORS}),
-    "rules": (ComplianceRule, "/api/v1/rules/", "pk", RuleFactory,
-              lambda: {"name": "Matrix rule", "framework": FrameworkFactory().code}, {"severity": "high"},
-              {"list": READERS, "retrieve": READERS, "create": EDITORS, "update": EDITORS, "delete": EDITORS}),
-    "data-sources": (DataSource, "/api/v1/data-sources/", "pk", DataSourceFactory,
-                     lambda: {"name": "matrix-source", "source_type": "server"}, {"criticality": "high"},
-                     {"list": READERS, "retrieve": READERS, "create": EDITORS, "update": EDITORS,
-                      "delete": EDITORS}),
-    "evaluations": (RuleEvaluation, "/api/v1/evaluations/", "pk", None,
-                    lambda: {"rule": RuleFactory().pk, "data_source": DataSourceFactory().pk, "status": "passed"},
-                    None, {"list": READERS, "retrieve": READERS, "create": EDITORS}),
-    "findings": (Finding, "/api/v1/findings/", "pk", FindingFactory, None, {"status": "in_progress"},
-                 {"list": READERS, "retrieve": READERS, "update": EDITORS}),
+    "frameworks": (
+        Framework,
+        "/api/v1/frameworks/",
+        "code",
+        FrameworkFactory,
+        lambda: {"code": "matrix", "name": "Matrix"},
+        {"name": "Renamed"},
+        {"list": READERS, "retrieve": READERS, "create": EDITORS, "update": EDITORS, "delete": EDITORS},
+    ),
+    "controls": (
+        Control,
+        "/api/v1/controls/",
+        "pk",
+        ControlFactory,
+        lambda: {"framework": FrameworkFactory().code, "ref_id": "M-1", "title": "Matrix"},
+        {"title": "Renamed"},
+        {"list": READERS, "retrieve": READERS, "create": EDITORS, "update": EDITORS, "delete": EDITORS},
+    ),
+    "control-mappings": (
+        ControlMapping,
+        "/api/v1/control-mappings/",
+        "pk",
+        ControlMappingFactory,
+        lambda: {"source": ControlFactory().pk, "target": ControlFactory().pk, "relationship": "equal"},
+        {"relationship": "superset"},
+        {"list": READERS, "retrieve": READERS, "create": EDITORS, "update": EDITORS, "delete": EDITORS},
+    ),
+    "rules": (
+        ComplianceRule,
+        "/api/v1/rules/",
+        "pk",
+        RuleFactory,
+        lambda: {"name": "Matrix rule", "framework": FrameworkFactory().code},
+        {"severity": "high"},
+        {"list": READERS, "retrieve": READERS, "create": EDITORS, "update": EDITORS, "delete": EDITORS},
+    ),
+    "data-sources": (
+        DataSource,
+        "/api/v1/data-sources/",
+        "pk",
+        DataSourceFactory,
+        lambda: {"name": "matrix-source", "source_type": "server"},
+        {"criticality": "high"},
+        {"list": READERS, "retrieve": READERS, "create": EDITORS, "update": EDITORS, "delete": EDITORS},
+    ),
+    "evaluations": (
+        RuleEvaluation,
+        "/api/v1/evaluations/",
+        "pk",
+        None,
+        lambda: {"rule": RuleFactory().pk, "data_source": DataSourceFactory().pk, "status": "passed"},
+        None,
+        {"list": READERS, "retrieve": READERS, "create": EDITORS},
+    ),
+    "findings": (
+        Finding,
+        "/api/v1/findings/",
+        "pk",
+        FindingFactory,
+        None,
+        {"status": "in_progress"},
+        {"list": READERS, "retrieve": READERS, "update": EDITORS},
+    ),
 }
 
 SUCCESS = {"list": 200, "retrieve": 200, "create": 201, "update": 200, "delete": 204}
@@ -76,12 +115,7 @@ def client_for(role, client_as):
     return client
 
 
-CASES = [
-    (resource, verb, role)
-    for resource, spec in MATRIX.items()
-    for verb in SUCCESS
-    for role in ROLES
-]
+CASES = [(resource, verb, role) for resource, spec in MATRIX.items() for verb in SUCCESS for role in ROLES]
 
 
 @pytest.mark.django_db
@@ -133,8 +167,9 @@ def test_builtin_groups_exist_after_migrate_with_every_apps_permissions():
     assert "audit.change_auditlog" not in perms(ADMIN)
     assert {"integrations.view_integration", "reports.view_report"} <= perms(VIEWER)
     assert "audit.view_auditlog" not in perms(VIEWER)
-    assert "audit.view_auditlog" in perms(AUDITOR) and not any(p.split(".")[1].startswith(("add_", "change_", "delete_"))
-                                                              for p in perms(AUDITOR))
+    assert "audit.view_auditlog" in perms(AUDITOR) and not any(
+        p.split(".")[1].startswith(("add_", "change_", "delete_")) for p in perms(AUDITOR)
+    )
 
 
 def test_every_api_resource_is_in_the_matrix():

@@ -4,6 +4,7 @@ Each serializer that uses it is compared with DRF's own Serializer.to_representa
 the same bound fields, for single rows and for pages, with nulls, empty values, nested
 JSON, several many-to-many rows in their model order, and prefetched rows.
 """
+
 import importlib
 from datetime import timedelta
 
@@ -11,9 +12,9 @@ import pytest
 from django.utils import timezone
 from rest_framework import serializers
 
-from compliance import models
 from common.api import representation
 from common.api.representation import FastReadMixin
+from compliance import models
 
 from .factories import (
     ControlFactory,
@@ -46,7 +47,7 @@ def all_fast_serializers():
 def rows(db):
     """A few rows of every compliance model, with awkward values."""
     framework = FrameworkFactory(code="soc2", description="", version="")
-    other = FrameworkFactory(code="iso27001", description="Ünïcode ✓ \"quoted\"")
+    other = FrameworkFactory(code="iso27001", description='Ünïcode ✓ "quoted"')
     controls = [ControlFactory(framework=framework, sort_order=order, ref_id=f"CC{order}") for order in (3, 1, 2)]
     ControlFactory(framework=other, parent=None, parameters=[{"id": "p1", "values": [1, 2.5, None]}])
     rules = [
@@ -58,8 +59,9 @@ def rows(db):
     record(rules[0], sources[0], "failed", score=12.5)
     record(rules[0], sources[1], "passed", score=None)
     record(rules[1], sources[0], "not_applicable", at=timezone.now() - timedelta(days=3, microseconds=7))
-    FindingFactory(rule=rules[2], data_source=sources[1], due_at=timezone.now() + timedelta(days=2),
-                   assigned_to=UserFactory())
+    FindingFactory(
+        rule=rules[2], data_source=sources[1], due_at=timezone.now() + timedelta(days=2), assigned_to=UserFactory()
+    )
     ControlMappingFactory(source=controls[0], target=ControlFactory(framework=other), rationale="")
     ControlMappingFactory(source=controls[1], target=controls[2], relationship="subset", rationale="Partly.")
     FindingFactory(rule=rules[0], data_source=sources[0], notes="")

@@ -1,7 +1,7 @@
 """Rollups equal live aggregation: after random ingests, late and out-of-order arrivals,
 deletes, and a rebuild."""
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -12,21 +12,25 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
-from compliance.evaluations import EvaluationRow
-from compliance.models import EvaluationRollup, LatestEvaluation, LatestStatusCount, RollupDimension
+from compliance.evaluations import EvaluationRow, record_evaluations, scores
 from compliance.evaluations.rollups import live_rollup_rows, rebuild_rollups, rollup_score, stored_rollup_rows
-from compliance.evaluations import scores
-from compliance.evaluations import record_evaluations
+from compliance.models import EvaluationRollup, LatestEvaluation, LatestStatusCount, RollupDimension
 
 from .factories import DataSourceFactory, RuleFactory
 
-BASE = datetime(2026, 3, 1, tzinfo=dt_timezone.utc)
+BASE = datetime(2026, 3, 1, tzinfo=UTC)
 
 
 def _row(rule, source, status, minutes, score=None, duration=None):
     return EvaluationRow(
-        rule_id=rule.pk, data_source_id=source.pk, status=status, score=score,
-        evaluated_at=BASE + timedelta(minutes=minutes), details={}, duration_ms=duration, source="test",
+        rule_id=rule.pk,
+        data_source_id=source.pk,
+        status=status,
+        score=score,
+        evaluated_at=BASE + timedelta(minutes=minutes),
+        details={},
+        duration_ms=duration,
+        source="test",
     )
 
 
@@ -34,10 +38,16 @@ def assert_rollups_match_live():
     for dimension in RollupDimension:
         assert stored_rollup_rows(dimension) == live_rollup_rows(dimension), dimension
     if connection.vendor == "postgresql":  # LatestStatusCount is kept by PostgreSQL triggers only
-        live_counts = {(row["rule_id"], row["status"]): row["n"] for row in
-                       LatestEvaluation.objects.values("rule_id", "status").annotate(n=Count("id")).order_by()}
-        stored_counts = {(rule_id, status): n for rule_id, status, n in LatestStatusCount.objects.values_list(
-            "rule_id", "status").annotate(n=Sum("pairs")).order_by()}
+        live_counts = {
+            (row["rule_id"], row["status"]): row["n"]
+            for row in LatestEvaluation.objects.values("rule_id", "status").annotate(n=Count("id")).order_by()
+        }
+        stored_counts = {
+            (rule_id, status): n
+            for rule_id, status, n in LatestStatusCount.objects.values_list("rule_id", "status")
+            .annotate(n=Sum("pairs"))
+            .order_by()
+        }
         assert stored_counts == live_counts
     assert scores.tally(by="framework") == scores.from_latest_evaluations(by="framework")
 
@@ -56,18 +66,23 @@ class RollupPropertyTests(TestCase):
     """Each Hypothesis example runs in its own rolled-back transaction."""
 
     @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-    @given(batches=st.lists(st.lists(evaluation, min_size=1, max_size=25), min_size=1, max_size=5),
-           delete_rule=st.booleans(), delete_source=st.booleans())
+    @given(
+        batches=st.lists(st.lists(evaluation, min_size=1, max_size=25), min_size=1, max_size=5),
+        delete_rule=st.booleans(),
+        delete_source=st.booleans(),
+    )
     def test_rollups_equal_live_aggregation_after_random_ingests(self, batches, delete_rule, delete_source):
         rules = [RuleFactory(severity=s) for s in ("low", "high", "critical")]
         sources = [DataSourceFactory() for _ in range(3)]
         # Batches arrive in list order but carry arbitrary times: later batches often hold
         # older evaluations (late arrivals), and rows inside a batch are unordered.
         for batch in batches:
-            record_evaluations(rows=[
-                _row(rules[r], sources[s], status, minutes, score, duration)
-                for r, s, status, minutes, score, duration in batch
-            ])
+            record_evaluations(
+                rows=[
+                    _row(rules[r], sources[s], status, minutes, score, duration)
+                    for r, s, status, minutes, score, duration in batch
+                ]
+            )
         assert_rollups_match_live()
         total = sum(len(batch) for batch in batches)
         assert sum(row["evaluations"] for row in stored_rollup_rows(RollupDimension.ALL).values()) == total
@@ -85,14 +100,22 @@ class TestRollupMaintenance:
     def test_crafted_batch_counts_per_day_and_dimension(self):
         rule, other_rule = RuleFactory(), RuleFactory()
         source = DataSourceFactory()
-        record_evaluations(rows=[
-            _row(rule, source, "passed", 10, score=90.0, duration=100),
-            _row(rule, source, "failed", 20, score=10.5, duration=300),
-            _row(other_rule, source, "not_applicable", 60 * 24 + 5),  # next day, no score
-        ])
+        record_evaluations(
+            rows=[
+                _row(rule, source, "passed", 10, score=90.0, duration=100),
+                _row(rule, source, "failed", 20, score=10.5, duration=300),
+                _row(other_rule, source, "not_applicable", 60 * 24 + 5),  # next day, no score
+            ]
+        )
         day1 = BASE.date()
         row = EvaluationRollup.objects.get(dimension="rule", key=rule.pk, day=day1)
-        assert (row.evaluations, row.passed, row.failed, row.score_count, row.score_sum) == (2, 1, 1, 2, Decimal("100.5"))
+        assert (row.evaluations, row.passed, row.failed, row.score_count, row.score_sum) == (
+            2,
+            1,
+            1,
+            2,
+            Decimal("100.5"),
+        )
         assert (row.duration_count, row.duration_sum) == (2, 400)
         everything = EvaluationRollup.objects.get(dimension="all", key=0, day=day1 + timedelta(days=1))
         assert (everything.evaluations, everything.not_applicable, everything.score_count) == (1, 1, 0)
@@ -121,12 +144,14 @@ class TestRollupMaintenance:
     def test_deleting_a_rule_or_data_source_takes_its_evaluations_out(self):
         keep_rule, drop_rule = RuleFactory(), RuleFactory()
         keep_source, drop_source = DataSourceFactory(), DataSourceFactory()
-        record_evaluations(rows=[
-            _row(keep_rule, keep_source, "passed", 1, score=50.0),
-            _row(drop_rule, keep_source, "failed", 2, score=20.0),
-            _row(keep_rule, drop_source, "error", 60 * 30),
-            _row(drop_rule, drop_source, "passed", 60 * 50),
-        ])
+        record_evaluations(
+            rows=[
+                _row(keep_rule, keep_source, "passed", 1, score=50.0),
+                _row(drop_rule, keep_source, "failed", 2, score=20.0),
+                _row(keep_rule, drop_source, "error", 60 * 30),
+                _row(drop_rule, drop_source, "passed", 60 * 50),
+            ]
+        )
         drop_rule.delete()
         assert_rollups_match_live()
         drop_source.delete()
@@ -135,15 +160,26 @@ class TestRollupMaintenance:
 
     def test_rebuild_reproduces_the_maintained_rollups(self):
         rule, source = RuleFactory(), DataSourceFactory()
-        record_evaluations(rows=[_row(rule, source, s, m, score=m / 7) for s, m in
-                                 (("passed", 5), ("failed", 700), ("passed", 3000), ("error", 61))])
+        record_evaluations(
+            rows=[
+                _row(rule, source, s, m, score=m / 7)
+                for s, m in (("passed", 5), ("failed", 700), ("passed", 3000), ("error", 61))
+            ]
+        )
         before = {dimension: stored_rollup_rows(dimension) for dimension in RollupDimension}
         assert rebuild_rollups() == EvaluationRollup.objects.count()
         assert {dimension: stored_rollup_rows(dimension) for dimension in RollupDimension} == before
 
 
-@pytest.mark.parametrize(("score", "expected"), [
-    (0.0, "0.000000"), (100.0, "100.000000"), (1 / 3, "0.333333"), (66.6666665, "66.666667"), (12.5, "12.500000"),
-])
+@pytest.mark.parametrize(
+    ("score", "expected"),
+    [
+        (0.0, "0.000000"),
+        (100.0, "100.000000"),
+        (1 / 3, "0.333333"),
+        (66.6666665, "66.666667"),
+        (12.5, "12.500000"),
+    ],
+)
 def test_rollup_score_rounds_like_postgres_numeric(score, expected):
     assert str(rollup_score(score)) == expected

@@ -1,4 +1,5 @@
 """The score definition of docs/architecture.md, case by case."""
+
 import pytest
 
 from compliance.evaluations import score as compliance_score
@@ -22,11 +23,11 @@ def test_only_not_applicable_is_none():
 def test_weights_by_severity_and_latest_per_pair():
     source = DataSourceFactory()
     low, medium, high, critical = (RuleFactory(severity=s) for s in ("low", "medium", "high", "critical"))
-    record(low, source, "passed")          # 1 of 1
-    record(medium, source, "failed")       # 0 of 2
-    record(high, source, "error")          # 0 of 3
-    record(critical, source, "failed")     # superseded below
-    record(critical, source, "passed")     # 5 of 5
+    record(low, source, "passed")  # 1 of 1
+    record(medium, source, "failed")  # 0 of 2
+    record(high, source, "error")  # 0 of 3
+    record(critical, source, "failed")  # superseded below
+    record(critical, source, "passed")  # 5 of 5
     # passed 6 / counted 11 = 54.5454… → 54.5
     assert compliance_score() == 54.5
 
@@ -51,8 +52,17 @@ def test_scope_by_framework_and_tallies_per_framework():
     assert compliance_score() == 50.0
 
 
-@pytest.mark.parametrize("passed,counted,expected", [
-    (1, 3, 33.3), (2, 3, 66.7), (1, 8, 12.5), (1, 16, 6.3), (0, 5, 0.0), (5, 5, 100.0), (0, 0, None),
-])
+@pytest.mark.parametrize(
+    "passed,counted,expected",
+    [
+        (1, 3, 33.3),
+        (2, 3, 66.7),
+        (1, 8, 12.5),
+        (1, 16, 6.3),
+        (0, 5, 0.0),
+        (5, 5, 100.0),
+        (0, 0, None),
+    ],
+)
 def test_rounding_is_half_up_to_one_decimal(passed, counted, expected):
     assert score_from_weights(passed, counted) == expected

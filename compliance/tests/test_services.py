@@ -1,4 +1,5 @@
 """Evaluation ingest: findings lifecycle, latest state, late arrivals, all-or-nothing."""
+
 from datetime import timedelta
 
 import pytest
@@ -7,9 +8,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from compliance import signals
-from compliance.evaluations import validate_evaluation_rows
+from compliance.evaluations import record_evaluations, validate_evaluation_rows
 from compliance.models import Finding, LatestEvaluation, RuleEvaluation
-from compliance.evaluations import record_evaluations
 
 from .factories import DataSourceFactory, RuleFactory, record
 
@@ -132,11 +132,15 @@ def test_validation_reports_each_bad_row_by_index():
         {"rule": True, "data_source": "x", "status": "failed", "score": 101},
         "not an object",
         {"rule": rule.pk, "data_source": source.pk, "status": "passed", "evaluated_at": "yesterday"},
-        {"rule": rule.pk, "data_source": source.pk, "status": "passed",
-         "evaluated_at": (timezone.now() + timedelta(days=1)).isoformat()},
+        {
+            "rule": rule.pk,
+            "data_source": source.pk,
+            "status": "passed",
+            "evaluated_at": (timezone.now() + timedelta(days=1)).isoformat(),
+        },
         {"rule": rule.pk, "data_source": source.pk, "status": "passed", "surprise": 1},
     ]
-    rows, errors = validate_evaluation_rows(raw)
+    _rows, errors = validate_evaluation_rows(raw)
     by_index = {e["index"]: e["errors"] for e in errors}
     assert sorted(by_index) == [1, 2, 3, 4, 5, 6, 7]
     assert "999999" in by_index[1]["rule"][0]
@@ -152,9 +156,15 @@ def test_bulk_ingest_query_count_does_not_grow_with_rows():
     sources = [DataSourceFactory() for _ in range(5)]
 
     def batch(n, hours):
-        raw = [{"rule": rules[i % 4].pk, "data_source": sources[i % 5].pk,
-                "status": "failed" if i % 3 else "passed", "evaluated_at": at(hours).isoformat()}
-               for i in range(n)]
+        raw = [
+            {
+                "rule": rules[i % 4].pk,
+                "data_source": sources[i % 5].pk,
+                "status": "failed" if i % 3 else "passed",
+                "evaluated_at": at(hours).isoformat(),
+            }
+            for i in range(n)
+        ]
         rows, errors = validate_evaluation_rows(raw)
         assert not errors
         return rows
@@ -162,8 +172,11 @@ def test_bulk_ingest_query_count_does_not_grow_with_rows():
     def statements(captured):
         # SQLite caps the variables of one statement, so bulk_create splits the evaluation
         # INSERT in chunks there; PostgreSQL writes any batch with one COPY.
-        return [q["sql"][:120] for q in captured.captured_queries
-                if not (connection.vendor == "sqlite" and q["sql"].startswith('INSERT INTO "compliance_ruleevaluation"'))]
+        return [
+            q["sql"][:120]
+            for q in captured.captured_queries
+            if not (connection.vendor == "sqlite" and q["sql"].startswith('INSERT INTO "compliance_ruleevaluation"'))
+        ]
 
     # Three rows or more per pair give every pair both statuses: after the first batch,
     # neither measured batch opens a finding; they differ in size.
@@ -180,6 +193,7 @@ def test_bulk_ingest_query_count_does_not_grow_with_rows():
 def test_naive_timestamps_are_taken_as_utc():
     rule, source = RuleFactory(), DataSourceFactory()
     rows, errors = validate_evaluation_rows(
-        [{"rule": rule.pk, "data_source": source.pk, "status": "passed", "evaluated_at": "2026-01-31T12:00:00"}])
+        [{"rule": rule.pk, "data_source": source.pk, "status": "passed", "evaluated_at": "2026-01-31T12:00:00"}]
+    )
     assert errors == []
     assert rows[0].evaluated_at.isoformat() == "2026-01-31T12:00:00+00:00"

@@ -3,6 +3,7 @@
 Each app offers its panel as a selector; only the site, which may import every app, puts
 them together, for the API (/api/v1/analytics/dashboard/, /performance/) and the page.
 """
+
 from datetime import timedelta
 
 from django.utils import timezone

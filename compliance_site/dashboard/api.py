@@ -1,4 +1,5 @@
 """The analytics endpoints whose figures span apps (the rest are compliance.api.analytics_views)."""
+
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 

@@ -1,12 +1,13 @@
 """The dashboard's overview page: compliance figures beside the other apps' panels."""
+
 from django.shortcuts import render
 from django.urls import NoReverseMatch
 
 from audit.selectors import recent_entries
 from compliance import analytics
 from compliance.charts import bar_chart_svg
-from compliance.pages.views import CHART_WIDTH, TREND_DAYS, can_read_audit, dashboard_view, pass_rate_chart
 from compliance.evaluations import combine_tallies, tally
+from compliance.pages.views import CHART_WIDTH, TREND_DAYS, can_read_audit, dashboard_view, pass_rate_chart
 from compliance.templatetags.dashboard_links import link
 
 from . import dashboard_stats
@@ -46,7 +47,10 @@ def overview(request):
         "distribution_chart": bar_chart_svg(
             [row["framework"] for row in distribution],
             [("Score", [row["score"] for row in distribution])],
-            title="Score per framework", unit="", y_max=100, width=CHART_WIDTH,
+            title="Score per framework",
+            unit="",
+            y_max=100,
+            width=CHART_WIDTH,
             description="Compliance score of each active framework; a missing bar means no counted evaluation.",
         ),
         "explanation": analytics.score_explanation(limit=5, tally=combine_tallies(tallies.values())),

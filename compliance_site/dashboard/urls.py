@@ -1,4 +1,5 @@
 """URLs of the dashboard: the overview spans apps (here); the detail pages are compliance's."""
+
 from django.urls import path
 
 from compliance.api import analytics_urls

@@ -4,6 +4,7 @@ Deterministic for a given --seed (dates are anchored to today's midnight UTC). I
 everything is found by natural key first, and the evaluation history is written only when
 no demo evaluations exist yet, so a second run adds nothing.
 """
+
 import random
 import time
 from collections import defaultdict
@@ -45,8 +46,13 @@ def _data_sources(users, tally):
             tally.add("skipped", "data source")
             continue
         existing[name] = DataSource.objects.create(
-            name=name, source_type=source_type, environment=environment, criticality=criticality,
-            tags=tags + ["demo"], owner=owners[index % 2], description=f"Demo {source_type.replace('_', ' ')}.",
+            name=name,
+            source_type=source_type,
+            environment=environment,
+            criticality=criticality,
+            tags=[*tags, "demo"],
+            owner=owners[index % 2],
+            description=f"Demo {source_type.replace('_', ' ')}.",
         )
         tally.add("created", "data source")
     return existing
@@ -59,10 +65,18 @@ def _rules(tally, log):
     with its own audit entry and M2M signal) was the slowest part of the demo set-up.
     """
     frameworks = {f.code: f for f in Framework.objects.filter(is_builtin=True)}
-    controls = {(code, ref): pk for pk, code, ref in Control.objects.filter(
-        framework__in=frameworks.values()).values_list("pk", "framework__code", "ref_id")}
-    existing = {(r.framework_id, r.name): r for r in ComplianceRule.objects.filter(
-        framework__in=frameworks.values(), name__in=[theme[0] for theme in RULE_THEMES])}
+    controls = {
+        (code, ref): pk
+        for pk, code, ref in Control.objects.filter(framework__in=frameworks.values()).values_list(
+            "pk", "framework__code", "ref_id"
+        )
+    }
+    existing = {
+        (r.framework_id, r.name): r
+        for r in ComplianceRule.objects.filter(
+            framework__in=frameworks.values(), name__in=[theme[0] for theme in RULE_THEMES]
+        )
+    }
     rules, new, links = [], [], []
     for name, rule_type, severity, source_types, mapping in RULE_THEMES:
         refs_by_code = defaultdict(list)
@@ -76,20 +90,32 @@ def _rules(tally, log):
             rule = existing.get((framework.pk, name))
             if rule is None:
                 rule = ComplianceRule(
-                    name=name, framework=framework, rule_type=rule_type, severity=severity,
+                    name=name,
+                    framework=framework,
+                    rule_type=rule_type,
+                    severity=severity,
                     description=f"{name}. Demo rule checked on: {source_types.replace(' ', ', ')}.",
-                    tags=["demo", rule_type], remediation="See the runbook linked from the demo wiki.",
+                    tags=["demo", rule_type],
+                    remediation="See the runbook linked from the demo wiki.",
                 )
                 new.append(rule)
                 links.append((rule, [controls[(code, ref)] for ref in refs]))
             rules.append((rule, name, source_types.split()))
     ComplianceRule.objects.bulk_create(new)
     Through = ComplianceRule.controls.through
-    Through.objects.bulk_create([Through(compliancerule_id=rule.pk, control_id=control_id)
-                                 for rule, control_ids in links for control_id in control_ids])
+    Through.objects.bulk_create(
+        [
+            Through(compliancerule_id=rule.pk, control_id=control_id)
+            for rule, control_ids in links
+            for control_id in control_ids
+        ]
+    )
     if new:
-        record_event(action="seeded", changes={"rules_created": [None, len(new)]},
-                     message=f"Demo organisation: {len(new)} rules created.")
+        record_event(
+            action="seeded",
+            changes={"rules_created": [None, len(new)]},
+            message=f"Demo organisation: {len(new)} rules created.",
+        )
     tally.add("created", "rule", len(new))
     tally.add("skipped", "rule", len(rules) - len(new))
     log(f"  {len(rules)} rules across {len(frameworks)} frameworks")

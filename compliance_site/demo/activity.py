@@ -2,6 +2,7 @@
 
 Each part is found by name first (idempotent).
 """
+
 from datetime import timedelta
 
 from django.utils import timezone
@@ -21,28 +22,58 @@ WORKFLOWS = (
     ("SOC 2 Type II readiness 2025", "soc2-assessment", "high", {"exceptions_found": False}, "complete", 150),
     ("SOC 2 Type II readiness 2026", "soc2-assessment", "high", {"exceptions_found": False}, 2, 20),
     ("GDPR gap analysis: EU expansion", "gdpr-gap-analysis", "medium", {"high_risk_processing": True}, 1, 9),
-    ("Incident: MFA policy change on the identity provider", "incident-response", "critical",
-     {"personal_data_breach": False}, "complete", 30),
-    ("Incident: staging audit logs missing", "incident-response", "high",
-     {"personal_data_breach": False}, "pause", 4),
-    ("GDPR gap analysis: new analytics pipeline", "gdpr-gap-analysis", "low", {"high_risk_processing": False},
-     "draft", 0),
+    (
+        "Incident: MFA policy change on the identity provider",
+        "incident-response",
+        "critical",
+        {"personal_data_breach": False},
+        "complete",
+        30,
+    ),
+    ("Incident: staging audit logs missing", "incident-response", "high", {"personal_data_breach": False}, "pause", 4),
+    (
+        "GDPR gap analysis: new analytics pipeline",
+        "gdpr-gap-analysis",
+        "low",
+        {"high_risk_processing": False},
+        "draft",
+        0,
+    ),
 )
 
 # name, provider, config, placeholder credential values (clearly not real secrets)
 _PLACEHOLDER = "demo-placeholder-not-a-secret"
 INTEGRATIONS = (
-    ("AWS Config (demo)", "aws_config", {"region": "eu-west-1"},
-     {"access_key_id": "AKIADEMOPLACEHOLDER0", "secret_access_key": _PLACEHOLDER}),
-    ("Azure Policy (demo)", "azure_policy",
-     {"tenant_id": "contoso.example", "subscription_id": "00000000-0000-4000-8000-000000000000"},
-     {"client_id": "00000000-0000-4000-8000-000000000001", "client_secret": _PLACEHOLDER}),
-    ("Jira remediation tickets (demo)", "jira", {"base_url": "https://demo.invalid", "project_key": "SEC"},
-     {"email": "demo.engineer@example.com", "api_token": _PLACEHOLDER}),
-    ("Splunk SIEM (demo)", "splunk", {"hec_url": "https://splunk.demo.invalid:8088", "index": "compliance"},
-     {"hec_token": _PLACEHOLDER}),
-    ("ServiceNow GRC (demo)", "servicenow", {"instance_url": "https://demo.invalid"},
-     {"username": "demo-integration", "password": _PLACEHOLDER}),
+    (
+        "AWS Config (demo)",
+        "aws_config",
+        {"region": "eu-west-1"},
+        {"access_key_id": "AKIADEMOPLACEHOLDER0", "secret_access_key": _PLACEHOLDER},
+    ),
+    (
+        "Azure Policy (demo)",
+        "azure_policy",
+        {"tenant_id": "contoso.example", "subscription_id": "00000000-0000-4000-8000-000000000000"},
+        {"client_id": "00000000-0000-4000-8000-000000000001", "client_secret": _PLACEHOLDER},
+    ),
+    (
+        "Jira remediation tickets (demo)",
+        "jira",
+        {"base_url": "https://demo.invalid", "project_key": "SEC"},
+        {"email": "demo.engineer@example.com", "api_token": _PLACEHOLDER},
+    ),
+    (
+        "Splunk SIEM (demo)",
+        "splunk",
+        {"hec_url": "https://splunk.demo.invalid:8088", "index": "compliance"},
+        {"hec_token": _PLACEHOLDER},
+    ),
+    (
+        "ServiceNow GRC (demo)",
+        "servicenow",
+        {"instance_url": "https://demo.invalid"},
+        {"username": "demo-integration", "password": _PLACEHOLDER},
+    ),
 )
 
 # name, template slug, file format, access level
@@ -68,11 +99,17 @@ def triage_findings(*, users, rng, tally, log):
         (FindingStatus.RISK_ACCEPTED, "Legacy system retires next quarter; accepted by the CISO."),
         (FindingStatus.FALSE_POSITIVE, "Check reads a decommissioned replica."),
     ]
-    for finding, (status, note) in zip(rng.sample(open_findings, min(len(plan), len(open_findings))), plan):
-        update_finding(finding=finding, changes={
-            "status": status, "notes": note, "assigned_to": users["demo.engineer"],
-            "due_at": now + timedelta(days=rng.randrange(7, 45)),
-        })
+    chosen = rng.sample(open_findings, min(len(plan), len(open_findings)))
+    for finding, (status, note) in zip(chosen, plan, strict=False):
+        update_finding(
+            finding=finding,
+            changes={
+                "status": status,
+                "notes": note,
+                "assigned_to": users["demo.engineer"],
+                "due_at": now + timedelta(days=rng.randrange(7, 45)),
+            },
+        )
         tally.add("updated", "finding")
     log(f"  {Finding.objects.active().count()} findings open, {min(len(plan), len(open_findings))} triaged")
 
@@ -90,15 +127,22 @@ def seed_workflows(*, users, tally, log):
             continue
         started = now - timedelta(days=days_ago)
         workflow = Workflow.objects.create(
-            name=name, template=template, workflow_type=template.workflow_type, priority=priority,
-            variables=variables, assigned_to=users["demo.manager"], created_by=admin,
+            name=name,
+            template=template,
+            workflow_type=template.workflow_type,
+            priority=priority,
+            variables=variables,
+            assigned_to=users["demo.manager"],
+            created_by=admin,
             due_at=started + timedelta(days=60),
         )
         tally.add("created", "workflow")
         if progress == "draft":
             continue
         workflow = workflow_services.start_workflow(workflow=workflow, actor=admin, now=started)
-        steps_to_finish = len(template.steps) if progress == "complete" else (progress if isinstance(progress, int) else 1)
+        steps_to_finish = (
+            len(template.steps) if progress == "complete" else (progress if isinstance(progress, int) else 1)
+        )
         moment = started
         for _ in range(steps_to_finish):
             workflow.refresh_from_db()
@@ -109,7 +153,9 @@ def seed_workflows(*, users, tally, log):
             act = workflow_services.approve_step if step.step_type == "approval" else workflow_services.complete_step
             workflow = act(workflow=workflow, order=step.order, user=admin, comment="Done (demo).", now=moment)
         if progress == "pause":
-            workflow_services.pause_workflow(workflow=workflow, actor=admin, reason="Waiting for the vendor's log export.")
+            workflow_services.pause_workflow(
+                workflow=workflow, actor=admin, reason="Waiting for the vendor's log export."
+            )
     log(f"  workflows: {Workflow.objects.filter(name__in=[w[0] for w in WORKFLOWS]).count()} demo workflows")
 
 
@@ -121,9 +167,14 @@ def seed_integrations(*, users, tally, log):
             continue
         # No schedule: demo integrations must never call out to a vendor on their own.
         integration_services.create_integration(
-            name=name, provider=provider, config=config, credentials=credentials, frameworks=frameworks,
+            name=name,
+            provider=provider,
+            config=config,
+            credentials=credentials,
+            frameworks=frameworks,
             description="Demo integration with placeholder credentials; replace them to connect.",
-            sync_frequency_minutes=0, created_by=users["demo.admin"],
+            sync_frequency_minutes=0,
+            created_by=users["demo.admin"],
         )
         tally.add("created", "integration")
     log(f"  integrations: {len(INTEGRATIONS)} configured with placeholder credentials")
@@ -139,8 +190,13 @@ def seed_reports(*, users, tally, log):
             log(f"  report template {slug} missing; {name!r} skipped")
             continue
         report = report_services.create_report(
-            created_by=users["demo.manager"], name=name, report_type=template.report_type, template=template,
-            file_format=file_format, access_level=access_level, tags=["demo"],
+            created_by=users["demo.manager"],
+            name=name,
+            report_type=template.report_type,
+            template=template,
+            file_format=file_format,
+            access_level=access_level,
+            tags=["demo"],
         )
         report_services.request_generation(report=report, user=users["demo.manager"])
         tally.add("created", "report")

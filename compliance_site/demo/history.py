@@ -6,13 +6,13 @@ catalog.REGRESSIONS force failures on named sources for a stretch (some still op
 Rows go through validate_evaluation_rows + record_evaluations one week at a time, in time
 order, so findings, latest state and rollups are exactly what production would hold.
 """
+
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.utils import timezone
 
-from compliance.evaluations import validate_evaluation_rows
-from compliance.evaluations import record_evaluations
+from compliance.evaluations import record_evaluations, validate_evaluation_rows
 
 from .catalog import REGRESSIONS
 
@@ -79,8 +79,7 @@ def make_pairs(rules, sources_by_type, rng, per_rule=3):
     pairs = []
     for rule, theme, source_types in rules:
         if theme not in chosen_by_theme:
-            candidates = sorted((s for t in source_types for s in sources_by_type.get(t, [])),
-                                key=lambda s: s.name)
+            candidates = sorted((s for t in source_types for s in sources_by_type.get(t, [])), key=lambda s: s.name)
             # The sources a regression names are always in scope, or it could not replay.
             named = {name for r_theme, names, _, _ in REGRESSIONS if r_theme == theme for name in names}
             required = [s for s in candidates if s.name in named]
@@ -88,11 +87,17 @@ def make_pairs(rules, sources_by_type, rng, per_rule=3):
             picked = rng.sample(others, max(0, min(per_rule - len(required), len(others))))
             chosen_by_theme[theme] = sorted(required + picked, key=lambda s: s.name)
         for source in chosen_by_theme[theme]:
-            pairs.append(Pair(
-                rule_id=rule.pk, source_id=source.pk, theme=theme, source_name=source.name,
-                rule_type=rule.rule_type, reliability=_reliability(rng),
-                not_applicable=rng.random() < 0.03,
-            ))
+            pairs.append(
+                Pair(
+                    rule_id=rule.pk,
+                    source_id=source.pk,
+                    theme=theme,
+                    source_name=source.name,
+                    rule_type=rule.rule_type,
+                    reliability=_reliability(rng),
+                    not_applicable=rng.random() < 0.03,
+                )
+            )
     return pairs
 
 
@@ -109,11 +114,17 @@ def history_batches(*, pairs, rng, midnight):
                 status = _status(pair, day, rng)
                 # Never later than yesterday 23:59, so nothing lands in the future.
                 at = start + timedelta(days=day, minutes=rng.randrange(24 * 60))
-                raw.append({
-                    "rule": pair.rule_id, "data_source": pair.source_id, "status": status,
-                    "score": _score(status, rng), "evaluated_at": at.isoformat(),
-                    "duration_ms": rng.randrange(40, 4000), "details": {"demo": True, "day": day},
-                })
+                raw.append(
+                    {
+                        "rule": pair.rule_id,
+                        "data_source": pair.source_id,
+                        "status": status,
+                        "score": _score(status, rng),
+                        "evaluated_at": at.isoformat(),
+                        "duration_ms": rng.randrange(40, 4000),
+                        "details": {"demo": True, "day": day},
+                    }
+                )
         yield batch_start, raw
 
 

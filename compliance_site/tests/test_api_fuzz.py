@@ -3,6 +3,7 @@
 0 server errors, 0 responses that break the schema, 0 ignored_auth, 0 use_after_free.
 `make fuzz` runs the same with many more examples.
 """
+
 import os
 import subprocess
 import sys
@@ -33,13 +34,31 @@ def test_schemathesis_finds_nothing(live_server, client_as):
     assert schema.status_code == 200
     (report / "openapi.json").write_bytes(schema.content)
     command = [
-        str(Path(sys.executable).parent / "schemathesis"), "run", str(report / "openapi.json"),
-        "--url", live_server.url, "--phases", PHASES,
-        "--header", f"Authorization: {token}", "--checks", CHECKS, "--max-examples", str(EXAMPLES),
-        "--seed", "20261128", "--request-timeout", "30", "--report", "junit", "--report-dir", str(report),
-        "--suppress-health-check", "all", "--no-color",
+        str(Path(sys.executable).parent / "schemathesis"),
+        "run",
+        str(report / "openapi.json"),
+        "--url",
+        live_server.url,
+        "--phases",
+        PHASES,
+        "--header",
+        f"Authorization: {token}",
+        "--checks",
+        CHECKS,
+        "--max-examples",
+        str(EXAMPLES),
+        "--seed",
+        "20261128",
+        "--request-timeout",
+        "30",
+        "--report",
+        "junit",
+        "--report-dir",
+        str(report),
+        "--suppress-health-check",
+        "all",
+        "--no-color",
     ]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=1500,
-                            env=os.environ)
+    result = subprocess.run(command, capture_output=True, text=True, timeout=1500, env=os.environ)
     tail = "\n".join(result.stdout.splitlines()[-80:])
     assert result.returncode == 0, f"schemathesis found problems:\n{tail}\n{result.stderr[-2000:]}"

@@ -1,13 +1,13 @@
 """The admin, the API docs and the error page in a real Chromium under our CSP: no console
 errors (a CSP violation is one), assets served locally. Screenshots in test-artifacts/."""
+
 import pytest
 
 from common.roles import COMPLIANCE_ADMIN
-from compliance.tests.factories import FrameworkFactory
 from common.testing.browser import ARTIFACTS
+from compliance.tests.factories import FrameworkFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
 
 
 @pytest.fixture
@@ -17,8 +17,14 @@ def page(browser, live_server):
     page.on("console", lambda m: m.type == "error" and page.problems.append(m.text))
     page.on("pageerror", lambda e: page.problems.append(str(e)))
     # Anything not on the live server (a CDN, a font host) is a failure, not a fetch.
-    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(live_server.url)
-               else (page.problems.append(f"external request {route.request.url}"), route.abort()))
+    page.route(
+        "**/*",
+        lambda route: (
+            route.continue_()
+            if route.request.url.startswith(live_server.url)
+            else (page.problems.append(f"external request {route.request.url}"), route.abort())
+        ),
+    )
     return page
 
 
@@ -41,8 +47,11 @@ def test_admin_pages_satisfy_the_csp(page, live_server, role_user):
     icon = page.locator("link[rel=icon]").get_attribute("href")
     assert page.request.get(f"{live_server.url}{icon}").headers["content-type"] == "image/svg+xml"
     page.screenshot(path=str(ARTIFACTS / "admin-index.png"), full_page=True)
-    for path in ("/admin/compliance/compliancerule/", "/admin/compliance/compliancerule/add/",
-                 "/admin/compliance/finding/"):
+    for path in (
+        "/admin/compliance/compliancerule/",
+        "/admin/compliance/compliancerule/add/",
+        "/admin/compliance/finding/",
+    ):
         page.goto(f"{live_server.url}{path}")
         page.wait_for_load_state("networkidle")
     page.screenshot(path=str(ARTIFACTS / "admin-findings.png"), full_page=True)

@@ -1,4 +1,5 @@
 """The suite-wide canary watch itself: each channel it watches really reports a sighting."""
+
 import logging
 
 import pytest

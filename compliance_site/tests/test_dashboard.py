@@ -1,5 +1,6 @@
 """Dashboard and performance figures that come from the workflows, integrations and reports
 apps (each app's selectors, composed by the site), checked against hand-counted rows."""
+
 from datetime import timedelta
 
 import pytest
@@ -30,14 +31,29 @@ def other_apps():
     finished.save(update_fields=["started_at"])
     finished.transition_to("completed")
 
-    Integration.objects.create(name="snow", provider="servicenow", integration_type="ticketing", health="healthy",
-                               total_syncs=10, successful_syncs=9, failed_syncs=1)
-    jira = Integration.objects.create(name="jira", provider="jira", integration_type="ticketing", health="unhealthy",
-                                      status="error", total_syncs=10, successful_syncs=5, failed_syncs=5)
-    for status, duration in (("success", 100), ("partial", 200), ("failed", 300), ("running", None),
-                             ("skipped", None)):
-        IntegrationLog.objects.create(integration=jira, kind="sync", status=status, duration_ms=duration,
-                                      started_at=now - timedelta(hours=1))
+    Integration.objects.create(
+        name="snow",
+        provider="servicenow",
+        integration_type="ticketing",
+        health="healthy",
+        total_syncs=10,
+        successful_syncs=9,
+        failed_syncs=1,
+    )
+    jira = Integration.objects.create(
+        name="jira",
+        provider="jira",
+        integration_type="ticketing",
+        health="unhealthy",
+        status="error",
+        total_syncs=10,
+        successful_syncs=5,
+        failed_syncs=5,
+    )
+    for status, duration in (("success", 100), ("partial", 200), ("failed", 300), ("running", None), ("skipped", None)):
+        IntegrationLog.objects.create(
+            integration=jira, kind="sync", status=status, duration_ms=duration, started_at=now - timedelta(hours=1)
+        )
     IntegrationLog.objects.create(integration=jira, kind="test_connection", status="failed", duration_ms=5)
 
     ReportFactory(status="completed", generation_time_ms=1200)
@@ -71,8 +87,11 @@ def test_overdue_workflows_are_the_ones_the_workflow_api_calls_overdue(other_app
 def test_performance_metrics(other_apps):
     rule, source = RuleFactory(), DataSourceFactory()
     today = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
-    ingest((rule, source, "passed", today, None, 100), (rule, source, "failed", today, None, 201),
-           (rule, source, "passed", today - timedelta(days=1), None, None))
+    ingest(
+        (rule, source, "passed", today, None, 100),
+        (rule, source, "failed", today, None, 201),
+        (rule, source, "passed", today - timedelta(days=1), None, None),
+    )
     metrics = dashboard.performance_metrics(days=7)
     assert metrics["evaluations_total"] == 3
     assert metrics["avg_duration_ms"] == 150.5
@@ -81,8 +100,12 @@ def test_performance_metrics(other_apps):
     assert metrics["evaluations_per_day"][-1]["avg_duration_ms"] == 150.5
     # a partial run succeeded, as Integration.success_rate counts it; running and skipped are not finished
     assert metrics["syncs"] == {"available": True, "runs": 3, "success_rate": 66.7, "avg_duration_ms": 200.0}
-    assert metrics["report_generation"] == {"available": True, "completed": 2, "avg_generation_ms": 1000.0,
-                                            "max_generation_ms": 1200}
+    assert metrics["report_generation"] == {
+        "available": True,
+        "completed": 2,
+        "avg_generation_ms": 1000.0,
+        "max_generation_ms": 1200,
+    }
     assert metrics["workflow_cycle"]["completed"] == 1
     assert metrics["workflow_cycle"]["avg_cycle_hours"] == 10.0
 

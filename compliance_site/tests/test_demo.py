@@ -1,7 +1,7 @@
 """seed_compliance --demo: a realistic, deterministic, idempotent demo organisation."""
+
 import random
-from datetime import datetime
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime
 from io import StringIO
 from types import SimpleNamespace
 
@@ -30,10 +30,14 @@ def _snapshot():
     from workflows.models import Workflow
 
     return {
-        "sources": DataSource.objects.count(), "rules": ComplianceRule.objects.count(),
-        "evaluations": RuleEvaluation.objects.count(), "findings": Finding.objects.count(),
-        "latest": LatestEvaluation.objects.count(), "workflows": Workflow.objects.count(),
-        "integrations": Integration.objects.count(), "reports": Report.objects.count(),
+        "sources": DataSource.objects.count(),
+        "rules": ComplianceRule.objects.count(),
+        "evaluations": RuleEvaluation.objects.count(),
+        "findings": Finding.objects.count(),
+        "latest": LatestEvaluation.objects.count(),
+        "workflows": Workflow.objects.count(),
+        "integrations": Integration.objects.count(),
+        "reports": Report.objects.count(),
     }
 
 
@@ -54,17 +58,24 @@ def test_demo_organisation_is_realistic_and_a_second_run_adds_nothing():
     assert RuleEvaluation.objects.filter(evaluated_at__lt=midnight - timezone.timedelta(days=DAYS - 2)).exists()
 
     # The ingest service kept LatestEvaluation exactly at the newest evaluation of each pair.
-    newest = dict(((r["rule"], r["data_source"]), r["at"]) for r in RuleEvaluation.objects.values(
-        "rule", "data_source").annotate(at=Max("evaluated_at")))
+    newest = {
+        (r["rule"], r["data_source"]): r["at"]
+        for r in RuleEvaluation.objects.values("rule", "data_source").annotate(at=Max("evaluated_at"))
+    }
     assert {(le.rule_id, le.data_source_id): le.evaluated_at for le in LatestEvaluation.objects.all()} == newest
 
     statuses = set(Finding.objects.values_list("status", flat=True))
-    assert {FindingStatus.OPEN, FindingStatus.RESOLVED, FindingStatus.IN_PROGRESS,
-            FindingStatus.RISK_ACCEPTED} <= statuses
+    assert {
+        FindingStatus.OPEN,
+        FindingStatus.RESOLVED,
+        FindingStatus.IN_PROGRESS,
+        FindingStatus.RISK_ACCEPTED,
+    } <= statuses
     assert Finding.objects.filter(recurrence_count__gt=0).exists()  # regressions reopen findings
     # A regression that is still going on today.
-    endpoint = LatestEvaluation.objects.get(rule__name="Endpoint protection running", rule__framework__code="soc2",
-                                            data_source__name="windows-fleet")
+    endpoint = LatestEvaluation.objects.get(
+        rule__name="Endpoint protection running", rule__framework__code="soc2", data_source__name="windows-fleet"
+    )
     assert endpoint.status == EvaluationStatus.FAILED
     assert Finding.objects.get(rule=endpoint.rule, data_source=endpoint.data_source).is_active
 
@@ -84,17 +95,26 @@ def test_demo_organisation_is_realistic_and_a_second_run_adds_nothing():
 
 def _pairs(seed_value):
     rng = random.Random(seed_value)
-    rules = [(SimpleNamespace(pk=pk, rule_type=kind), theme, ["server"]) for pk, kind, theme in (
-        (1, "automated", "Endpoint protection running"), (2, "manual", "Quarterly access review completed"),
-        (3, "configuration", "Encryption at rest enabled"))]
-    sources = {"server": [SimpleNamespace(pk=i, name=name) for i, name in
-                          ((10, "windows-fleet"), (11, "k8s-prod-cluster"), (12, "mysql-legacy-crm"))]}
+    rules = [
+        (SimpleNamespace(pk=pk, rule_type=kind), theme, ["server"])
+        for pk, kind, theme in (
+            (1, "automated", "Endpoint protection running"),
+            (2, "manual", "Quarterly access review completed"),
+            (3, "configuration", "Encryption at rest enabled"),
+        )
+    ]
+    sources = {
+        "server": [
+            SimpleNamespace(pk=i, name=name)
+            for i, name in ((10, "windows-fleet"), (11, "k8s-prod-cluster"), (12, "mysql-legacy-crm"))
+        ]
+    }
     return rng, make_pairs(rules, sources, rng, per_rule=3)
 
 
 def _history(seed_value):
     rng, pairs = _pairs(seed_value)
-    midnight = datetime(2026, 6, 1, tzinfo=dt_timezone.utc)
+    midnight = datetime(2026, 6, 1, tzinfo=UTC)
     return [row for _, batch in history_batches(pairs=pairs, rng=rng, midnight=midnight) for row in batch]
 
 
@@ -117,8 +137,9 @@ def test_history_cadence_and_regressions():
 
 def test_pair_failures_persist_then_get_fixed():
     rng = random.Random(1)
-    pair = Pair(rule_id=1, source_id=1, theme="x", source_name="y", rule_type="automated",
-                reliability=0.5, not_applicable=False)
+    pair = Pair(
+        rule_id=1, source_id=1, theme="x", source_name="y", rule_type="automated", reliability=0.5, not_applicable=False
+    )
     from compliance_site.demo.history import _status
 
     statuses = [_status(pair, day, rng) for day in range(0, 180, 3)]

@@ -1,4 +1,5 @@
 """Every model field has a filter or is deliberately unfiltered; every FilterSet is strict."""
+
 import importlib
 
 import django_filters
@@ -19,8 +20,12 @@ def all_filtersets():
                 raise
             continue
         for value in vars(module).values():
-            if (isinstance(value, type) and issubclass(value, django_filters.FilterSet)
-                    and value.__module__ == module.__name__ and getattr(value._meta, "model", None)):
+            if (
+                isinstance(value, type)
+                and issubclass(value, django_filters.FilterSet)
+                and value.__module__ == module.__name__
+                and getattr(value._meta, "model", None)
+            ):
                 found.append(value)
     return found
 
@@ -38,7 +43,9 @@ def test_every_field_is_filtered_or_explicitly_excluded(filterset):
     fields = {f.name for f in (*model._meta.fields, *model._meta.many_to_many)}
     filtered = {f.field_name for f in filterset.base_filters.values()} | set(filterset.base_filters)
     missing = fields - filtered - set(filterset.unfiltered_fields)
-    assert not missing, f"{filterset.__name__}: no filter for {sorted(missing)}; add one or list it in unfiltered_fields"
+    assert not missing, (
+        f"{filterset.__name__}: no filter for {sorted(missing)}; add one or list it in unfiltered_fields"
+    )
     stale = set(filterset.unfiltered_fields) - fields
     assert not stale, f"{filterset.__name__}: unfiltered_fields names unknown fields {sorted(stale)}"
 

@@ -1,4 +1,5 @@
 """/healthz, /favicon.ico, the OpenAPI schema and the local API docs."""
+
 import pytest
 from django.db import OperationalError
 

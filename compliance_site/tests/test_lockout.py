@@ -1,4 +1,5 @@
 """Five failed sign-ins for one user from one IP lock that pair out for a cool-off."""
+
 import time
 
 import pytest
@@ -15,8 +16,9 @@ GOOD = "correct-horse-battery"
 
 
 def token(username, password, ip="10.0.0.1"):
-    return APIClient().post("/api/v1/auth/token/", {"username": username, "password": password}, format="json",
-                            REMOTE_ADDR=ip)
+    return APIClient().post(
+        "/api/v1/auth/token/", {"username": username, "password": password}, format="json", REMOTE_ADDR=ip
+    )
 
 
 @pytest.fixture

@@ -1,9 +1,10 @@
 """Object-level access across apps: outside an object's access, a user never sees it."""
+
 import pytest
 
 from common.roles import AUDITOR, COMPLIANCE_ADMIN, COMPLIANCE_MANAGER, VIEWER
-from compliance.tests.factories import UserFactory
 from common.testing.canary import CANARY
+from compliance.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -16,8 +17,11 @@ def ids(response):
 @pytest.fixture
 def restricted_report(client_as):
     owner = client_as(COMPLIANCE_MANAGER)
-    created = owner.post("/api/v1/reports/", {"name": "Board pack", "report_type": "executive_summary",
-                                              "file_format": "json", "access_level": "restricted"}, format="json")
+    created = owner.post(
+        "/api/v1/reports/",
+        {"name": "Board pack", "report_type": "executive_summary", "file_format": "json", "access_level": "restricted"},
+        format="json",
+    )
     assert created.status_code == 201, created.content
     return created.json()["id"]
 
@@ -64,10 +68,16 @@ def test_notifications_are_only_their_recipients(client_as):
 @pytest.mark.parametrize("role", [COMPLIANCE_ADMIN, COMPLIANCE_MANAGER, AUDITOR, VIEWER])
 def test_integration_credentials_are_never_returned(client_as, role):
     admin = client_as(COMPLIANCE_ADMIN)
-    created = admin.post("/api/v1/integrations/", {
-        "name": "Splunk HEC", "provider": "splunk",
-        "config": {"hec_url": "https://splunk.example.com:8088"},
-        "credentials": {"hec_token": CANARY}}, format="json")
+    created = admin.post(
+        "/api/v1/integrations/",
+        {
+            "name": "Splunk HEC",
+            "provider": "splunk",
+            "config": {"hec_url": "https://splunk.example.com:8088"},
+            "credentials": {"hec_token": CANARY},
+        },
+        format="json",
+    )
     assert created.status_code == 201, created.content
     assert CANARY not in created.content.decode()
     reader = admin if role == COMPLIANCE_ADMIN else client_as(role)

@@ -1,4 +1,5 @@
 """PostgreSQL or Redis going away: clean 503s, nothing half-written, recovery without restart."""
+
 import contextlib
 import socket
 import subprocess
@@ -8,10 +9,10 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from common.roles import COMPLIANCE_MANAGER
-from compliance_site.celery import app as celery_app
 from common.queueing import BrokerUnavailable, enqueue_on_commit
+from common.roles import COMPLIANCE_MANAGER
 from common.testing.broker import broker_url
+from compliance_site.celery import app as celery_app
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -59,8 +60,11 @@ def free_port():
 
 
 def start_redis(port):
-    process = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                                "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     for _ in range(50):
         with socket.socket() as s:
             if s.connect_ex(("127.0.0.1", port)) == 0:
@@ -103,8 +107,9 @@ def test_generate_request_is_503_and_writes_nothing_while_redis_is_down(client_a
     from reports.models import Report
 
     api = client_as(COMPLIANCE_MANAGER)
-    created = api.post("/api/v1/reports/", {"name": "Outage", "report_type": "compliance_status",
-                                            "file_format": "json"}, format="json")
+    created = api.post(
+        "/api/v1/reports/", {"name": "Outage", "report_type": "compliance_status", "file_format": "json"}, format="json"
+    )
     assert created.status_code == 201, created.content
     report_id = created.json()["id"]
     port = free_port()

@@ -4,6 +4,7 @@ compliance_site/permission_cache.py: the set is read from the shared cache inste
 queries per request; any change to roles, memberships or permissions makes every cached
 set stale, including a set another process computed before the change committed.
 """
+
 import threading
 
 import pytest
@@ -52,7 +53,10 @@ ROLE_CHANGES = {
     # The reverse side of the membership fires the same signal.
     "joining a role": (VIEWER, lambda user: Group.objects.get(name=AUDITOR).user_set.add(user), 200),
     "a permission taken from the role": (
-        AUDITOR, lambda user: Group.objects.get(name=AUDITOR).permissions.remove(_view_audit_log()), 403),
+        AUDITOR,
+        lambda user: Group.objects.get(name=AUDITOR).permissions.remove(_view_audit_log()),
+        403,
+    ),
     "a permission given to the user": (VIEWER, lambda user: user.user_permissions.add(_view_audit_log()), 200),
 }
 
@@ -111,9 +115,13 @@ def test_a_set_computed_before_a_change_commits_is_never_served_after_it():
 @pytest.mark.django_db
 def test_an_unreachable_cache_falls_back_to_the_database(settings):
     """Nothing listens on port 1: every cache call fails, as with Redis down."""
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                                   "LOCATION": "redis://127.0.0.1:1/0",
-                                   "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2}}}
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }
     user = UserFactory(roles=[AUDITOR])
     client = token_client(user)
     assert client.get(AUDIT_LOGS).status_code == 200

@@ -1,12 +1,13 @@
 """seed_compliance: content sanity, idempotence, and the built-in / user-made boundary."""
+
 from io import StringIO
 
 import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 
-from compliance.models import Control, ControlMapping, Framework
 from common.roles import BUILTIN_ROLES
+from compliance.models import Control, ControlMapping, Framework
 from compliance.seed.mappings import builtin_mappings
 from compliance.seed.outline import parse_outline
 from compliance.tests.factories import ControlFactory, FrameworkFactory
@@ -15,11 +16,11 @@ pytestmark = pytest.mark.django_db
 
 # (testable controls, families/categories) per built-in framework.
 EXPECTED = {
-    "soc2": (61, 21),      # CC1–CC9, A1, C1, PI1, P with P1–P8
-    "gdpr": (40, 4),       # obligation-bearing articles in chapters II–V
-    "pci_dss": (63, 12),   # 12 requirements and their sub-requirements
-    "iso27001": (93, 4),   # Annex A: 37 + 8 + 14 + 34
-    "hipaa": (61, 5),      # 22 standards + 39 implementation specifications
+    "soc2": (61, 21),  # CC1–CC9, A1, C1, PI1, P with P1–P8
+    "gdpr": (40, 4),  # obligation-bearing articles in chapters II–V
+    "pci_dss": (63, 12),  # 12 requirements and their sub-requirements
+    "iso27001": (93, 4),  # Annex A: 37 + 8 + 14 + 34
+    "hipaa": (61, 5),  # 22 standards + 39 implementation specifications
     "nist_csf": (106, 28),  # 6 functions + 22 categories; 106 subcategories
 }
 
@@ -50,7 +51,13 @@ def test_each_framework_has_its_published_number_of_controls():
     assert iso_themes.count() == 34
     csf = Framework.objects.get(code="nist_csf")
     assert set(csf.controls.filter(parent=None).values_list("ref_id", flat=True)) == {
-        "GV", "ID", "PR", "DE", "RS", "RC"}
+        "GV",
+        "ID",
+        "PR",
+        "DE",
+        "RS",
+        "RC",
+    }
     assert Control.objects.get(framework=csf, ref_id="PR.AA-01").parent.ref_id == "PR.AA"
     pci_8 = Control.objects.get(framework__code="pci_dss", ref_id="8")
     assert pci_8.is_group and pci_8.children.count() == 6
@@ -69,8 +76,12 @@ def test_second_run_creates_nothing():
 def test_every_builtin_mapping_resolves_to_two_builtin_controls():
     seed()
     assert ControlMapping.objects.count() == len(builtin_mappings())
-    mapping = ControlMapping.objects.get(source__framework__code="pci_dss", source__ref_id="8.4",
-                                         target__framework__code="iso27001", target__ref_id="A.8.5")
+    mapping = ControlMapping.objects.get(
+        source__framework__code="pci_dss",
+        source__ref_id="8.4",
+        target__framework__code="iso27001",
+        target__ref_id="A.8.5",
+    )
     assert mapping.relationship == "subset"
     assert "authentication" in mapping.rationale
 
@@ -119,7 +130,11 @@ def test_user_made_content_is_never_touched():
 
 def test_outline_parser_rejects_malformed_and_duplicate_lines():
     assert [s.parent_ref for s in parse_outline("+ A | Fam\n  - A.1 | One\n  - A.2 | Two\n- B | Top")] == [
-        None, "A", "A", None]
+        None,
+        "A",
+        "A",
+        None,
+    ]
     with pytest.raises(ValueError, match="line 1"):
         parse_outline("* A | bad marker")
     with pytest.raises(ValueError, match="duplicate"):

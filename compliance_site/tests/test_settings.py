@@ -1,4 +1,5 @@
 """Production refuses development keys, and `check --deploy` is clean with real settings."""
+
 import os
 import subprocess
 import sys
@@ -11,12 +12,26 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def manage(*args, **env):
-    clean = {k: v for k, v in os.environ.items()
-             if k not in {"SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "AUDIT_CHECKPOINT_HMAC_KEY", "DEBUG", "DJANGO_SETTINGS_MODULE", "ALLOWED_HOSTS",
-                          "SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE"}}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k
+        not in {
+            "SECRET_KEY",
+            "FIELD_ENCRYPTION_KEYS",
+            "AUDIT_CHECKPOINT_HMAC_KEY",
+            "DEBUG",
+            "DJANGO_SETTINGS_MODULE",
+            "ALLOWED_HOSTS",
+            "SECURE_SSL_REDIRECT",
+            "SESSION_COOKIE_SECURE",
+            "CSRF_COOKIE_SECURE",
+        }
+    }
     clean.update(env)
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=clean, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=120
+    )
 
 
 def production_env():

@@ -5,6 +5,7 @@ this test) visibility timeout a restarted worker receives it again. The report c
 exactly once: one file, whose SHA-256 is the one recorded. The sync lands exactly once:
 one log, each vendor result one evaluation, findings as if the sync had never stopped.
 """
+
 import contextlib
 import hashlib
 import os
@@ -12,16 +13,15 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.db import connection
 
-from compliance.tests.factories import ControlFactory, DataSourceFactory, FrameworkFactory, RuleFactory, record
 from common.testing.broker import broker_url
+from compliance.tests.factories import ControlFactory, DataSourceFactory, FrameworkFactory, RuleFactory, record
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -43,10 +43,30 @@ def start_worker(name, queue="reports", **extra_env):
     (ROOT / "test-artifacts").mkdir(exist_ok=True)
     log = open(ROOT / "test-artifacts" / f"worker-fault-{name}.log", "w")  # noqa: SIM115 - the worker owns it
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "compliance_site", "worker", "-Q", queue, "--pool", "prefork",
-         "--concurrency", "1", "--loglevel", "WARNING", "--without-heartbeat", "--without-mingle",
-         "--without-gossip"],
-        cwd=ROOT, env=env, start_new_session=True, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "compliance_site",
+            "worker",
+            "-Q",
+            queue,
+            "--pool",
+            "prefork",
+            "--concurrency",
+            "1",
+            "--loglevel",
+            "WARNING",
+            "--without-heartbeat",
+            "--without-mingle",
+            "--without-gossip",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
 
 
@@ -104,20 +124,31 @@ def test_report_completes_once_after_its_worker_is_killed(broker):
         rule = RuleFactory(framework=framework, controls=[ControlFactory(framework=framework)])
         for j, source in enumerate(sources):
             record(rule, source, "failed" if (i + j) % 3 == 0 else "passed")
-    report = Report.objects.create(name="Killed mid-way", report_type="detailed_findings", framework=framework,
-                                   file_format="pdf", access_level="internal")
+    report = Report.objects.create(
+        name="Killed mid-way",
+        report_type="detailed_findings",
+        framework=framework,
+        file_format="pdf",
+        access_level="internal",
+    )
     task_id = services.request_generation(report=report, user=None)
 
     worker = start_worker("report-1")
     try:
-        wait_until(lambda: Report.objects.get(pk=report.pk).progress.get("stage") in ("collecting", "rendering"),
-                   120, "generation to start")
+        wait_until(
+            lambda: Report.objects.get(pk=report.pk).progress.get("stage") in ("collecting", "rendering"),
+            120,
+            "generation to start",
+        )
         kill(worker)
         assert Report.objects.get(pk=report.pk).status == "generating"  # killed mid-task, not finished
 
         worker = restart_worker("report-2")
-        done = wait_until(lambda: (r := Report.objects.get(pk=report.pk)).status in ("completed", "failed") and r,
-                          VISIBILITY_TIMEOUT + 180, "the redelivered task to finish")
+        done = wait_until(
+            lambda: (r := Report.objects.get(pk=report.pk)).status in ("completed", "failed") and r,
+            VISIBILITY_TIMEOUT + 180,
+            "the redelivered task to finish",
+        )
     finally:
         kill(worker)
     assert done.status == "completed", done.error_message
@@ -137,10 +168,14 @@ def policy_record(index):
     """Pages 1-2 fail ci0 and pass ci1, ci2; page 3 turns it round: ci0 passes, ci1 fails."""
     source = f"ci{index % 3}"
     failing = "ci1" if index >= 2 * PAGE else "ci0"
-    stamp = datetime(2026, 6, 1, tzinfo=dt_timezone.utc) + timedelta(seconds=index)
-    return {"sys_id": f"{index:032x}", "cmdb_ci": source, "policy_statement": "PS-ENCRYPT",
-            "status": "non_compliant" if source == failing else "compliant",
-            "sys_updated_on": stamp.strftime("%Y-%m-%d %H:%M:%S")}
+    stamp = datetime(2026, 6, 1, tzinfo=UTC) + timedelta(seconds=index)
+    return {
+        "sys_id": f"{index:032x}",
+        "cmdb_ci": source,
+        "policy_statement": "PS-ENCRYPT",
+        "status": "non_compliant" if source == failing else "compliant",
+        "sys_updated_on": stamp.strftime("%Y-%m-%d %H:%M:%S"),
+    }
 
 
 def test_sync_lands_once_after_its_worker_is_killed(broker, settings):
@@ -170,8 +205,11 @@ def test_sync_lands_once_after_its_worker_is_killed(broker, settings):
         assert Integration.objects.get(pk=integration.pk).sync_lock_until is not None  # the dead run's lease
 
         worker = restart_worker("sync-2", "integrations", **SYNC_ENV)
-        log = wait_until(lambda: IntegrationLog.objects.exclude(status="running").filter(task_id=task_id).first(),
-                         VISIBILITY_TIMEOUT + 120, "the redelivered sync to finish")
+        log = wait_until(
+            lambda: IntegrationLog.objects.exclude(status="running").filter(task_id=task_id).first(),
+            VISIBILITY_TIMEOUT + 120,
+            "the redelivered sync to finish",
+        )
     finally:
         kill(worker)
         page_3.released.set()

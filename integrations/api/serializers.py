@@ -1,4 +1,5 @@
 """Integration serializers: credentials are write-only; reads show credentials_set and a hint."""
+
 from rest_framework import serializers
 
 from compliance.models import Framework
@@ -14,7 +15,8 @@ class IntegrationSerializer(serializers.ModelSerializer):
     )
     credentials = serializers.DictField(
         child=serializers.CharField(max_length=20000, allow_blank=True, trim_whitespace=False),
-        write_only=True, required=False,
+        write_only=True,
+        required=False,
         help_text="Write-only. Keys are the provider's credential_fields; never returned.",
     )
     config = serializers.JSONField(required=False)
@@ -27,16 +29,47 @@ class IntegrationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Integration
         fields = [
-            "id", "name", "description", "provider", "integration_type", "status", "status_message", "health",
-            "config", "credentials", "credentials_set", "credentials_hint", "credentials_updated_at",
-            "frameworks", "sync_frequency_minutes", "last_sync_at", "last_success_at", "next_sync_at",
-            "success_rate", "average_duration_ms", "total_syncs", "successful_syncs", "failed_syncs",
-            "consecutive_failures", "created_at", "updated_at",
+            "id",
+            "name",
+            "description",
+            "provider",
+            "integration_type",
+            "status",
+            "status_message",
+            "health",
+            "config",
+            "credentials",
+            "credentials_set",
+            "credentials_hint",
+            "credentials_updated_at",
+            "frameworks",
+            "sync_frequency_minutes",
+            "last_sync_at",
+            "last_success_at",
+            "next_sync_at",
+            "success_rate",
+            "average_duration_ms",
+            "total_syncs",
+            "successful_syncs",
+            "failed_syncs",
+            "consecutive_failures",
+            "created_at",
+            "updated_at",
         ]
         read_only_fields = [
-            "integration_type", "status_message", "health", "credentials_updated_at", "last_sync_at",
-            "last_success_at", "next_sync_at", "total_syncs", "successful_syncs", "failed_syncs",
-            "consecutive_failures", "created_at", "updated_at",
+            "integration_type",
+            "status_message",
+            "health",
+            "credentials_updated_at",
+            "last_sync_at",
+            "last_success_at",
+            "next_sync_at",
+            "total_syncs",
+            "successful_syncs",
+            "failed_syncs",
+            "consecutive_failures",
+            "created_at",
+            "updated_at",
         ]
 
     def __init__(self, *args, **kwargs):
@@ -55,8 +88,23 @@ class IntegrationLogSerializer(serializers.ModelSerializer):
     class Meta:
         model = IntegrationLog
         fields = [
-            "id", "integration", "kind", "status", "trigger", "task_id", "started_at", "finished_at",
-            "duration_ms", "fetched", "created", "updated", "skipped", "failed", "unmapped", "message", "error",
+            "id",
+            "integration",
+            "kind",
+            "status",
+            "trigger",
+            "task_id",
+            "started_at",
+            "finished_at",
+            "duration_ms",
+            "fetched",
+            "created",
+            "updated",
+            "skipped",
+            "failed",
+            "unmapped",
+            "message",
+            "error",
         ]
         read_only_fields = fields
 
@@ -64,8 +112,17 @@ class IntegrationLogSerializer(serializers.ModelSerializer):
 class FindingTicketSerializer(serializers.ModelSerializer):
     class Meta:
         model = FindingTicket
-        fields = ["id", "integration", "finding", "remote_id", "remote_key", "remote_url", "remote_status",
-                  "created_at", "updated_at"]
+        fields = [
+            "id",
+            "integration",
+            "finding",
+            "remote_id",
+            "remote_key",
+            "remote_url",
+            "remote_status",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = fields
 
 

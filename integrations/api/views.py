@@ -1,4 +1,5 @@
 """Thin API views over integrations.services and selectors."""
+
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
@@ -44,9 +45,13 @@ class IntegrationViewSet(viewsets.ModelViewSet):
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
         serializer.instance = services.create_integration(
-            name=data["name"], provider=data["provider"], config=data.get("config", {}),
-            credentials=data.get("credentials"), frameworks=data.get("frameworks", []),
-            description=data.get("description", ""), sync_frequency_minutes=data.get("sync_frequency_minutes"),
+            name=data["name"],
+            provider=data["provider"],
+            config=data.get("config", {}),
+            credentials=data.get("credentials"),
+            frameworks=data.get("frameworks", []),
+            description=data.get("description", ""),
+            sync_frequency_minutes=data.get("sync_frequency_minutes"),
             created_by=self.request.user,
         )
 
@@ -80,8 +85,15 @@ class IntegrationViewSet(viewsets.ModelViewSet):
     @extend_schema(responses=IntegrationLogSerializer(many=True))
     # queryset= makes this action's model IntegrationLog, so its FilterSet matches (the schema
     # generator checks that); the integration itself is looked up explicitly below.
-    @action(detail=True, methods=["get"], filterset_class=IntegrationLogFilterSet, queryset=IntegrationLog.objects.all(),
-            pagination_class=IntegrationLogPagination, search_fields=[], ordering_fields=[])
+    @action(
+        detail=True,
+        methods=["get"],
+        filterset_class=IntegrationLogFilterSet,
+        queryset=IntegrationLog.objects.all(),
+        pagination_class=IntegrationLogPagination,
+        search_fields=[],
+        ordering_fields=[],
+    )
     def logs(self, request, pk=None):
         integration = get_object_or_404(selectors.integrations_for_list(), pk=pk)
         self.check_object_permissions(request, integration)

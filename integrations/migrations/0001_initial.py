@@ -2,136 +2,275 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import integrations.fields
 from django.conf import settings
 from django.db import migrations, models
 
+import integrations.fields
+
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('compliance', '0001_initial'),
+        ("compliance", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Integration',
+            name="Integration",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, unique=True)),
-                ('provider', models.CharField(db_index=True, help_text='A provider slug from the catalog.', max_length=50)),
-                ('integration_type', models.CharField(choices=[('grc_tool', 'GRC tool'), ('security_scanner', 'Security scanner'), ('audit_platform', 'Audit platform'), ('risk_management', 'Risk management'), ('documentation', 'Documentation'), ('ticketing', 'Ticketing'), ('monitoring', 'Monitoring'), ('siem', 'SIEM')], max_length=30)),
-                ('description', models.TextField(blank=True)),
-                ('status', models.CharField(choices=[('active', 'Active'), ('inactive', 'Inactive'), ('error', 'Error'), ('pending', 'Pending'), ('testing', 'Testing'), ('configured', 'Configured')], db_index=True, default='configured', max_length=20)),
-                ('status_message', models.TextField(blank=True, help_text='Why the status is what it is (last error).')),
-                ('health', models.CharField(choices=[('unknown', 'Unknown'), ('healthy', 'Healthy'), ('degraded', 'Degraded'), ('unhealthy', 'Unhealthy')], default='unknown', max_length=20)),
-                ('config', models.JSONField(blank=True, default=dict)),
-                ('credentials', integrations.fields.EncryptedJSONField(blank=True, default=dict)),
-                ('credentials_hint', models.CharField(blank=True, help_text='Masked hint, e.g. ••••abcd.', max_length=64)),
-                ('credentials_updated_at', models.DateTimeField(blank=True, null=True)),
-                ('sync_frequency_minutes', models.PositiveIntegerField(default=60, help_text='0 turns scheduled syncs off; manual syncs still work.')),
-                ('sync_state', models.JSONField(blank=True, default=dict, help_text='Provider cursors, e.g. the last audit entry pushed.')),
-                ('last_sync_at', models.DateTimeField(blank=True, null=True)),
-                ('last_success_at', models.DateTimeField(blank=True, null=True)),
-                ('next_sync_at', models.DateTimeField(blank=True, db_index=True, null=True)),
-                ('sync_lock_until', models.DateTimeField(blank=True, help_text='Lease of the running sync; one sync at a time per integration.', null=True)),
-                ('total_syncs', models.PositiveIntegerField(default=0)),
-                ('successful_syncs', models.PositiveIntegerField(default=0)),
-                ('failed_syncs', models.PositiveIntegerField(default=0)),
-                ('consecutive_failures', models.PositiveIntegerField(default=0)),
-                ('total_sync_duration_ms', models.PositiveBigIntegerField(default=0)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('frameworks', models.ManyToManyField(blank=True, related_name='integrations', to='compliance.framework')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=200, unique=True)),
+                (
+                    "provider",
+                    models.CharField(db_index=True, help_text="A provider slug from the catalog.", max_length=50),
+                ),
+                (
+                    "integration_type",
+                    models.CharField(
+                        choices=[
+                            ("grc_tool", "GRC tool"),
+                            ("security_scanner", "Security scanner"),
+                            ("audit_platform", "Audit platform"),
+                            ("risk_management", "Risk management"),
+                            ("documentation", "Documentation"),
+                            ("ticketing", "Ticketing"),
+                            ("monitoring", "Monitoring"),
+                            ("siem", "SIEM"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("description", models.TextField(blank=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("active", "Active"),
+                            ("inactive", "Inactive"),
+                            ("error", "Error"),
+                            ("pending", "Pending"),
+                            ("testing", "Testing"),
+                            ("configured", "Configured"),
+                        ],
+                        db_index=True,
+                        default="configured",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "status_message",
+                    models.TextField(blank=True, help_text="Why the status is what it is (last error)."),
+                ),
+                (
+                    "health",
+                    models.CharField(
+                        choices=[
+                            ("unknown", "Unknown"),
+                            ("healthy", "Healthy"),
+                            ("degraded", "Degraded"),
+                            ("unhealthy", "Unhealthy"),
+                        ],
+                        default="unknown",
+                        max_length=20,
+                    ),
+                ),
+                ("config", models.JSONField(blank=True, default=dict)),
+                ("credentials", integrations.fields.EncryptedJSONField(blank=True, default=dict)),
+                (
+                    "credentials_hint",
+                    models.CharField(blank=True, help_text="Masked hint, e.g. ••••abcd.", max_length=64),
+                ),
+                ("credentials_updated_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "sync_frequency_minutes",
+                    models.PositiveIntegerField(
+                        default=60, help_text="0 turns scheduled syncs off; manual syncs still work."
+                    ),
+                ),
+                (
+                    "sync_state",
+                    models.JSONField(
+                        blank=True, default=dict, help_text="Provider cursors, e.g. the last audit entry pushed."
+                    ),
+                ),
+                ("last_sync_at", models.DateTimeField(blank=True, null=True)),
+                ("last_success_at", models.DateTimeField(blank=True, null=True)),
+                ("next_sync_at", models.DateTimeField(blank=True, db_index=True, null=True)),
+                (
+                    "sync_lock_until",
+                    models.DateTimeField(
+                        blank=True,
+                        help_text="Lease of the running sync; one sync at a time per integration.",
+                        null=True,
+                    ),
+                ),
+                ("total_syncs", models.PositiveIntegerField(default=0)),
+                ("successful_syncs", models.PositiveIntegerField(default=0)),
+                ("failed_syncs", models.PositiveIntegerField(default=0)),
+                ("consecutive_failures", models.PositiveIntegerField(default=0)),
+                ("total_sync_duration_ms", models.PositiveBigIntegerField(default=0)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, editable=False)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "frameworks",
+                    models.ManyToManyField(blank=True, related_name="integrations", to="compliance.framework"),
+                ),
             ],
             options={
-                'ordering': ['name'],
-                'permissions': [('run_integration', 'Can run syncs and connection tests of integrations')],
+                "ordering": ["name"],
+                "permissions": [("run_integration", "Can run syncs and connection tests of integrations")],
             },
         ),
         migrations.CreateModel(
-            name='FindingTicket',
+            name="FindingTicket",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('remote_id', models.CharField(max_length=200)),
-                ('remote_key', models.CharField(blank=True, help_text='Human key, e.g. SEC-12 or INC0010001.', max_length=200)),
-                ('remote_url', models.URLField(blank=True, max_length=1000)),
-                ('remote_status', models.CharField(blank=True, max_length=100)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('finding', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tickets', to='compliance.finding')),
-                ('integration', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tickets', to='integrations.integration')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("remote_id", models.CharField(max_length=200)),
+                (
+                    "remote_key",
+                    models.CharField(blank=True, help_text="Human key, e.g. SEC-12 or INC0010001.", max_length=200),
+                ),
+                ("remote_url", models.URLField(blank=True, max_length=1000)),
+                ("remote_status", models.CharField(blank=True, max_length=100)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "finding",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="tickets", to="compliance.finding"
+                    ),
+                ),
+                (
+                    "integration",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="tickets",
+                        to="integrations.integration",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='IntegrationLog',
+            name="IntegrationLog",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('sync', 'Sync'), ('test_connection', 'Test connection')], default='sync', max_length=20)),
-                ('status', models.CharField(choices=[('running', 'Running'), ('success', 'Success'), ('partial', 'Partial (some results could not be mapped)'), ('failed', 'Failed'), ('skipped', 'Skipped (another sync was running)')], default='running', max_length=20)),
-                ('trigger', models.CharField(blank=True, help_text='schedule, manual, api, admin…', max_length=20)),
-                ('task_id', models.CharField(blank=True, max_length=64)),
-                ('started_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('duration_ms', models.PositiveIntegerField(blank=True, null=True)),
-                ('fetched', models.PositiveIntegerField(default=0)),
-                ('created', models.PositiveIntegerField(default=0)),
-                ('updated', models.PositiveIntegerField(default=0)),
-                ('skipped', models.PositiveIntegerField(default=0)),
-                ('failed', models.PositiveIntegerField(default=0)),
-                ('unmapped', models.JSONField(blank=True, default=list, help_text='Results that could not be mapped, with the reason (first 200).')),
-                ('message', models.TextField(blank=True)),
-                ('error', models.TextField(blank=True)),
-                ('integration', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='logs', to='integrations.integration')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("sync", "Sync"), ("test_connection", "Test connection")],
+                        default="sync",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("running", "Running"),
+                            ("success", "Success"),
+                            ("partial", "Partial (some results could not be mapped)"),
+                            ("failed", "Failed"),
+                            ("skipped", "Skipped (another sync was running)"),
+                        ],
+                        default="running",
+                        max_length=20,
+                    ),
+                ),
+                ("trigger", models.CharField(blank=True, help_text="schedule, manual, api, admin…", max_length=20)),
+                ("task_id", models.CharField(blank=True, max_length=64)),
+                ("started_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("duration_ms", models.PositiveIntegerField(blank=True, null=True)),
+                ("fetched", models.PositiveIntegerField(default=0)),
+                ("created", models.PositiveIntegerField(default=0)),
+                ("updated", models.PositiveIntegerField(default=0)),
+                ("skipped", models.PositiveIntegerField(default=0)),
+                ("failed", models.PositiveIntegerField(default=0)),
+                (
+                    "unmapped",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="Results that could not be mapped, with the reason (first 200).",
+                    ),
+                ),
+                ("message", models.TextField(blank=True)),
+                ("error", models.TextField(blank=True)),
+                (
+                    "integration",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="logs", to="integrations.integration"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-started_at', '-id'],
+                "ordering": ["-started_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='RemoteResource',
+            name="RemoteResource",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('provider', models.CharField(max_length=50)),
-                ('resource_id', models.CharField(max_length=1024)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('data_source', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='remote_resources', to='compliance.datasource')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("provider", models.CharField(max_length=50)),
+                ("resource_id", models.CharField(max_length=1024)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "data_source",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="remote_resources",
+                        to="compliance.datasource",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='SyncKey',
+            name="SyncKey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(help_text='SHA-256 of remote id + remote timestamp.', max_length=64)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('integration', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='integrations.integration')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("key", models.CharField(help_text="SHA-256 of remote id + remote timestamp.", max_length=64)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "integration",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="integrations.integration"
+                    ),
+                ),
             ],
         ),
         migrations.AddIndex(
-            model_name='integration',
-            index=models.Index(fields=['status', 'next_sync_at'], name='integration_due'),
+            model_name="integration",
+            index=models.Index(fields=["status", "next_sync_at"], name="integration_due"),
         ),
         migrations.AddConstraint(
-            model_name='findingticket',
-            constraint=models.UniqueConstraint(fields=('integration', 'finding'), name='finding_ticket_unique'),
+            model_name="findingticket",
+            constraint=models.UniqueConstraint(fields=("integration", "finding"), name="finding_ticket_unique"),
         ),
         migrations.AddIndex(
-            model_name='integrationlog',
-            index=models.Index(fields=['integration', '-started_at', '-id'], name='integration_log_time'),
+            model_name="integrationlog",
+            index=models.Index(fields=["integration", "-started_at", "-id"], name="integration_log_time"),
         ),
         migrations.AddConstraint(
-            model_name='remoteresource',
-            constraint=models.UniqueConstraint(fields=('provider', 'resource_id'), name='remote_resource_unique'),
+            model_name="remoteresource",
+            constraint=models.UniqueConstraint(fields=("provider", "resource_id"), name="remote_resource_unique"),
         ),
         migrations.AddConstraint(
-            model_name='synckey',
-            constraint=models.UniqueConstraint(fields=('integration', 'key'), name='sync_key_unique'),
+            model_name="synckey",
+            constraint=models.UniqueConstraint(fields=("integration", "key"), name="sync_key_unique"),
         ),
     ]

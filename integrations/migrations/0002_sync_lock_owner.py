@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('integrations', '0001_initial'),
+        ("integrations", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='integration',
-            name='sync_lock_owner',
-            field=models.CharField(blank=True, help_text='Task id of the sync holding the lease (blank outside a worker).', max_length=64),
+            model_name="integration",
+            name="sync_lock_owner",
+            field=models.CharField(
+                blank=True, help_text="Task id of the sync holding the lease (blank outside a worker).", max_length=64
+            ),
         ),
     ]

@@ -13,18 +13,22 @@ INDEX = "integrations_synckey_integration_id_fe3a1200"  # the name 0001_initial 
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('integrations', '0002_sync_lock_owner'),
+        ("integrations", "0002_sync_lock_owner"),
     ]
 
     operations = [
         migrations.SeparateDatabaseAndState(
             state_operations=[
                 migrations.AlterField(
-                    model_name='synckey',
-                    name='integration',
-                    field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='integrations.integration'),
+                    model_name="synckey",
+                    name="integration",
+                    field=models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="integrations.integration",
+                    ),
                 ),
             ],
             database_operations=[

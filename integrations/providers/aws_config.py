@@ -5,6 +5,7 @@ describe_config_rules (NextToken) → get_compliance_details_by_config_rule per 
 not_applicable, INSUFFICIENT_DATA → error. Tests use botocore's Stubber, which checks
 every call and response against the real service model.
 """
+
 import boto3
 from botocore.config import Config as BotoConfig
 from botocore.exceptions import (
@@ -36,11 +37,23 @@ STATUS_MAP = {
     "INSUFFICIENT_DATA": "error",
 }
 AUTH_ERROR_CODES = {
-    "AccessDenied", "AccessDeniedException", "UnrecognizedClientException", "InvalidClientTokenId",
-    "SignatureDoesNotMatch", "ExpiredTokenException", "AuthFailure", "IncompleteSignature",
+    "AccessDenied",
+    "AccessDeniedException",
+    "UnrecognizedClientException",
+    "InvalidClientTokenId",
+    "SignatureDoesNotMatch",
+    "ExpiredTokenException",
+    "AuthFailure",
+    "IncompleteSignature",
 }
-TRANSIENT_ERROR_CODES = {"ThrottlingException", "Throttling", "RequestLimitExceeded", "ServiceUnavailable",
-                         "InternalFailure", "InternalServerError"}
+TRANSIENT_ERROR_CODES = {
+    "ThrottlingException",
+    "Throttling",
+    "RequestLimitExceeded",
+    "ServiceUnavailable",
+    "InternalFailure",
+    "InternalServerError",
+}
 MAX_RESULTS_PER_CALL = 100
 
 
@@ -70,7 +83,8 @@ class AwsConfigClient:
             aws_secret_access_key=credentials.get("secret_access_key"),
             aws_session_token=credentials.get("session_token") or None,
             config=BotoConfig(
-                connect_timeout=connect, read_timeout=read,
+                connect_timeout=connect,
+                read_timeout=read,
                 retries={"mode": "standard", "total_max_attempts": max_attempts or settings.INTEGRATIONS_MAX_ATTEMPTS},
             ),
         )
@@ -119,7 +133,9 @@ class AwsConfigProvider(Provider):
             "endpoint_url": {"type": "string", "maxLength": 500},
             "rule_names": {"type": "array", "items": {"type": "string", "maxLength": 128}, "maxItems": 25},
             "compliance_types": {
-                "type": "array", "items": {"enum": list(STATUS_MAP)}, "uniqueItems": True,
+                "type": "array",
+                "items": {"enum": list(STATUS_MAP)},
+                "uniqueItems": True,
             },
         },
     }
@@ -171,9 +187,15 @@ class AwsConfigProvider(Provider):
         return RemoteResult(
             remote_id=f"{rule_name}|{resource_type}|{resource_id}",
             remote_timestamp=recorded.isoformat() if recorded else "",
-            resource_id=f"{resource_type}/{resource_id}", resource_name=resource_id,
-            rule_key=rule_name, status=STATUS_MAP.get(compliance), raw_status=compliance,
+            resource_id=f"{resource_type}/{resource_id}",
+            resource_name=resource_id,
+            rule_key=rule_name,
+            status=STATUS_MAP.get(compliance),
+            raw_status=compliance,
             evaluated_at=recorded,
-            details={"resource_type": resource_type, "annotation": item.get("Annotation", "")[:1000],
-                     "compliance_type": compliance},
+            details={
+                "resource_type": resource_type,
+                "annotation": item.get("Annotation", "")[:1000],
+                "compliance_type": compliance,
+            },
         )

@@ -6,16 +6,26 @@ Query: POST {management}/subscriptions/{id}/providers/Microsoft.PolicyInsights/
 policyStates/latest/queryResults?api-version=2019-10-01 → {"value": [...],
 "@odata.nextLink"}. Errors: {"error": {"code", "message"}} (AAD: {"error", "error_description"}).
 """
+
 from ..choices import Capability, IntegrationType
 from ..registry import register
 from .base import CredentialField, Provider, RemoteError, RemoteResult, parse_remote_time
 from .client import TokenClient
 
 API_VERSION = "2019-10-01"
-STATUS_MAP = {"compliant": "passed", "noncompliant": "failed", "exempt": "not_applicable",
-              "unknown": "error", "conflict": "error"}
-RULE_KEY_FIELDS = ("policyDefinitionName", "policyAssignmentName", "policyDefinitionReferenceId",
-                   "policySetDefinitionName")
+STATUS_MAP = {
+    "compliant": "passed",
+    "noncompliant": "failed",
+    "exempt": "not_applicable",
+    "unknown": "error",
+    "conflict": "error",
+}
+RULE_KEY_FIELDS = (
+    "policyDefinitionName",
+    "policyAssignmentName",
+    "policyDefinitionReferenceId",
+    "policySetDefinitionName",
+)
 
 
 class AzureClient(TokenClient):
@@ -26,7 +36,10 @@ class AzureClient(TokenClient):
         authority = self.config.get("authority_url", "https://login.microsoftonline.com").rstrip("/")
         scope = self.config.get("token_scope") or self.base_url.rstrip("/") + "/.default"
         response = self.request(
-            "POST", f"{authority}/{self.config['tenant_id']}/oauth2/v2.0/token", auth=False, data={
+            "POST",
+            f"{authority}/{self.config['tenant_id']}/oauth2/v2.0/token",
+            auth=False,
+            data={
                 "grant_type": "client_credentials",
                 "client_id": self.credentials.get("client_id", ""),
                 "client_secret": self.credentials.get("client_secret", ""),
@@ -71,8 +84,10 @@ class AzurePolicyProvider(Provider):
         return super().client(config=config, credentials=credentials, **kwargs)
 
     def _query_path(self, client):
-        return (f"subscriptions/{client.config['subscription_id']}/providers/Microsoft.PolicyInsights/"
-                f"policyStates/latest/queryResults")
+        return (
+            f"subscriptions/{client.config['subscription_id']}/providers/Microsoft.PolicyInsights/"
+            f"policyStates/latest/queryResults"
+        )
 
     def test_connection(self, client):
         client.request("POST", self._query_path(client), params={"api-version": API_VERSION, "$top": 1})
@@ -98,15 +113,22 @@ class AzurePolicyProvider(Provider):
         resource_id = str(item.get("resourceId") or "")
         stamp = str(item.get("timestamp") or "")
         return RemoteResult(
-            remote_id="|".join(str(item.get(k) or "") for k in (
-                "resourceId", "policyAssignmentId", "policyDefinitionId", "policyDefinitionReferenceId")),
-            remote_timestamp=stamp, resource_id=resource_id.lower(),
-            resource_name=resource_id.rsplit("/", 1)[-1], rule_key=str(item.get(rule_field) or ""),
-            status=STATUS_MAP.get(state.lower()), raw_status=state, evaluated_at=parse_remote_time(stamp),
+            remote_id="|".join(
+                str(item.get(k) or "")
+                for k in ("resourceId", "policyAssignmentId", "policyDefinitionId", "policyDefinitionReferenceId")
+            ),
+            remote_timestamp=stamp,
+            resource_id=resource_id.lower(),
+            resource_name=resource_id.rsplit("/", 1)[-1],
+            rule_key=str(item.get(rule_field) or ""),
+            status=STATUS_MAP.get(state.lower()),
+            raw_status=state,
+            evaluated_at=parse_remote_time(stamp),
             details={
                 "policy_assignment": item.get("policyAssignmentName"),
                 "policy_definition": item.get("policyDefinitionName"),
                 "policy_definition_action": item.get("policyDefinitionAction"),
-                "resource_type": item.get("resourceType"), "resource_location": item.get("resourceLocation"),
+                "resource_type": item.get("resourceType"),
+                "resource_location": item.get("resourceLocation"),
             },
         )

@@ -6,8 +6,9 @@ for the catalog.
 Services and tasks only call the methods declared here; they never ask which provider
 they hold.
 """
+
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 import jsonschema
 
@@ -49,8 +50,13 @@ class CredentialField:
     help_text: str = ""
 
     def as_dict(self):
-        return {"name": self.name, "label": self.label, "required": self.required,
-                "secret": self.secret, "help_text": self.help_text}
+        return {
+            "name": self.name,
+            "label": self.label,
+            "required": self.required,
+            "secret": self.secret,
+            "help_text": self.help_text,
+        }
 
 
 @dataclass
@@ -91,7 +97,8 @@ COMMON_CONFIG_PROPERTIES = {
         "maxProperties": 5000,
     },
     "min_severity": {
-        "type": "string", "enum": ["low", "medium", "high", "critical"],
+        "type": "string",
+        "enum": ["low", "medium", "high", "critical"],
         "description": "Push only findings at or above this severity.",
     },
     "page_size": {"type": "integer", "minimum": 1, "maximum": 1000},
@@ -141,9 +148,7 @@ class Provider:
             return {"config": ["Must be a JSON object."]}
         validator = jsonschema.Draft202012Validator(self.full_config_schema())
         errors = sorted(validator.iter_errors(config), key=lambda e: list(e.absolute_path))
-        messages = [
-            f"{'.'.join(str(p) for p in e.absolute_path) or '(root)'}: {e.message}"[:300] for e in errors[:20]
-        ]
+        messages = [f"{'.'.join(str(p) for p in e.absolute_path) or '(root)'}: {e.message}"[:300] for e in errors[:20]]
         for key in self.url_fields:
             if key in config and isinstance(config[key], str):
                 try:
@@ -207,18 +212,32 @@ class Provider:
 
     def finding_event(self, finding):
         return {
-            "type": "finding", "id": finding.pk, "title": finding.title, "status": finding.status,
-            "severity": finding.severity, "rule": finding.rule.name, "framework": finding.rule.framework.code,
-            "data_source": finding.data_source.name, "opened_at": finding.opened_at.isoformat(),
+            "type": "finding",
+            "id": finding.pk,
+            "title": finding.title,
+            "status": finding.status,
+            "severity": finding.severity,
+            "rule": finding.rule.name,
+            "framework": finding.rule.framework.code,
+            "data_source": finding.data_source.name,
+            "opened_at": finding.opened_at.isoformat(),
             "resolved_at": finding.resolved_at.isoformat() if finding.resolved_at else None,
         }
 
     def audit_event(self, entry):
         return {
-            "type": "audit", "id": entry.pk, "timestamp": entry.timestamp.isoformat(), "action": entry.action,
-            "actor": entry.actor_username, "object": entry.object_repr, "object_id": entry.object_id,
-            "impact_level": entry.impact_level, "request_id": entry.request_id, "source": entry.source,
-            "ip_address": entry.ip_address, "message": entry.message[:2000],
+            "type": "audit",
+            "id": entry.pk,
+            "timestamp": entry.timestamp.isoformat(),
+            "action": entry.action,
+            "actor": entry.actor_username,
+            "object": entry.object_repr,
+            "object_id": entry.object_id,
+            "impact_level": entry.impact_level,
+            "request_id": entry.request_id,
+            "source": entry.source,
+            "ip_address": entry.ip_address,
+            "message": entry.message[:2000],
         }
 
 
@@ -240,7 +259,6 @@ def finding_description_lines(finding):
 
 def parse_remote_time(value):
     """A vendor timestamp (ISO 8601, or ServiceNow's 'YYYY-MM-DD HH:MM:SS' in UTC) → aware datetime."""
-    from datetime import timezone as dt_timezone
 
     from django.utils.dateparse import parse_datetime
 
@@ -253,5 +271,5 @@ def parse_remote_time(value):
     if parsed is None:
         return None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt_timezone.utc)
+        parsed = parsed.replace(tzinfo=UTC)
     return parsed

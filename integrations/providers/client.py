@@ -2,6 +2,7 @@
 readable errors and credential scrubbing. A provider subclasses BaseClient (or TokenClient
 for OAuth bearer tokens) and names it as its Provider.client_class.
 """
+
 import base64
 import random
 import time

@@ -7,6 +7,7 @@ Pull: GET v1/organizations/{org}/sources/-/findings?pageSize=&pageToken=&filter=
 "readTime", "totalSize"}; finding fields are finding.proto's, in camelCase. ACTIVE → failed,
 INACTIVE → passed. Errors: {"error": {"code", "message", "status"}}.
 """
+
 import base64
 import json
 import time
@@ -71,8 +72,9 @@ class GcpClient(TokenClient):
         token_url = self.config.get("token_url", "https://oauth2.googleapis.com/token")
         assertion = signed_jwt(email=email, private_key_pem=key, key_id=info.get("private_key_id"), audience=token_url)
         try:
-            response = self.request("POST", token_url, auth=False,
-                                    data={"grant_type": JWT_GRANT, "assertion": assertion})
+            response = self.request(
+                "POST", token_url, auth=False, data={"grant_type": JWT_GRANT, "assertion": assertion}
+            )
         except RemoteError as exc:
             # The token endpoint answers 400 invalid_grant for a bad key or account.
             raise AuthenticationFailed(f"Google refused the service account: {exc}") from None
@@ -148,9 +150,18 @@ class GcpSccProvider(Provider):
         stamp = str(finding.get("eventTime") or finding.get("createTime") or "")
         resource = str(finding.get("resourceName") or "")
         return RemoteResult(
-            remote_id=str(finding.get("name") or ""), remote_timestamp=stamp, resource_id=resource,
-            resource_name=resource.rsplit("/", 1)[-1], rule_key=str(finding.get("category") or ""),
-            status=STATUS_MAP.get(state), raw_status=state, evaluated_at=parse_remote_time(stamp),
-            details={"severity": finding.get("severity"), "finding_class": finding.get("findingClass"),
-                     "external_uri": finding.get("externalUri"), "mute": finding.get("mute")},
+            remote_id=str(finding.get("name") or ""),
+            remote_timestamp=stamp,
+            resource_id=resource,
+            resource_name=resource.rsplit("/", 1)[-1],
+            rule_key=str(finding.get("category") or ""),
+            status=STATUS_MAP.get(state),
+            raw_status=state,
+            evaluated_at=parse_remote_time(stamp),
+            details={
+                "severity": finding.get("severity"),
+                "finding_class": finding.get("findingClass"),
+                "external_uri": finding.get("externalUri"),
+                "mute": finding.get("mute"),
+            },
         )

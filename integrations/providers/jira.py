@@ -6,6 +6,7 @@ Status: POST /rest/api/3/search/jql {"jql", "fields", "maxResults", "nextPageTok
 "nextPageToken", "isLast"}; statusCategory "done" resolves the finding.
 Auth: basic with the account e-mail and an API token. Errors: {"errorMessages", "errors"}.
 """
+
 from ..choices import Capability, IntegrationType
 from ..registry import register
 from .base import (
@@ -38,8 +39,7 @@ def adf_document(finding):
             {
                 "type": "bulletList",
                 "content": [
-                    {"type": "listItem", "content": [{"type": "paragraph", "content": [text(line)]}]}
-                    for line in lines
+                    {"type": "listItem", "content": [{"type": "paragraph", "content": [text(line)]}]} for line in lines
                 ],
             },
         ],
@@ -101,14 +101,17 @@ class JiraProvider(Provider):
         }
         body = client.json(client.request("POST", "rest/api/3/issue", ok=(201,), json={"fields": fields}))
         key = str(body.get("key", ""))
-        return TicketRef(remote_id=str(body.get("id", "")), remote_key=key,
-                         remote_url=client.url(f"browse/{key}"), remote_status="")
+        return TicketRef(
+            remote_id=str(body.get("id", "")), remote_key=key, remote_url=client.url(f"browse/{key}"), remote_status=""
+        )
 
     def ticket_states(self, client, tickets):
         states = {}
         tickets = list(tickets)
         for start in range(0, len(tickets), SEARCH_BATCH):
-            ids = ", ".join(str(int(t.remote_id)) for t in tickets[start:start + SEARCH_BATCH] if t.remote_id.isdigit())
+            ids = ", ".join(
+                str(int(t.remote_id)) for t in tickets[start : start + SEARCH_BATCH] if t.remote_id.isdigit()
+            )
             if not ids:
                 continue
             token = None
@@ -120,8 +123,9 @@ class JiraProvider(Provider):
                 for issue in page.get("issues") or []:
                     status = (issue.get("fields") or {}).get("status") or {}
                     category = (status.get("statusCategory") or {}).get("key", "")
-                    states[str(issue.get("id"))] = TicketState(status=str(status.get("name", ""))[:100],
-                                                               done=category == "done")
+                    states[str(issue.get("id"))] = TicketState(
+                        status=str(status.get("name", ""))[:100], done=category == "done"
+                    )
                 token = page.get("nextPageToken")
                 if page.get("isLast", True) or not token:
                     break

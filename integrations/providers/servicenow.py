@@ -5,6 +5,7 @@ Pull: GET /api/now/table/{table}?sysparm_query=…&sysparm_limit=…&sysparm_off
 Auth: basic, or OAuth (POST /oauth_token.do, password grant) → Bearer token.
 Errors: {"error": {"message", "detail"}, "status": "failure"}.
 """
+
 from ..choices import Capability, IntegrationType
 from ..registry import register
 from .base import (
@@ -33,13 +34,18 @@ class ServiceNowClient(TokenClient):
         return basic_authorization(self.credentials.get("username", ""), self.credentials.get("password", ""))
 
     def fetch_token(self):
-        response = self.request("POST", "oauth_token.do", auth=False, data={
-            "grant_type": "password",
-            "client_id": self.credentials.get("client_id", ""),
-            "client_secret": self.credentials.get("client_secret", ""),
-            "username": self.credentials.get("username", ""),
-            "password": self.credentials.get("password", ""),
-        })
+        response = self.request(
+            "POST",
+            "oauth_token.do",
+            auth=False,
+            data={
+                "grant_type": "password",
+                "client_id": self.credentials.get("client_id", ""),
+                "client_secret": self.credentials.get("client_secret", ""),
+                "username": self.credentials.get("username", ""),
+                "password": self.credentials.get("password", ""),
+            },
+        )
         return self.access_token(response, "ServiceNow's token endpoint")
 
     def error_message(self, body, response):
@@ -114,19 +120,23 @@ class ServiceNowProvider(Provider):
         limit = cfg.get("page_size", 500)
         offset = 0
         while True:
-            response = client.request("GET", f"api/now/table/{self._table(client)}", params={
-                "sysparm_query": cfg.get("query", "ORDERBYsys_updated_on"),
-                "sysparm_limit": limit,
-                "sysparm_offset": offset,
-                "sysparm_exclude_reference_link": "true",
-                "sysparm_fields": ",".join(["sys_id", *(f for f in fields.values() if f)]),
-            })
+            response = client.request(
+                "GET",
+                f"api/now/table/{self._table(client)}",
+                params={
+                    "sysparm_query": cfg.get("query", "ORDERBYsys_updated_on"),
+                    "sysparm_limit": limit,
+                    "sysparm_offset": offset,
+                    "sysparm_exclude_reference_link": "true",
+                    "sysparm_fields": ",".join(["sys_id", *(f for f in fields.values() if f)]),
+                },
+            )
             records = client.json(response).get("result")
             if not isinstance(records, list):
                 raise RemoteError("ServiceNow answered without a result list.")
             yield [self._result(record, fields, status_map) for record in records]
             offset += len(records)
-            if len(records) < limit or "rel=\"next\"" not in response.headers.get("Link", ""):
+            if len(records) < limit or 'rel="next"' not in response.headers.get("Link", ""):
                 return
 
     def _result(self, record, fields, status_map):
@@ -139,9 +149,13 @@ class ServiceNowProvider(Provider):
         raw_status = value("status")
         stamp = value("time")
         return RemoteResult(
-            remote_id=str(record.get("sys_id", "")), remote_timestamp=stamp,
-            resource_id=value("resource"), resource_name=value("name"), rule_key=value("rule"),
-            status=status_map.get(raw_status.lower()), raw_status=raw_status,
+            remote_id=str(record.get("sys_id", "")),
+            remote_timestamp=stamp,
+            resource_id=value("resource"),
+            resource_name=value("name"),
+            rule_key=value("rule"),
+            status=status_map.get(raw_status.lower()),
+            raw_status=raw_status,
             evaluated_at=parse_remote_time(stamp),
             details={"table_sys_id": record.get("sys_id", ""), "remote_status": raw_status},
         )
@@ -163,7 +177,8 @@ class ServiceNowProvider(Provider):
         result = client.json(response).get("result") or {}
         sys_id = str(result.get("sys_id", ""))
         return TicketRef(
-            remote_id=sys_id, remote_key=str(result.get("number", "")),
+            remote_id=sys_id,
+            remote_key=str(result.get("number", "")),
             remote_url=client.url(f"nav_to.do?uri=incident.do?sys_id={sys_id}"),
             remote_status=str(result.get("state", "")),
         )

@@ -5,6 +5,7 @@ more JSON event objects one after another ({"time", "host", "source", "sourcetyp
 "index", "event"}). Success {"text": "Success", "code": 0}; errors {"text", "code"}
 (4 invalid token → 403, 5 no data → 400, 9 server busy → 503).
 """
+
 import json
 
 from ..choices import Capability, IntegrationType
@@ -83,8 +84,8 @@ class SplunkProvider(Provider):
             when = parse_datetime(stamp).timestamp() if stamp else None
             lines.append(json.dumps(self._envelope(client, event, when), separators=(",", ":")))
         payload = "\n".join(lines).encode()
-        body = client.json(client.request(
-            "POST", EVENT_PATH, data=payload, headers={"Content-Type": "application/json"}
-        ))
+        body = client.json(
+            client.request("POST", EVENT_PATH, data=payload, headers={"Content-Type": "application/json"})
+        )
         if body.get("code") not in (0, None):
             raise RemoteError(f"Splunk HEC answered: {body.get('text', '')} (code {body.get('code')})")

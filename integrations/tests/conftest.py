@@ -1,4 +1,5 @@
 """Integration test fixtures: vendor fakes on 127.0.0.1 and settings that let us reach them."""
+
 import pytest
 
 from compliance.tests.factories import FrameworkFactory, RuleFactory

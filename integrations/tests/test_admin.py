@@ -1,4 +1,5 @@
 """The admin: write-only credentials, validation in the form, and the two run actions."""
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -21,11 +22,18 @@ def admin_web():
 
 def test_add_form_encrypts_credentials_and_never_shows_them(admin_web, splunk):
     url = reverse("admin:integrations_integration_add")
-    response = admin_web.post(url, {
-        "name": "SIEM", "provider": "splunk", "description": "", "status": "configured",
-        "config": f'{{"hec_url": "{splunk.url}"}}', "sync_frequency_minutes": 5,
-        "new_credentials": f'{{"hec_token": "{CANARY}"}}',
-    })
+    response = admin_web.post(
+        url,
+        {
+            "name": "SIEM",
+            "provider": "splunk",
+            "description": "",
+            "status": "configured",
+            "config": f'{{"hec_url": "{splunk.url}"}}',
+            "sync_frequency_minutes": 5,
+            "new_credentials": f'{{"hec_token": "{CANARY}"}}',
+        },
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     integration = Integration.objects.get(name="SIEM")
     assert integration.credentials == {"hec_token": CANARY} and integration.credentials_set
@@ -34,17 +42,31 @@ def test_add_form_encrypts_credentials_and_never_shows_them(admin_web, splunk):
 
 
 def test_form_reports_schema_errors_without_echoing_credentials(admin_web):
-    response = admin_web.post(reverse("admin:integrations_integration_add"), {
-        "name": "Bad", "provider": "jira", "status": "configured", "config": '{"base_url": "https://a.example"}',
-        "sync_frequency_minutes": 5, "new_credentials": '{"email": "x@example.com", "api_token": "SECRETISH"}',
-    })
+    response = admin_web.post(
+        reverse("admin:integrations_integration_add"),
+        {
+            "name": "Bad",
+            "provider": "jira",
+            "status": "configured",
+            "config": '{"base_url": "https://a.example"}',
+            "sync_frequency_minutes": 5,
+            "new_credentials": '{"email": "x@example.com", "api_token": "SECRETISH"}',
+        },
+    )
     assert response.status_code == 200
     body = response.content.decode()
     assert "project_key" in body and not Integration.objects.exists()
-    bad_json = admin_web.post(reverse("admin:integrations_integration_add"), {
-        "name": "Bad", "provider": "splunk", "status": "configured", "config": '{"hec_url": "https://s.example"}',
-        "sync_frequency_minutes": 5, "new_credentials": '{"hec_token": SECRETISH',
-    })
+    bad_json = admin_web.post(
+        reverse("admin:integrations_integration_add"),
+        {
+            "name": "Bad",
+            "provider": "splunk",
+            "status": "configured",
+            "config": '{"hec_url": "https://s.example"}',
+            "sync_frequency_minutes": 5,
+            "new_credentials": '{"hec_token": SECRETISH',
+        },
+    )
     assert "Must be a JSON object." in bad_json.content.decode() and "SECRETISH" not in bad_json.content.decode()
 
 
@@ -55,13 +77,13 @@ def test_changelist_actions_test_connection_and_sync_now(admin_web, splunk, djan
     integration = splunk_integration(splunk)
     url = reverse("admin:integrations_integration_changelist")
     assert admin_web.get(url).status_code == 200
-    response = admin_web.post(url, {"action": "test_connection_action", "_selected_action": [integration.pk]},
-                                 follow=True)
+    response = admin_web.post(
+        url, {"action": "test_connection_action", "_selected_action": [integration.pk]}, follow=True
+    )
     assert "token is accepted" in response.content.decode()
     assert IntegrationLog.objects.filter(integration=integration, kind="test_connection", trigger="admin").exists()
     with django_capture_on_commit_callbacks(execute=True):
-        response = admin_web.post(url, {"action": "sync_now_action", "_selected_action": [integration.pk]},
-                                     follow=True)
+        response = admin_web.post(url, {"action": "sync_now_action", "_selected_action": [integration.pk]}, follow=True)
     assert "Queued 1 sync" in response.content.decode()
     assert [m[1]["trigger"] for m in queued_messages()] == ["admin"]
 

@@ -1,9 +1,10 @@
 """The integrations API: CRUD by declaration, catalog, test-connection, sync, logs, secrets."""
+
 import pytest
 
+from audit.testing import AuditedResourceTests
 from common.roles import AUDITOR, COMPLIANCE_ADMIN, COMPLIANCE_MANAGER, VIEWER
 from integrations.models import Integration, IntegrationLog
-from audit.testing import AuditedResourceTests
 
 from .factories import make_integration, splunk_integration
 
@@ -18,13 +19,19 @@ class TestIntegrationResource(AuditedResourceTests):
     update_data = {"name": "Renamed integration", "sync_frequency_minutes": 30}
 
     def make(self):
-        return make_integration("splunk", config={"hec_url": "https://splunk.example.com:8088"},
-                                credentials={"hec_token": "tok-" + "x" * 16})
+        return make_integration(
+            "splunk",
+            config={"hec_url": "https://splunk.example.com:8088"},
+            credentials={"hec_token": "tok-" + "x" * 16},
+        )
 
     def create_data(self):
-        return {"name": "Jira SEC", "provider": "jira",
-                "config": {"base_url": "https://acme.atlassian.net", "project_key": "SEC"},
-                "credentials": {"email": "bot@acme.example", "api_token": "jira-api-token-123"}}
+        return {
+            "name": "Jira SEC",
+            "provider": "jira",
+            "config": {"base_url": "https://acme.atlassian.net", "project_key": "SEC"},
+            "credentials": {"email": "bot@acme.example", "api_token": "jira-api-token-123"},
+        }
 
 
 @pytest.mark.django_db
@@ -41,10 +48,16 @@ class TestIntegrationEndpoints:
         assert set(jira["capabilities"]) == {"test_connection", "push_findings", "pull_ticket_status"}
 
     def test_credentials_are_write_only_with_a_masked_hint(self, client_as):
-        response = client_as(COMPLIANCE_ADMIN).post(BASE, {
-            "name": "AWS prod", "provider": "aws_config", "config": {"region": "eu-west-1"},
-            "credentials": {"access_key_id": "AKIAABCDEFGH12345678", "secret_access_key": "very-secret-value"},
-        }, format="json")
+        response = client_as(COMPLIANCE_ADMIN).post(
+            BASE,
+            {
+                "name": "AWS prod",
+                "provider": "aws_config",
+                "config": {"region": "eu-west-1"},
+                "credentials": {"access_key_id": "AKIAABCDEFGH12345678", "secret_access_key": "very-secret-value"},
+            },
+            format="json",
+        )
         assert response.status_code == 201, response.content
         body = response.json()
         assert "credentials" not in body and "very-secret-value" not in response.content.decode()
@@ -56,29 +69,63 @@ class TestIntegrationEndpoints:
     def test_config_is_validated_against_the_provider_schema(self, client_as, settings):
         settings.INTEGRATIONS_ALLOW_HTTP = False
         client = client_as(COMPLIANCE_ADMIN)
-        response = client.post(BASE, {"name": "bad", "provider": "jira",
-                                      "config": {"base_url": "https://a.atlassian.net", "project_key": "lower"}},
-                               format="json")
+        response = client.post(
+            BASE,
+            {
+                "name": "bad",
+                "provider": "jira",
+                "config": {"base_url": "https://a.atlassian.net", "project_key": "lower"},
+            },
+            format="json",
+        )
         assert response.status_code == 400 and "project_key" in str(response.json()["config"])
         response = client.post(BASE, {"name": "bad", "provider": "nope", "config": {}}, format="json")
         assert response.status_code == 400 and "provider" in response.json()
-        response = client.post(BASE, {"name": "bad", "provider": "splunk", "config": {"hec_url": "http://x.example"},
-                                      "credentials": {"hec_token": "t" * 10}}, format="json")
+        response = client.post(
+            BASE,
+            {
+                "name": "bad",
+                "provider": "splunk",
+                "config": {"hec_url": "http://x.example"},
+                "credentials": {"hec_token": "t" * 10},
+            },
+            format="json",
+        )
         assert response.status_code == 400 and "Only https" in str(response.json())
-        response = client.post(BASE, {"name": "bad", "provider": "splunk",
-                                      "config": {"hec_url": "https://splunk.example.com"},
-                                      "credentials": {"hec_token": "t" * 10, "extra": "x"}}, format="json")
+        response = client.post(
+            BASE,
+            {
+                "name": "bad",
+                "provider": "splunk",
+                "config": {"hec_url": "https://splunk.example.com"},
+                "credentials": {"hec_token": "t" * 10, "extra": "x"},
+            },
+            format="json",
+        )
         assert response.status_code == 400 and "Unknown credential field" in str(response.json())
-        response = client.post(BASE, {"name": "bad", "provider": "splunk",
-                                      "config": {"hec_url": "https://splunk.example.com", "rule_mapping": {"x": 999999}}},
-                               format="json")
+        response = client.post(
+            BASE,
+            {
+                "name": "bad",
+                "provider": "splunk",
+                "config": {"hec_url": "https://splunk.example.com", "rule_mapping": {"x": 999999}},
+            },
+            format="json",
+        )
         assert response.status_code == 400 and "do not exist" in str(response.json())
         assert not Integration.objects.exists()
 
     def test_oversized_credentials_are_refused(self, client_as):
-        response = client_as(COMPLIANCE_ADMIN).post(BASE, {
-            "name": "big", "provider": "splunk", "config": {"hec_url": "https://s.example.com"},
-            "credentials": {"hec_token": "t" * 30000}}, format="json")
+        response = client_as(COMPLIANCE_ADMIN).post(
+            BASE,
+            {
+                "name": "big",
+                "provider": "splunk",
+                "config": {"hec_url": "https://s.example.com"},
+                "credentials": {"hec_token": "t" * 30000},
+            },
+            format="json",
+        )
         assert response.status_code == 400 and not Integration.objects.exists()
 
     def test_provider_cannot_be_changed_and_status_only_to_user_values(self, client_as):
@@ -121,8 +168,12 @@ class TestIntegrationEndpoints:
         client = client_as(role)
         assert client.post(f"{BASE}{integration.pk}/sync/").status_code == 403
         assert client.post(f"{BASE}{integration.pk}/test-connection/").status_code == 403
-        assert client.patch(f"{BASE}{integration.pk}/", {"credentials": {"hec_token": "x" * 10}},
-                            format="json").status_code == 403
+        assert (
+            client.patch(
+                f"{BASE}{integration.pk}/", {"credentials": {"hec_token": "x" * 10}}, format="json"
+            ).status_code
+            == 403
+        )
         assert client.get(f"{BASE}{integration.pk}/").status_code == 200
 
     def test_unknown_ids_are_404_and_anonymous_is_401(self, client_as, api_client):
@@ -154,5 +205,6 @@ class TestIntegrationEndpoints:
 
 
 def splunk_integration_stub():
-    return make_integration("splunk", config={"hec_url": "https://splunk.example.com:8088"},
-                            credentials={"hec_token": "tok-" + "y" * 16})
+    return make_integration(
+        "splunk", config={"hec_url": "https://splunk.example.com:8088"}, credentials={"hec_token": "tok-" + "y" * 16}
+    )

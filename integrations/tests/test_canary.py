@@ -1,5 +1,6 @@
 """A canary secret must never surface: logs, sync logs, audit entries, API bodies, task results,
 exception text, or the database column."""
+
 import json
 import logging
 
@@ -40,27 +41,36 @@ def test_canary_never_leaks(client_as, splunk, servicenow, rule, caplog):
 
     # 1. Set credentials through the API (create, then rotate).
     splunk.token = CANARY
-    response = admin.post("/api/v1/integrations/", {
-        "name": "SIEM", "provider": "splunk", "config": {"hec_url": splunk.url},
-        "credentials": {"hec_token": CANARY}}, format="json")
+    response = admin.post(
+        "/api/v1/integrations/",
+        {"name": "SIEM", "provider": "splunk", "config": {"hec_url": splunk.url}, "credentials": {"hec_token": CANARY}},
+        format="json",
+    )
     assert response.status_code == 201, response.content
     splunk_id = response.json()["id"]
     bodies.append(response.content)
-    response = admin.patch(f"/api/v1/integrations/{splunk_id}/", {"credentials": {"hec_token": CANARY}},
-                           format="json")
+    response = admin.patch(f"/api/v1/integrations/{splunk_id}/", {"credentials": {"hec_token": CANARY}}, format="json")
     bodies.append(response.content)
     assert AuditLog.objects.filter(action="integration_credentials_rotated", impact_level="critical").exists()
 
     # 2. A vendor that echoes the secret back in its error body.
     servicenow.password = CANARY
-    response = admin.post("/api/v1/integrations/", {
-        "name": "SN", "provider": "servicenow",
-        "config": {"instance_url": servicenow.url, "rule_mapping": {"PS-ENCRYPT": rule.pk}},
-        "credentials": {"username": "svc", "password": CANARY}}, format="json")
+    response = admin.post(
+        "/api/v1/integrations/",
+        {
+            "name": "SN",
+            "provider": "servicenow",
+            "config": {"instance_url": servicenow.url, "rule_mapping": {"PS-ENCRYPT": rule.pk}},
+            "credentials": {"username": "svc", "password": CANARY},
+        },
+        format="json",
+    )
     sn_id = response.json()["id"]
     bodies.append(response.content)
-    servicenow.fail_next(Reply(500, {"error": {"message": f"internal: bad password {CANARY}", "detail": None}}),
-                         Reply(401, {"error": {"message": f"User {CANARY} Not Authenticated"}}))
+    servicenow.fail_next(
+        Reply(500, {"error": {"message": f"internal: bad password {CANARY}", "detail": None}}),
+        Reply(401, {"error": {"message": f"User {CANARY} Not Authenticated"}}),
+    )
     record(rule, DataSourceFactory(), "failed")
     result = sync_integration.apply(kwargs={"integration_id": sn_id, "trigger": "api"}).get()
     bodies.append(json.dumps(result).encode())
@@ -78,8 +88,12 @@ def test_canary_never_leaks(client_as, splunk, servicenow, rule, caplog):
 
     # 4. Every read an auditor can make.
     auditor = client_as(AUDITOR)
-    for url in ("/api/v1/integrations/", f"/api/v1/integrations/{sn_id}/", f"/api/v1/integrations/{sn_id}/logs/",
-                f"/api/v1/integrations/{splunk_id}/logs/"):
+    for url in (
+        "/api/v1/integrations/",
+        f"/api/v1/integrations/{sn_id}/",
+        f"/api/v1/integrations/{sn_id}/logs/",
+        f"/api/v1/integrations/{splunk_id}/logs/",
+    ):
         bodies.append(auditor.get(url).content)
 
     for body in bodies:
@@ -116,7 +130,8 @@ def test_api_reads_still_work_when_credentials_cannot_be_decrypted(settings, cli
     body = client.post(f"/api/v1/integrations/{integration.pk}/test-connection/").json()
     assert body["ok"] is False and "Re-enter the credentials" in body["message"]
     # Re-entering the credentials under the new key repairs it.
-    response = client.patch(f"/api/v1/integrations/{integration.pk}/", {"credentials": {"hec_token": splunk.token}},
-                            format="json")
+    response = client.patch(
+        f"/api/v1/integrations/{integration.pk}/", {"credentials": {"hec_token": splunk.token}}, format="json"
+    )
     assert response.status_code == 200
     assert client.post(f"/api/v1/integrations/{integration.pk}/test-connection/").json()["ok"] is True

@@ -1,4 +1,5 @@
 """Each connector against its local fake: auth headers, paging, mapping and push payloads."""
+
 import base64
 import json
 
@@ -17,8 +18,13 @@ pytestmark = pytest.mark.django_db
 
 
 def sn_record(index, status, policy="PS-ENCRYPT"):
-    return {"sys_id": f"{index:032x}", "cmdb_ci": f"ci{index % 3}", "policy_statement": policy,
-            "status": status, "sys_updated_on": f"2026-01-05 10:00:{index:02d}"}
+    return {
+        "sys_id": f"{index:032x}",
+        "cmdb_ci": f"ci{index % 3}",
+        "policy_statement": policy,
+        "status": status,
+        "sys_updated_on": f"2026-01-05 10:00:{index:02d}",
+    }
 
 
 def test_catalog_lists_the_six_required_providers_with_schemas():
@@ -34,8 +40,9 @@ def test_catalog_lists_the_six_required_providers_with_schemas():
 def test_servicenow_pulls_pages_with_basic_auth_and_maps_results(servicenow, rule):
     servicenow.records = [sn_record(i, "non_compliant" if i % 2 else "compliant") for i in range(5)]
     servicenow.records.append(sn_record(9, "compliant", policy="PS-UNMAPPED"))
-    integration = servicenow_integration(servicenow, page_size=2, rule_mapping={"PS-ENCRYPT": rule.pk},
-                                         push_findings=False)
+    integration = servicenow_integration(
+        servicenow, page_size=2, rule_mapping={"PS-ENCRYPT": rule.pk}, push_findings=False
+    )
     log = services.run_sync(integration_id=integration.pk)
     assert log.status == "partial", log.error
     assert servicenow.incidents == []
@@ -53,7 +60,8 @@ def test_servicenow_pulls_pages_with_basic_auth_and_maps_results(servicenow, rul
 def test_servicenow_oauth_fetches_a_token_then_uses_bearer(servicenow, rule):
     servicenow.records = [sn_record(1, "compliant")]
     integration = services.create_integration(
-        name="sn oauth", provider="servicenow",
+        name="sn oauth",
+        provider="servicenow",
         config={"instance_url": servicenow.url, "auth_type": "oauth", "rule_mapping": {"PS-ENCRYPT": rule.pk}},
         credentials={"username": "svc", "password": "pw", "client_id": "cid", "client_secret": "csecret"},
     )
@@ -143,8 +151,9 @@ def test_splunk_test_connection_accepts_no_data_and_reports_bad_token(splunk):
 
 # --- Azure Policy ---------------------------------------------------------------------------
 def test_azure_follows_nextlink_with_client_credentials_token(azure, rule):
-    azure.states = example_states() + [make_state(i, subscription=azure.subscription, compliant=i % 2 == 0)
-                                       for i in range(3)]
+    azure.states = example_states() + [
+        make_state(i, subscription=azure.subscription, compliant=i % 2 == 0) for i in range(3)
+    ]
     definition = azure.states[0]["policyDefinitionName"]
     integration = azure_integration(azure, rule_mapping={definition: rule.pk, "audit-storage-https": rule.pk})
     log = services.run_sync(integration_id=integration.pk)
@@ -213,7 +222,11 @@ def test_gcp_rejected_jwt_is_an_authentication_error(gcp, rule):
 
 def test_credentials_validation_never_echoes_a_bad_key_file():
     with pytest.raises(Exception) as info:
-        services.create_integration(name="g", provider="gcp_scc", config={"organization_id": "1"},
-                                    credentials={"service_account_json": "not-json-SECRETISH"})
+        services.create_integration(
+            name="g",
+            provider="gcp_scc",
+            config={"organization_id": "1"},
+            credentials={"service_account_json": "not-json-SECRETISH"},
+        )
     assert "SECRETISH" not in str(info.value)
     assert json.dumps(getattr(info.value, "message_dict", {})).find("SECRETISH") == -1

@@ -1,4 +1,5 @@
 """Credentials at rest: encrypted with MultiFernet, never plaintext in the column, rotatable."""
+
 import pytest
 from cryptography.fernet import Fernet
 from django.core.management import call_command
@@ -21,8 +22,9 @@ def raw_column(integration):
 
 
 def splunk_with_canary():
-    return make_integration("splunk", config={"hec_url": "https://splunk.example.com:8088"},
-                            credentials={"hec_token": CANARY})
+    return make_integration(
+        "splunk", config={"hec_url": "https://splunk.example.com:8088"}, credentials={"hec_token": CANARY}
+    )
 
 
 def test_column_holds_a_fernet_token_not_plaintext():

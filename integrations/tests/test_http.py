@@ -1,4 +1,5 @@
 """Outbound safety: scheme, every spelling of a private address, connect-time checks, redirects."""
+
 import ipaddress
 
 import pytest
@@ -31,14 +32,34 @@ def strict(settings):
     return settings
 
 
-@pytest.mark.parametrize("url", [
-    "http://127.0.0.1/", "http://localhost/", "http://2130706433/", "http://0x7f000001/", "http://0177.0.0.1/",
-    "http://127.1/", "http://[::1]/", "http://[::ffff:127.0.0.1]/", "http://[::ffff:7f00:1]/",
-    "http://169.254.169.254/latest/meta-data/", "http://[::ffff:169.254.169.254]/", "http://2852039166/",
-    "http://0xa9fea9fe/", "http://10.0.0.5/", "http://172.16.3.4/", "http://192.168.1.1/", "http://100.64.0.1/",
-    "http://0.0.0.0/", "http://[fd00:ec2::254]/", "http://[fe80::1]/", "http://[2002:7f00:1::]/",
-    "http://224.0.0.1/", "http://240.0.0.1/",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1/",
+        "http://localhost/",
+        "http://2130706433/",
+        "http://0x7f000001/",
+        "http://0177.0.0.1/",
+        "http://127.1/",
+        "http://[::1]/",
+        "http://[::ffff:127.0.0.1]/",
+        "http://[::ffff:7f00:1]/",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[::ffff:169.254.169.254]/",
+        "http://2852039166/",
+        "http://0xa9fea9fe/",
+        "http://10.0.0.5/",
+        "http://172.16.3.4/",
+        "http://192.168.1.1/",
+        "http://100.64.0.1/",
+        "http://0.0.0.0/",
+        "http://[fd00:ec2::254]/",
+        "http://[fe80::1]/",
+        "http://[2002:7f00:1::]/",
+        "http://224.0.0.1/",
+        "http://240.0.0.1/",
+    ],
+)
 def test_every_private_form_is_refused_before_any_traffic(strict, url):
     with pytest.raises(DestinationRefused, match="refused"):
         SafeSession().get(url)

@@ -1,4 +1,5 @@
 """Integration services: an edit that races a running sync writes only what it changed."""
+
 import pytest
 
 from audit.models import AuditLog
@@ -10,8 +11,17 @@ from .test_connectors import sn_record
 
 pytestmark = pytest.mark.django_db
 
-SYNC_FIELDS = ("sync_lock_owner", "sync_lock_until", "last_sync_at", "last_success_at", "total_syncs",
-               "successful_syncs", "total_sync_duration_ms", "status", "health")
+SYNC_FIELDS = (
+    "sync_lock_owner",
+    "sync_lock_until",
+    "last_sync_at",
+    "last_success_at",
+    "total_syncs",
+    "successful_syncs",
+    "total_sync_duration_ms",
+    "status",
+    "health",
+)
 
 
 @pytest.fixture
@@ -38,8 +48,9 @@ def last_update_entry(integration):
 
 def test_an_edit_keeps_the_lease_and_statistics_of_a_sync_running_meanwhile(edited_during_a_sync):
     stale, synced = edited_during_a_sync
-    services.update_integration(integration=stale, changes={"description": "Owned by SecOps",
-                                                            "sync_frequency_minutes": 15})
+    services.update_integration(
+        integration=stale, changes={"description": "Owned by SecOps", "sync_frequency_minutes": 15}
+    )
     row = Integration.objects.get(pk=stale.pk)
     assert sync_state(row) == sync_state(synced)
     assert (row.description, row.sync_frequency_minutes) == ("Owned by SecOps", 15)

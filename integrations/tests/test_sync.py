@@ -1,4 +1,5 @@
 """Sync machinery: idempotent replays, retries, auth failures, statistics, the lock, the dispatcher."""
+
 from datetime import timedelta
 
 import pytest
@@ -20,13 +21,14 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def sn(servicenow, rule):
     servicenow.records = [sn_record(i, "non_compliant") for i in range(4)]
-    integration = servicenow_integration(servicenow, page_size=2, rule_mapping={"PS-ENCRYPT": rule.pk},
-                                         push_findings=False)
+    integration = servicenow_integration(
+        servicenow, page_size=2, rule_mapping={"PS-ENCRYPT": rule.pk}, push_findings=False
+    )
     return servicenow, integration
 
 
 def test_replaying_the_same_pages_creates_no_duplicate_evaluations(sn):
-    fake, integration = sn
+    _fake, integration = sn
     first = services.run_sync(integration_id=integration.pk)
     second = services.run_sync(integration_id=integration.pk)
     assert (first.created, first.skipped) == (4, 0)
@@ -56,8 +58,9 @@ def test_429_honours_retry_after(sn, settings):
     fake, integration = sn
     settings.INTEGRATIONS_MAX_BACKOFF_SECONDS = 5
     waits = []
-    client = registry.get("servicenow").client(config=integration.config, credentials=integration.credentials,
-                                               sleep=waits.append)
+    client = registry.get("servicenow").client(
+        config=integration.config, credentials=integration.credentials, sleep=waits.append
+    )
     fake.fail_next(Reply(429, {"error": {"message": "Too Many Requests"}}, {"Retry-After": "3"}))
     log = services.run_sync(integration_id=integration.pk, client=client)
     assert log.status == "success" and log.created == 4
@@ -138,7 +141,8 @@ def test_a_task_delivered_again_takes_over_the_lease_and_the_log_of_its_dead_run
     fake, integration = sn
     # What a worker killed mid-sync leaves: its live lease and its running log.
     Integration.objects.filter(pk=integration.pk).update(
-        sync_lock_until=timezone.now() + timedelta(minutes=5), sync_lock_owner="task-1")
+        sync_lock_until=timezone.now() + timedelta(minutes=5), sync_lock_owner="task-1"
+    )
     dead = IntegrationLog.objects.create(integration=integration, trigger="api", task_id="task-1")
     assert services.run_sync(integration_id=integration.pk, task_id="task-2").status == "skipped"
     assert fake.requests == []
@@ -160,11 +164,12 @@ def test_a_task_delivered_again_after_its_run_finished_does_not_run_again(sn):
 
 
 def test_the_next_run_closes_the_log_of_a_run_that_died_for_good(sn):
-    fake, integration = sn
+    _fake, integration = sn
     # Killed at the hard time limit: its message was acknowledged, nothing delivers it again.
     dead = IntegrationLog.objects.create(integration=integration, trigger="schedule", task_id="task-1")
     Integration.objects.filter(pk=integration.pk).update(
-        sync_lock_until=timezone.now() - timedelta(seconds=1), sync_lock_owner="task-1")
+        sync_lock_until=timezone.now() - timedelta(seconds=1), sync_lock_owner="task-1"
+    )
     assert services.run_sync(integration_id=integration.pk, task_id="task-2").status == "success"
     dead.refresh_from_db()
     assert dead.status == "failed" and dead.finished_at and "stopped before it finished" in dead.error
@@ -175,9 +180,12 @@ def test_sync_of_a_deleted_integration_is_a_no_op():
 
 
 def test_unmapped_results_are_counted_and_listed_with_reasons(gcp, service_account, rule):
-    gcp.findings = [make_finding(0), make_finding(1, category="OPEN_FIREWALL"),
-                    {"finding": {**make_finding(2)["finding"], "state": "STATE_UNSPECIFIED"}},
-                    {"finding": {**make_finding(3)["finding"], "eventTime": "2999-01-01T00:00:00Z"}}]
+    gcp.findings = [
+        make_finding(0),
+        make_finding(1, category="OPEN_FIREWALL"),
+        {"finding": {**make_finding(2)["finding"], "state": "STATE_UNSPECIFIED"}},
+        {"finding": {**make_finding(3)["finding"], "eventTime": "2999-01-01T00:00:00Z"}},
+    ]
     integration = gcp_integration(gcp, service_account[0], rule_mapping={"PUBLIC_BUCKET_ACL": rule.pk})
     log = services.run_sync(integration_id=integration.pk)
     assert (log.fetched, log.created, log.failed, log.status) == (4, 1, 3, "partial")
@@ -200,7 +208,7 @@ def test_rules_outside_the_integration_frameworks_are_not_used(gcp, service_acco
 
 
 def test_each_run_writes_one_log_and_an_audit_entry(sn):
-    fake, integration = sn
+    _fake, integration = sn
     services.run_sync(integration_id=integration.pk, trigger="manual")
     assert IntegrationLog.objects.filter(integration=integration, kind="sync").count() == 1
     entry = AuditLog.objects.filter(action="integration_synced", object_id=str(integration.pk)).get()
@@ -222,7 +230,7 @@ def queued_messages(queue="integrations"):
 
 
 def test_dispatcher_queues_due_integrations_once(sn, django_capture_on_commit_callbacks):
-    fake, integration = sn
+    _fake, integration = sn
     queued_messages()
     Integration.objects.filter(pk=integration.pk).update(next_sync_at=timezone.now() - timedelta(minutes=1))
     with django_capture_on_commit_callbacks(execute=True):

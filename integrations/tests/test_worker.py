@@ -1,4 +1,5 @@
 """Syncs on a real Celery worker (Redis broker) and real concurrency against the lock."""
+
 import threading
 import time
 
@@ -46,8 +47,11 @@ def test_sync_endpoint_runs_the_sync_on_a_worker(celery_worker_thread, client_as
     response = client_as(COMPLIANCE_ADMIN).post(f"/api/v1/integrations/{integration.pk}/sync/")
     assert response.status_code == 202
     task_id = response.json()["task_id"]
-    log = wait_for(lambda: IntegrationLog.objects.filter(integration=integration, task_id=task_id)
-                   .exclude(status="running").first())
+    log = wait_for(
+        lambda: (
+            IntegrationLog.objects.filter(integration=integration, task_id=task_id).exclude(status="running").first()
+        )
+    )
     assert log.status == "success" and log.created == 3 and log.trigger == "api"
     assert RuleEvaluation.objects.filter(source=f"integration:{integration.pk}").count() == 3
 

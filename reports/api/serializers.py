@@ -1,4 +1,5 @@
 """Report API serializers: docs/api.md field names; scope ids and parameters validated up front."""
+
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
@@ -24,8 +25,9 @@ class IdListField(serializers.ListField):
 
     def __init__(self, *, model, **kwargs):
         self.model = model
-        super().__init__(child=serializers.IntegerField(min_value=1), max_length=MAX_SCOPE_IDS,
-                         required=False, **kwargs)
+        super().__init__(
+            child=serializers.IntegerField(min_value=1), max_length=MAX_SCOPE_IDS, required=False, **kwargs
+        )
 
     def to_internal_value(self, data):
         ids = sorted(set(super().to_internal_value(data)))
@@ -41,15 +43,30 @@ class IdListField(serializers.ListField):
 
 
 class ReportTemplateSerializer(serializers.ModelSerializer):
-    framework = serializers.SlugRelatedField(slug_field="code", queryset=Framework.objects.all(),
-                                             required=False, allow_null=True)
+    framework = serializers.SlugRelatedField(
+        slug_field="code", queryset=Framework.objects.all(), required=False, allow_null=True
+    )
     sections = serializers.JSONField()
     parameters = serializers.JSONField(required=False)
 
     class Meta:
         model = ReportTemplate
-        fields = ["id", "name", "slug", "report_type", "framework", "description", "version", "is_builtin",
-                  "is_default", "default_format", "sections", "parameters", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "name",
+            "slug",
+            "report_type",
+            "framework",
+            "description",
+            "version",
+            "is_builtin",
+            "is_default",
+            "default_format",
+            "sections",
+            "parameters",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["is_builtin", "is_default", "version", "created_at", "updated_at"]
 
     def validate_sections(self, value):
@@ -66,10 +83,12 @@ class ReportTemplateSerializer(serializers.ModelSerializer):
 
 
 class ReportSerializer(serializers.ModelSerializer):
-    framework = serializers.SlugRelatedField(slug_field="code", queryset=Framework.objects.all(),
-                                             required=False, allow_null=True)
-    template = serializers.PrimaryKeyRelatedField(queryset=ReportTemplate.objects.all(), required=False,
-                                                  allow_null=True)
+    framework = serializers.SlugRelatedField(
+        slug_field="code", queryset=Framework.objects.all(), required=False, allow_null=True
+    )
+    template = serializers.PrimaryKeyRelatedField(
+        queryset=ReportTemplate.objects.all(), required=False, allow_null=True
+    )
     rules = IdListField(model=ComplianceRule)
     data_sources = IdListField(model=DataSource)
     shared_with = IdListField(model=get_user_model())
@@ -82,14 +101,55 @@ class ReportSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Report
-        fields = ["id", "name", "description", "report_type", "status", "framework", "template", "file_format",
-                  "file_url", "file_size", "file_hash", "generated_by", "generated_at", "generation_time_ms",
-                  "compliance_score", "page_count", "finding_count", "data_source_count", "rule_count",
-                  "access_level", "tags", "parameters", "rules", "data_sources", "shared_with", "error_message",
-                  "created_at", "created_by", "progress", "task_id", "schedule"]
-        read_only_fields = ["status", "file_size", "file_hash", "generated_at", "generation_time_ms",
-                            "compliance_score", "page_count", "finding_count", "data_source_count", "rule_count",
-                            "error_message", "created_at", "task_id", "schedule"]
+        fields = [
+            "id",
+            "name",
+            "description",
+            "report_type",
+            "status",
+            "framework",
+            "template",
+            "file_format",
+            "file_url",
+            "file_size",
+            "file_hash",
+            "generated_by",
+            "generated_at",
+            "generation_time_ms",
+            "compliance_score",
+            "page_count",
+            "finding_count",
+            "data_source_count",
+            "rule_count",
+            "access_level",
+            "tags",
+            "parameters",
+            "rules",
+            "data_sources",
+            "shared_with",
+            "error_message",
+            "created_at",
+            "created_by",
+            "progress",
+            "task_id",
+            "schedule",
+        ]
+        read_only_fields = [
+            "status",
+            "file_size",
+            "file_hash",
+            "generated_at",
+            "generation_time_ms",
+            "compliance_score",
+            "page_count",
+            "finding_count",
+            "data_source_count",
+            "rule_count",
+            "error_message",
+            "created_at",
+            "task_id",
+            "schedule",
+        ]
 
     @extend_schema_field(serializers.URLField(allow_null=True))
     def get_file_url(self, report):
@@ -111,11 +171,13 @@ class ReportSerializer(serializers.ModelSerializer):
         report_type = attrs.get("report_type", getattr(self.instance, "report_type", None))
         if template is not None and report_type and template.report_type != report_type:
             raise serializers.ValidationError(
-                {"template": [f"Template {template.slug!r} is for {template.report_type} reports, not {report_type}."]})
+                {"template": [f"Template {template.slug!r} is for {template.report_type} reports, not {report_type}."]}
+            )
         if "parameters" in attrs or "template" in attrs:
             try:
                 attrs["parameters"] = services.resolve_parameters(
-                    template=template, values=attrs.get("parameters", getattr(self.instance, "parameters", {})))
+                    template=template, values=attrs.get("parameters", getattr(self.instance, "parameters", {}))
+                )
             except DjangoValidationError as exc:
                 raise serializers.ValidationError(_django_errors(exc)) from None
         return attrs
@@ -133,9 +195,24 @@ class ReportScheduleSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ReportSchedule
-        fields = ["id", "template", "name", "cron", "timezone", "parameters", "file_format", "recipients",
-                  "attach_file", "access_level", "is_active", "next_run_at", "last_run_at", "created_by",
-                  "created_at", "updated_at"]
+        fields = [
+            "id",
+            "template",
+            "name",
+            "cron",
+            "timezone",
+            "parameters",
+            "file_format",
+            "recipients",
+            "attach_file",
+            "access_level",
+            "is_active",
+            "next_run_at",
+            "last_run_at",
+            "created_by",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["next_run_at", "last_run_at", "created_by", "created_at", "updated_at"]
 
     def validate(self, attrs):
@@ -146,7 +223,8 @@ class ReportScheduleSerializer(serializers.ModelSerializer):
             scheduling.validate_cron(instance.cron)
             scheduling.validate_timezone(instance.timezone)
             attrs["parameters"] = scheduling.validate_schedule_parameters(
-                template=instance.template, values=instance.parameters)
+                template=instance.template, values=instance.parameters
+            )
         except DjangoValidationError as exc:
             raise serializers.ValidationError(_django_errors(exc)) from None
         return attrs

@@ -1,4 +1,5 @@
 """Thin report API views: visibility via Report.objects.visible_to, work via services."""
+
 from django.contrib.auth import get_user_model
 from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -6,15 +7,20 @@ from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from common.api.writes import ServiceWritesMixin
 from common.api.permissions import RolePermission
+from common.api.writes import ServiceWritesMixin
 from compliance.models import ComplianceRule, DataSource
 
 from .. import scheduling, services
 from ..filtersets import ReportFilterSet, ReportScheduleFilterSet, ReportTemplateFilterSet
 from ..http import report_file_response
 from ..models import Report, ReportSchedule, ReportTemplate
-from .serializers import GenerateResponseSerializer, ReportScheduleSerializer, ReportSerializer, ReportTemplateSerializer
+from .serializers import (
+    GenerateResponseSerializer,
+    ReportScheduleSerializer,
+    ReportSerializer,
+    ReportTemplateSerializer,
+)
 
 
 class ReportPermission(RolePermission):
@@ -52,19 +58,22 @@ class ReportViewSet(ServiceWritesMixin, viewsets.ModelViewSet):
             Report.objects.visible_to(self.request.user)
             .select_related("framework", "generated_by", "created_by")
             # Only ids are shown: fetch nothing else of the related rows.
-            .prefetch_related(Prefetch("rules", queryset=ComplianceRule.objects.only("pk")),
-                              Prefetch("data_sources", queryset=DataSource.objects.only("pk")),
-                              Prefetch("shared_with", queryset=get_user_model().objects.only("pk")))
+            .prefetch_related(
+                Prefetch("rules", queryset=ComplianceRule.objects.only("pk")),
+                Prefetch("data_sources", queryset=DataSource.objects.only("pk")),
+                Prefetch("shared_with", queryset=get_user_model().objects.only("pk")),
+            )
         )
 
-    @extend_schema(request=None, responses={202: GenerateResponseSerializer,
-                                             409: OpenApiResponse(description="Already generating.")})
+    @extend_schema(
+        request=None,
+        responses={202: GenerateResponseSerializer, 409: OpenApiResponse(description="Already generating.")},
+    )
     @action(detail=True, methods=["post"])
     def generate(self, request, pk=None):
         report = self.get_object()
         task_id = services.request_generation(report=report, user=request.user)  # InvalidTransition: a 409
-        return Response({"id": report.pk, "status": "generating", "task_id": task_id},
-                        status=status.HTTP_202_ACCEPTED)
+        return Response({"id": report.pk, "status": "generating", "task_id": task_id}, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(request=None, responses={200: ReportSerializer, 409: OpenApiResponse(description="Not pending.")})
     @action(detail=True, methods=["post"])
@@ -72,8 +81,9 @@ class ReportViewSet(ServiceWritesMixin, viewsets.ModelViewSet):
         report = services.cancel_report(report=self.get_object(), user=request.user)  # InvalidTransition: a 409
         return Response(self.get_serializer(self.get_queryset().get(pk=report.pk)).data)
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiResponse(description="The report file.")},
-                   filters=False)
+    @extend_schema(
+        responses={(200, "application/octet-stream"): OpenApiResponse(description="The report file.")}, filters=False
+    )
     @action(detail=True, methods=["get"], filterset_class=None)
     def download(self, request, pk=None):
         return report_file_response(self.get_object())

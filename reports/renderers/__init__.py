@@ -1,4 +1,5 @@
 """Formatters: one ReportDocument, four output formats."""
+
 from dataclasses import dataclass
 
 from django.template.loader import render_to_string
@@ -33,10 +34,16 @@ class ReportDocument:
 
 
 def render_html(document, *, for_pdf=False):
-    return render_to_string("reports/document.html", {
-        "doc": document, "meta": document.meta, "sections": document.sections,
-        "show_toc": len(document.sections) >= TOC_MIN_SECTIONS, "for_pdf": for_pdf,
-    })
+    return render_to_string(
+        "reports/document.html",
+        {
+            "doc": document,
+            "meta": document.meta,
+            "sections": document.sections,
+            "show_toc": len(document.sections) >= TOC_MIN_SECTIONS,
+            "for_pdf": for_pdf,
+        },
+    )
 
 
 def render(document, file_format):

@@ -3,6 +3,7 @@
 Everything else — file:///etc/passwd, http://169.254.169.254/, /dev/urandom, a remote
 @import — is refused before any I/O, and the document still renders without it.
 """
+
 import logging
 import mimetypes
 import os
@@ -43,7 +44,7 @@ class SafeURLFetcher(URLFetcher):
         raise RefusedURL(f"Refused to fetch {url[:200]}")
 
     def _static(self, url):
-        relative = unquote(urlsplit(url).path)[len("/static/"):]
+        relative = unquote(urlsplit(url).path)[len("/static/") :]
         if not relative or ".." in relative.split("/"):
             self.refused.append(url)
             raise RefusedURL(f"Refused static path {relative[:200]}")

@@ -1,4 +1,5 @@
 """HTML → PDF with WeasyPrint: safe fetcher, time limit, page count read back."""
+
 import contextlib
 import io
 import signal

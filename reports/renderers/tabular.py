@@ -1,4 +1,5 @@
 """CSV (flat rows) and JSON (structured) formatters for a ReportDocument."""
+
 import csv
 import io
 import json
@@ -42,11 +43,11 @@ def render_csv(document):
         writer.writerow({"section": "report", "record": "figure", "metric": _cell(label), "value": _cell(value)})
     for section in document.sections:
         for label, value in section.figures:
-            writer.writerow({"section": section.key, "record": "figure", "metric": _cell(label),
-                             "value": _cell(value)})
+            writer.writerow({"section": section.key, "record": "figure", "metric": _cell(label), "value": _cell(value)})
         for row in section.rows:
-            writer.writerow({"section": section.key, "record": "row",
-                             **{key: _cell(value) for key, value in row.items()}})
+            writer.writerow(
+                {"section": section.key, "record": "row", **{key: _cell(value) for key, value in row.items()}}
+            )
     return out.getvalue().encode("utf-8")
 
 

@@ -1,4 +1,5 @@
 """Section generators, registered by kind on import."""
+
 from . import activity, coverage, results, summary  # noqa: F401  (registration)
 from .base import GENERATORS, SectionResult, generate_section
 

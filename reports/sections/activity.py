@@ -1,4 +1,5 @@
 """audit_trail and workflow_status sections (the latter filled in by the site, which knows workflows)."""
+
 from .. import selectors
 from ..choices import SectionKind
 from .base import SectionResult, register, row_limit
@@ -10,14 +11,31 @@ def audit_trail(scope, params):
     total = sum(by_impact.values())
     return SectionResult(
         intro=f"Audit log entries from {scope.start:%d %b %Y} to {scope.end:%d %b %Y}, newest first.",
-        figures=[("Entries", total),
-                 *[(f"{level.title()} impact", by_impact.get(level, 0)) for level in ("critical", "high")]],
-        columns=[("timestamp", "When"), ("actor", "Actor"), ("action", "Action"), ("object", "Object"),
-                 ("impact", "Impact"), ("source", "Source")],
-        rows=[{"timestamp": e.timestamp.strftime("%Y-%m-%d %H:%M:%S"), "actor": e.actor_username or "system",
-               "action": e.action, "object": e.object_repr, "impact": e.impact_level, "source": e.source}
-              for e in entries],
-        total_rows=total, empty_message="No audit entries in this period.",
+        figures=[
+            ("Entries", total),
+            *[(f"{level.title()} impact", by_impact.get(level, 0)) for level in ("critical", "high")],
+        ],
+        columns=[
+            ("timestamp", "When"),
+            ("actor", "Actor"),
+            ("action", "Action"),
+            ("object", "Object"),
+            ("impact", "Impact"),
+            ("source", "Source"),
+        ],
+        rows=[
+            {
+                "timestamp": e.timestamp.strftime("%Y-%m-%d %H:%M:%S"),
+                "actor": e.actor_username or "system",
+                "action": e.action,
+                "object": e.object_repr,
+                "impact": e.impact_level,
+                "source": e.source,
+            }
+            for e in entries
+        ],
+        total_rows=total,
+        empty_message="No audit entries in this period.",
     )
 
 

@@ -4,6 +4,7 @@ A SectionResult is format-neutral (figures, columns, rows, an optional SVG chart
 renderers decide how it looks as PDF, HTML, CSV or JSON (django-oscar's "one generator,
 many formatters").
 """
+
 from dataclasses import dataclass, field
 
 GENERATORS = {}
@@ -34,10 +35,14 @@ class SectionResult:
 
     def as_dict(self):
         return {
-            "key": self.key, "title": self.title, "kind": self.kind, "intro": self.intro,
+            "key": self.key,
+            "title": self.title,
+            "kind": self.kind,
+            "intro": self.intro,
             "figures": [{"label": label, "value": value} for label, value in self.figures],
             "columns": [key for key, _ in self.columns],
-            "rows": self.rows, "total_rows": self.total_rows,
+            "rows": self.rows,
+            "total_rows": self.total_rows,
         }
 
 
@@ -45,6 +50,7 @@ def register(kind):
     def decorate(func):
         GENERATORS[kind] = func
         return func
+
     return decorate
 
 

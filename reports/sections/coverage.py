@@ -1,4 +1,5 @@
 """framework_coverage and framework_mapping sections."""
+
 from .. import selectors
 from ..choices import SectionKind
 from .base import SectionResult, register, row_limit
@@ -17,32 +18,67 @@ def _control_status(control):
 @register(SectionKind.FRAMEWORK_COVERAGE)
 def framework_coverage(scope, params):
     controls, total = selectors.control_coverage(scope, limit=row_limit(params))
-    rows = [{"framework": c["framework_code"], "control": c["ref_id"], "title": c["title"],
-             "rules": c["rule_total"], "passed": c["passed"], "failing": c["failing"],
-             "status": _control_status(c)} for c in controls]
+    rows = [
+        {
+            "framework": c["framework_code"],
+            "control": c["ref_id"],
+            "title": c["title"],
+            "rules": c["rule_total"],
+            "passed": c["passed"],
+            "failing": c["failing"],
+            "status": _control_status(c),
+        }
+        for c in controls
+    ]
     covered = sum(1 for row in rows if row["rules"])
     return SectionResult(
         intro=f"{covered} of {len(rows)} listed controls have at least one active rule.",
-        figures=[("Controls", total), ("With rules", covered),
-                 ("Failing", sum(1 for row in rows if row["status"] == "failing"))],
-        columns=[("framework", "Framework"), ("control", "Control"), ("title", "Title"), ("rules", "Rules"),
-                 ("passed", "Passed"), ("failing", "Failing"), ("status", "Status")],
-        rows=rows, total_rows=total, empty_message="No controls in scope.",
+        figures=[
+            ("Controls", total),
+            ("With rules", covered),
+            ("Failing", sum(1 for row in rows if row["status"] == "failing")),
+        ],
+        columns=[
+            ("framework", "Framework"),
+            ("control", "Control"),
+            ("title", "Title"),
+            ("rules", "Rules"),
+            ("passed", "Passed"),
+            ("failing", "Failing"),
+            ("status", "Status"),
+        ],
+        rows=rows,
+        total_rows=total,
+        empty_message="No controls in scope.",
     )
 
 
 @register(SectionKind.FRAMEWORK_MAPPING)
 def framework_mapping(scope, params):
     mappings, total = selectors.control_mappings(scope, limit=row_limit(params))
-    rows = [{"source_framework": m.source.framework.code, "source": m.source.ref_id,
-             "relationship": m.get_relationship_display(), "target_framework": m.target.framework.code,
-             "target": m.target.ref_id, "target_title": m.target.title} for m in mappings]
+    rows = [
+        {
+            "source_framework": m.source.framework.code,
+            "source": m.source.ref_id,
+            "relationship": m.get_relationship_display(),
+            "target_framework": m.target.framework.code,
+            "target": m.target.ref_id,
+            "target_title": m.target.title,
+        }
+        for m in mappings
+    ]
     return SectionResult(
         intro="Controls mapped across frameworks (NIST OLIR relationships).",
-        figures=[("Mappings", total),
-                 ("Target frameworks", len({row["target_framework"] for row in rows}))],
-        columns=[("source_framework", "Framework"), ("source", "Control"), ("relationship", "Relationship"),
-                 ("target_framework", "Mapped framework"), ("target", "Mapped control"),
-                 ("target_title", "Title")],
-        rows=rows, total_rows=total, empty_message="No control mappings in scope.",
+        figures=[("Mappings", total), ("Target frameworks", len({row["target_framework"] for row in rows}))],
+        columns=[
+            ("source_framework", "Framework"),
+            ("source", "Control"),
+            ("relationship", "Relationship"),
+            ("target_framework", "Mapped framework"),
+            ("target", "Mapped control"),
+            ("target_title", "Title"),
+        ],
+        rows=rows,
+        total_rows=total,
+        empty_message="No control mappings in scope.",
     )

@@ -1,4 +1,5 @@
 """executive_summary and score_trend sections."""
+
 from compliance.charts import line_chart_svg
 from compliance.choices import Severity
 
@@ -29,9 +30,11 @@ def executive_summary(scope, params):
             trend = f"unchanged since {scope.start:%d %b %Y}"
         else:
             trend = f"{'up' if change > 0 else 'down'} {abs(change)} points since {scope.start:%d %b %Y}"
-        intro = (f"The compliance score is {score}% ({trend}). "
-                 f"{figures['finding_count']} findings are open, "
-                 f"{by_severity[Severity.CRITICAL]} of them critical.")
+        intro = (
+            f"The compliance score is {score}% ({trend}). "
+            f"{figures['finding_count']} findings are open, "
+            f"{by_severity[Severity.CRITICAL]} of them critical."
+        )
     return SectionResult(
         intro=intro,
         figures=[
@@ -42,10 +45,21 @@ def executive_summary(scope, params):
             ("Open findings", figures["finding_count"]),
             *[(f"{label} findings", by_severity[value]) for value, label in reversed(Severity.choices)],
         ],
-        columns=[("severity", "Severity"), ("rule", "Top risk"), ("data_source", "Data source"),
-                 ("age_days", "Age (days)")],
-        rows=[{"severity": f["severity"], "rule": f["rule_name"], "data_source": f["data_source_name"],
-               "age_days": days_since(f["opened_at"], scope.end)} for f in risks],
+        columns=[
+            ("severity", "Severity"),
+            ("rule", "Top risk"),
+            ("data_source", "Data source"),
+            ("age_days", "Age (days)"),
+        ],
+        rows=[
+            {
+                "severity": f["severity"],
+                "rule": f["rule_name"],
+                "data_source": f["data_source_name"],
+                "age_days": days_since(f["opened_at"], scope.end),
+            }
+            for f in risks
+        ],
         total_rows=len(risks),
         empty_message="No open findings: there are no top risks.",
     )
@@ -56,7 +70,10 @@ def pass_rate_chart(rows):
     return line_chart_svg(
         [row["date"][5:] for row in rows],
         [("Pass rate", [row["pass_rate"] if row["evaluations"] else None for row in rows])],
-        title="Daily pass rate", unit="%", y_max=100, width=720,
+        title="Daily pass rate",
+        unit="%",
+        y_max=100,
+        width=720,
         description=f"Daily pass rate over the last {len(rows)} days; gaps are days without evaluations.",
     )
 
@@ -65,13 +82,27 @@ def pass_rate_chart(rows):
 def score_trend(scope, params):
     rows = selectors.daily_trend(scope)
     active = [row for row in rows if row["evaluations"]]
-    intro = (f"Daily pass rate over the last {len(rows)} days; {sum(r['evaluations'] for r in rows)} "
-             f"evaluations on {len(active)} days.")
+    intro = (
+        f"Daily pass rate over the last {len(rows)} days; {sum(r['evaluations'] for r in rows)} "
+        f"evaluations on {len(active)} days."
+    )
     return SectionResult(
         intro=intro,
-        figures=[("Average daily pass rate",
-                  f"{round(sum(r['pass_rate'] for r in active) / len(active), 1)}%" if active else "—")],
-        columns=[("date", "Date"), ("evaluations", "Evaluations"), ("passed", "Passed"), ("failed", "Failed"),
-                 ("pass_rate", "Pass rate %"), ("avg_score", "Average score")],
-        rows=rows, total_rows=len(rows), chart_svg=pass_rate_chart(rows),
+        figures=[
+            (
+                "Average daily pass rate",
+                f"{round(sum(r['pass_rate'] for r in active) / len(active), 1)}%" if active else "—",
+            )
+        ],
+        columns=[
+            ("date", "Date"),
+            ("evaluations", "Evaluations"),
+            ("passed", "Passed"),
+            ("failed", "Failed"),
+            ("pass_rate", "Pass rate %"),
+            ("avg_score", "Average score"),
+        ],
+        rows=rows,
+        total_rows=len(rows),
+        chart_svg=pass_rate_chart(rows),
     )

@@ -25,9 +25,13 @@ def compliance_data(db):
         RuleFactory(framework=soc2, name="Logs retained", severity="medium", controls=[controls[2]]),
         RuleFactory(framework=iso, name="Policy reviewed", severity="low", controls=[iso_control]),
     ]
-    outcomes = {0: ["failed", "passed", "passed"], 1: ["passed", "failed", "passed"],
-                2: ["passed", "passed", "not_applicable"], 3: ["passed", "error", "passed"]}
+    outcomes = {
+        0: ["failed", "passed", "passed"],
+        1: ["passed", "failed", "passed"],
+        2: ["passed", "passed", "not_applicable"],
+        3: ["passed", "error", "passed"],
+    }
     for r, statuses in outcomes.items():
-        for source, status in zip(sources, statuses):
+        for source, status in zip(sources, statuses, strict=True):
             record(rules[r], source, status)
     return {"soc2": soc2, "iso": iso, "rules": rules, "sources": sources, "controls": controls}

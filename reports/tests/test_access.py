@@ -1,4 +1,5 @@
 """The access-level matrix: list, detail, download, generate and the admin, for every role."""
+
 import pytest
 from django.test import Client
 from rest_framework.test import APIClient
@@ -27,8 +28,9 @@ VISIBLE = {
 
 
 def completed_report(level, *, created_by=None, shared_with=()):
-    report = ReportFactory(access_level=level, created_by=created_by, status="completed", file_format="csv",
-                           name=f"{level} report")
+    report = ReportFactory(
+        access_level=level, created_by=created_by, status="completed", file_format="csv", name=f"{level} report"
+    )
     path, digest = write_file(report_id=report.pk, task_id="t1", extension="csv", data=b"section,value\r\n")
     Report.objects.filter(pk=report.pk).update(file_path=path, file_hash=digest, file_size=15)
     report.shared_with.set(shared_with)

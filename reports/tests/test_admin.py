@@ -1,4 +1,5 @@
 """Deleting reports and templates from the admin obeys the same guards as the API (the services)."""
+
 import pytest
 
 from common.roles import COMPLIANCE_MANAGER
@@ -25,8 +26,9 @@ def completed_report():
 
 
 @pytest.mark.parametrize("door", ["api", "admin"])
-def test_deleting_a_report_removes_its_file_once_the_delete_commits(door, manager, client_as,
-                                                                   django_capture_on_commit_callbacks):
+def test_deleting_a_report_removes_its_file_once_the_delete_commits(
+    door, manager, client_as, django_capture_on_commit_callbacks
+):
     report = completed_report()
     stored = resolve(report.file_path)
     assert stored.exists()
@@ -59,7 +61,8 @@ def test_a_builtin_template_cannot_be_deleted_from_the_admin(manager):
 def test_bulk_delete_from_the_changelist_skips_nothing_silently(manager):
     """The changelist's delete action shows the refusal too, and deletes nothing of the batch."""
     idle, busy = ReportFactory(status="draft"), ReportFactory(status="generating")
-    page = manager.post("/admin/reports/report/", {"action": "delete_selected",
-                                                   "_selected_action": [idle.pk, busy.pk]}).content.decode()
+    page = manager.post(
+        "/admin/reports/report/", {"action": "delete_selected", "_selected_action": [idle.pk, busy.pk]}
+    ).content.decode()
     assert "Cancel the generation before deleting the report." in page
     assert Report.objects.filter(pk__in=[idle.pk, busy.pk]).count() == 2

@@ -1,4 +1,5 @@
 """Generation in-process: figures equal the dashboard's, files are real and hashed."""
+
 import hashlib
 import io
 import json
@@ -75,8 +76,7 @@ def test_a_task_delivered_twice_produces_one_file(compliance_data, report_storag
     assert Report.objects.get(pk=report.pk).file_hash == first.file_hash
 
 
-def test_regenerating_replaces_the_previous_file(compliance_data, report_storage,
-                                                 django_capture_on_commit_callbacks):
+def test_regenerating_replaces_the_previous_file(compliance_data, report_storage, django_capture_on_commit_callbacks):
     report = ReportFactory(framework=compliance_data["soc2"], file_format="csv")
     generate(report)
     old = report.task_id
@@ -119,16 +119,16 @@ def test_cancel_while_generating_stops_at_the_next_section(compliance_data):
         progress.update(section=2, total=5, stage="collecting")
 
 
-def test_cancel_during_rendering_discards_the_file(compliance_data, report_storage,
-                                                   django_capture_on_commit_callbacks):
+def test_cancel_during_rendering_discards_the_file(compliance_data, report_storage, django_capture_on_commit_callbacks):
     report = ReportFactory(file_format="csv")
     task_id = services.request_generation(report=report, user=None)
     generation._claim(report.pk, task_id)
     path, digest = write_file(report_id=report.pk, task_id=task_id, extension="csv", data=b"x")
     services.cancel_report(report=report, user=None)
     with django_capture_on_commit_callbacks(execute=True):
-        outcome = generation._complete(report_id=report.pk, task_id=task_id, path=path, digest=digest, size=1,
-                                       pages=None, elapsed_ms=1, figures={})
+        outcome = generation._complete(
+            report_id=report.pk, task_id=task_id, path=path, digest=digest, size=1, pages=None, elapsed_ms=1, figures={}
+        )
     assert outcome == "cancelled" and stored_files(report_storage) == []
     assert Report.objects.get(pk=report.pk).status == "cancelled"
 
@@ -153,7 +153,12 @@ def test_other_formats_carry_the_same_figures(compliance_data, file_format):
         body = json.loads(data)
         assert body["figures"]["compliance_score"] == score == report.compliance_score
         assert [s["kind"] for s in body["sections"]] == [
-            "executive_summary", "framework_coverage", "rule_results", "findings", "data_source_summary"]
+            "executive_summary",
+            "framework_coverage",
+            "rule_results",
+            "findings",
+            "data_source_summary",
+        ]
     else:
         assert f"{score}%".encode() in data
 
@@ -167,7 +172,7 @@ def test_csv_cells_cannot_become_formulas(compliance_data):
     assert generate(report) == "completed"
     text = resolve(report.file_path).read_text()
     assert "'=HYPERLINK" in text and "'+cmd" in text
-    assert ',=HYPERLINK' not in text and ",+cmd" not in text
+    assert ",=HYPERLINK" not in text and ",+cmd" not in text
 
 
 def test_report_scope_of_rules_and_sources_matches_scoring(compliance_data):

@@ -1,4 +1,6 @@
 """WeasyPrint safety: only our static files and data: URIs are ever fetched."""
+
+import contextlib
 import http.server
 import threading
 import time
@@ -10,8 +12,10 @@ from reports.renderers.pdf import RenderTimeout, count_pages, html_to_pdf, time_
 from .factories import ReportFactory
 from .test_generation import generate
 
-PIXEL = ("data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk"
-         "+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
+PIXEL = (
+    "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk"
+    "+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+)
 
 
 @pytest.fixture
@@ -41,8 +45,13 @@ def vendor_server():
 def test_hostile_references_fetch_nothing_and_the_document_still_renders(vendor_server):
     base, hits = vendor_server
     hostile = [
-        "file:///etc/passwd", "http://169.254.169.254/latest/meta-data/", "/dev/urandom",
-        f"{base}/import.css", f"{base}/link.css", f"{base}/image.png", "ftp://127.0.0.1/x",
+        "file:///etc/passwd",
+        "http://169.254.169.254/latest/meta-data/",
+        "/dev/urandom",
+        f"{base}/import.css",
+        f"{base}/link.css",
+        f"{base}/image.png",
+        "ftp://127.0.0.1/x",
     ]
     html = f"""<html><head>
       <style>@import url("{hostile[3]}"); body {{ background: url("{hostile[0]}") }}</style>
@@ -63,7 +72,7 @@ def test_hostile_references_fetch_nothing_and_the_document_still_renders(vendor_
 
 def test_our_static_files_are_served_through_the_fetcher():
     html = '<html><head><link rel="stylesheet" href="/static/admin/css/base.css"></head><body>x</body></html>'
-    data, pages, refused = html_to_pdf(html)
+    _data, pages, refused = html_to_pdf(html)
     assert refused == [] and pages == 1
 
 
@@ -81,10 +90,8 @@ def test_render_time_limit_interrupts_weasyprint():
 def test_render_time_limit_survives_a_lost_alarm():
     started = time.monotonic()
     with pytest.raises(RenderTimeout), time_limit(0.05):
-        try:
+        with contextlib.suppress(RenderTimeout):  # what Python does with an exception raised in a finaliser
             time.sleep(5)
-        except RenderTimeout:
-            pass  # what Python does with an exception raised inside a finaliser
         time.sleep(5)
     assert time.monotonic() - started < 2
 
@@ -93,7 +100,9 @@ def test_render_time_limit_survives_a_lost_alarm():
 def test_parameters_and_names_cannot_inject_markup(report_storage):
     report = ReportFactory(
         name='<img src="file:///etc/passwd"><link rel=stylesheet href="http://169.254.169.254/">',
-        description='<style>@import url("http://169.254.169.254/x.css");</style>', file_format="html")
+        description='<style>@import url("http://169.254.169.254/x.css");</style>',
+        file_format="html",
+    )
     assert generate(report) == "completed"
     html = (report_storage / report.file_path).read_text()
     assert '<img src="file:' not in html and "<style>@import" not in html

@@ -1,4 +1,5 @@
 """Schedules with an explicit clock: due schedules become one report each, then move on."""
+
 import datetime
 
 import pytest
@@ -10,7 +11,7 @@ from reports.models import Report
 from .factories import ReportScheduleFactory, ReportTemplateFactory
 
 pytestmark = pytest.mark.django_db
-UTC = datetime.timezone.utc
+UTC = datetime.UTC
 
 
 def at(*args):
@@ -29,8 +30,9 @@ def test_next_run_follows_cron_and_time_zone():
 
 
 def test_dispatch_turns_a_due_schedule_into_one_queued_report(django_capture_on_commit_callbacks):
-    schedule = make_schedule(cron="0 6 * * *", access_level="confidential", file_format="csv",
-                             parameters={"period_days": 7})
+    schedule = make_schedule(
+        cron="0 6 * * *", access_level="confidential", file_format="csv", parameters={"period_days": 7}
+    )
     assert scheduling.dispatch_due_schedules(now=at(2026, 1, 1, 5, 59)) == []
     with django_capture_on_commit_callbacks() as callbacks:
         created = scheduling.dispatch_due_schedules(now=at(2026, 1, 1, 6, 0, 30))
@@ -60,8 +62,7 @@ def test_inactive_schedules_are_not_dispatched():
 
 
 def test_the_worker_picks_up_a_scheduled_report_and_recipients_get_a_link(compliance_data):
-    schedule = make_schedule(cron="0 6 * * *", recipients=["ciso@example.com", "board@example.com"],
-                             file_format="pdf")
+    schedule = make_schedule(cron="0 6 * * *", recipients=["ciso@example.com", "board@example.com"], file_format="pdf")
     [report_id] = scheduling.dispatch_due_schedules(now=at(2026, 1, 1, 6, 0))
     report = Report.objects.get(pk=report_id)
     assert generation.generate_report(report_id=report_id, task_id=report.task_id) == "completed"

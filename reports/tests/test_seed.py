@@ -1,4 +1,5 @@
 """Built-in templates: one default per report type, framework packs, idempotent."""
+
 import pytest
 
 from compliance.tests.factories import FrameworkFactory

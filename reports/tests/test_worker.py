@@ -1,4 +1,5 @@
 """A real Celery worker on Redis generates a PDF; the test reads the stored file back."""
+
 import hashlib
 import io
 import time
@@ -36,8 +37,9 @@ def report_worker(transactional_db):
             queue.bind(connection.default_channel).purge()  # leftovers from earlier runs
     task_postrun.connect(_close_worker_connections, weak=False)
     try:
-        with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING",
-                          shutdown_timeout=30) as worker:
+        with start_worker(
+            app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=30
+        ) as worker:
             yield worker
     finally:
         task_postrun.disconnect(_close_worker_connections)
@@ -57,8 +59,11 @@ def test_worker_generates_a_pdf_whose_hash_and_page_count_match_the_file(report_
     framework = FrameworkFactory(code="soc2", name="SOC 2")
     sources = [DataSourceFactory() for _ in range(3)]
     for i in range(12):
-        rule = RuleFactory(framework=framework, severity=["low", "medium", "high", "critical"][i % 4],
-                           controls=[ControlFactory(framework=framework)])
+        rule = RuleFactory(
+            framework=framework,
+            severity=["low", "medium", "high", "critical"][i % 4],
+            controls=[ControlFactory(framework=framework)],
+        )
         for j, source in enumerate(sources):
             record(rule, source, "failed" if (i + j) % 4 == 0 else "passed")
     report = ReportFactory(framework=framework, name="Worker-made SOC 2 report", access_level="confidential")

@@ -18,14 +18,28 @@ MAX_VARIABLES_BYTES = 16 * 1024
 
 
 class WorkflowTemplateSerializer(serializers.ModelSerializer):
-    framework = serializers.SlugRelatedField(slug_field="code", queryset=Framework.objects.all(),
-                                             required=False, allow_null=True)
+    framework = serializers.SlugRelatedField(
+        slug_field="code", queryset=Framework.objects.all(), required=False, allow_null=True
+    )
     steps = serializers.JSONField()
 
     class Meta:
         model = WorkflowTemplate
-        fields = ["id", "name", "slug", "workflow_type", "framework", "description", "is_builtin", "steps",
-                  "estimated_hours", "escalation_role", "escalation_grace_hours", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "name",
+            "slug",
+            "workflow_type",
+            "framework",
+            "description",
+            "is_builtin",
+            "steps",
+            "estimated_hours",
+            "escalation_role",
+            "escalation_grace_hours",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["is_builtin", "estimated_hours", "created_at", "updated_at"]
 
     def validate_steps(self, value):
@@ -47,9 +61,29 @@ class WorkflowStepSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = WorkflowStep
-        fields = ["order", "key", "name", "type", "role", "description", "status", "assigned_to", "estimated_hours",
-                  "due_in_hours", "condition", "on_reject", "quorum", "round", "started_at", "completed_at",
-                  "completed_by", "comment", "due_at", "overdue_at", "escalated_at"]
+        fields = [
+            "order",
+            "key",
+            "name",
+            "type",
+            "role",
+            "description",
+            "status",
+            "assigned_to",
+            "estimated_hours",
+            "due_in_hours",
+            "condition",
+            "on_reject",
+            "quorum",
+            "round",
+            "started_at",
+            "completed_at",
+            "completed_by",
+            "comment",
+            "due_at",
+            "overdue_at",
+            "escalated_at",
+        ]
         read_only_fields = fields
 
 
@@ -75,10 +109,12 @@ def validate_variables(value):
 
 class WorkflowSerializer(serializers.ModelSerializer):
     template = serializers.SlugRelatedField(slug_field="slug", queryset=WorkflowTemplate.objects.all())
-    assigned_to = serializers.PrimaryKeyRelatedField(queryset=get_user_model().objects.all(), required=False,
-                                                     allow_null=True)
-    assigned_team = serializers.SlugRelatedField(slug_field="name", queryset=Group.objects.all(), required=False,
-                                                 allow_null=True)
+    assigned_to = serializers.PrimaryKeyRelatedField(
+        queryset=get_user_model().objects.all(), required=False, allow_null=True
+    )
+    assigned_team = serializers.SlugRelatedField(
+        slug_field="name", queryset=Group.objects.all(), required=False, allow_null=True
+    )
     rule = serializers.PrimaryKeyRelatedField(queryset=ComplianceRule.objects.all(), required=False, allow_null=True)
     finding = serializers.PrimaryKeyRelatedField(queryset=Finding.objects.all(), required=False, allow_null=True)
     variables = serializers.JSONField(required=False, validators=[validate_variables])
@@ -87,11 +123,40 @@ class WorkflowSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Workflow
-        fields = ["id", "name", "template", "workflow_type", "status", "priority", "assigned_to", "assigned_team",
-                  "variables", "progress_percentage", "current_step", "due_at", "rule", "finding", "trigger",
-                  "notes", "started_at", "completed_at", "created_by", "created_at", "updated_at"]
-        read_only_fields = ["status", "progress_percentage", "trigger", "notes", "started_at", "completed_at",
-                            "created_by", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "name",
+            "template",
+            "workflow_type",
+            "status",
+            "priority",
+            "assigned_to",
+            "assigned_team",
+            "variables",
+            "progress_percentage",
+            "current_step",
+            "due_at",
+            "rule",
+            "finding",
+            "trigger",
+            "notes",
+            "started_at",
+            "completed_at",
+            "created_by",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = [
+            "status",
+            "progress_percentage",
+            "trigger",
+            "notes",
+            "started_at",
+            "completed_at",
+            "created_by",
+            "created_at",
+            "updated_at",
+        ]
         # The (finding, trigger) constraint concerns triggered workflows only (trigger is read-only here).
         validators = []
 
@@ -122,15 +187,30 @@ class StepAssignSerializer(serializers.Serializer):
 
 class WorkflowTriggerSerializer(serializers.ModelSerializer):
     template = serializers.SlugRelatedField(slug_field="slug", queryset=WorkflowTemplate.objects.all())
-    framework = serializers.SlugRelatedField(slug_field="code", queryset=Framework.objects.all(),
-                                             required=False, allow_null=True)
+    framework = serializers.SlugRelatedField(
+        slug_field="code", queryset=Framework.objects.all(), required=False, allow_null=True
+    )
     rule = serializers.PrimaryKeyRelatedField(queryset=ComplianceRule.objects.all(), required=False, allow_null=True)
     tags = serializers.JSONField(required=False, validators=[validate_tags])
 
     class Meta:
         model = WorkflowTrigger
-        fields = ["id", "name", "event", "template", "framework", "min_severity", "rule", "tags", "priority", "cron",
-                  "next_run_at", "is_active", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "name",
+            "event",
+            "template",
+            "framework",
+            "min_severity",
+            "rule",
+            "tags",
+            "priority",
+            "cron",
+            "next_run_at",
+            "is_active",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["next_run_at", "created_at", "updated_at"]
 
     def validate(self, attrs):
@@ -163,5 +243,8 @@ class NotificationSerializer(serializers.ModelSerializer):
     def get_target(self, notification):
         if notification.workflow_id is None:
             return None
-        return {"workflow": notification.workflow_id, "name": notification.workflow.name,
-                "step": notification.step.order if notification.step_id else None}
+        return {
+            "workflow": notification.workflow_id,
+            "name": notification.workflow.name,
+            "step": notification.step.order if notification.step_id else None,
+        }

@@ -1,17 +1,18 @@
 """Thin API views: parse, call a service or selector, respond."""
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
-from common.api.writes import ServiceWritesMixin
 from common.api.exceptions import Conflict
+from common.api.writes import ServiceWritesMixin
 
 from .. import selectors, services
-from ..notifications import mark_read
 from ..filtersets import NotificationFilterSet, WorkflowFilterSet, WorkflowTemplateFilterSet, WorkflowTriggerFilterSet
 from ..models import Notification, WorkflowStep, WorkflowTemplate, WorkflowTrigger
+from ..notifications import mark_read
 from .serializers import (
     NotificationSerializer,
     StateChangeSerializer,
@@ -68,17 +69,22 @@ class WorkflowViewSet(ServiceWritesMixin, viewsets.ModelViewSet):
     # Acting on a step is decided per step (role, assignee, admin), not by model permission.
     action_permissions = {
         "steps": ["workflows.view_workflow"],
-        "complete": [], "approve": [], "reject": [],
-        "start": ["workflows.change_workflow"], "pause": ["workflows.change_workflow"],
-        "resume": ["workflows.change_workflow"], "cancel": ["workflows.change_workflow"],
+        "complete": [],
+        "approve": [],
+        "reject": [],
+        "start": ["workflows.change_workflow"],
+        "pause": ["workflows.change_workflow"],
+        "resume": ["workflows.change_workflow"],
+        "cancel": ["workflows.change_workflow"],
         "assign": ["workflows.change_workflow"],
     }
 
     def _state_change(self, service):
         body = StateChangeSerializer(data=_object_body(self.request))
         body.is_valid(raise_exception=True)
-        workflow, _ = _call(service, workflow=self.get_object(), actor=self.request.user,
-                            reason=body.validated_data["reason"])
+        workflow, _ = _call(
+            service, workflow=self.get_object(), actor=self.request.user, reason=body.validated_data["reason"]
+        )
         return Response(self.get_serializer(self.get_queryset().get(pk=workflow.pk)).data)
 
     @extend_schema(request=None, responses=WorkflowSerializer)
@@ -110,13 +116,22 @@ class WorkflowViewSet(ServiceWritesMixin, viewsets.ModelViewSet):
     def _step_action(self, request, service, order):
         body = StepActionSerializer(data=_object_body(request))
         body.is_valid(raise_exception=True)
-        workflow, denied = _call(service, workflow=self.get_object(), order=int(order), user=request.user,
-                                 comment=body.validated_data["comment"])
+        workflow, denied = _call(
+            service,
+            workflow=self.get_object(),
+            order=int(order),
+            user=request.user,
+            comment=body.validated_data["comment"],
+        )
         if denied is not None:
             return denied
         step = selectors.steps_of(workflow).get(order=int(order))
-        return Response({"workflow": self.get_serializer(self.get_queryset().get(pk=workflow.pk)).data,
-                         "step": WorkflowStepSerializer(step).data})
+        return Response(
+            {
+                "workflow": self.get_serializer(self.get_queryset().get(pk=workflow.pk)).data,
+                "step": WorkflowStepSerializer(step).data,
+            }
+        )
 
     @extend_schema(request=StepActionSerializer, responses=None)
     @action(detail=True, methods=["post"], url_path=f"{STEP_ACTION}/complete")
@@ -138,8 +153,13 @@ class WorkflowViewSet(ServiceWritesMixin, viewsets.ModelViewSet):
     def assign(self, request, pk=None, order=None):
         body = StepAssignSerializer(data=_object_body(request))
         body.is_valid(raise_exception=True)
-        step, _ = _call(services.assign_step, workflow=self.get_object(), order=int(order),
-                        assignee=body.validated_data["assigned_to"], actor=request.user)
+        step, _ = _call(
+            services.assign_step,
+            workflow=self.get_object(),
+            order=int(order),
+            assignee=body.validated_data["assigned_to"],
+            actor=request.user,
+        )
         return Response(WorkflowStepSerializer(step).data)
 
 

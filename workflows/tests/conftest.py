@@ -22,6 +22,5 @@ def celery_worker_thread(transactional_db):
     with app.connection_for_write() as connection:
         for queue in app.conf.task_queues:
             queue.bind(connection.default_channel).purge()  # leftovers from earlier runs
-    with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING",
-                      shutdown_timeout=30) as worker:
+    with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=30) as worker:
         yield worker

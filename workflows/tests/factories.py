@@ -5,12 +5,31 @@ from workflows import models
 
 # task (manager) → approval (admin, quorum 1, back to "fix" on reject) → conditional task → notification
 STANDARD_STEPS = [
-    {"key": "fix", "name": "Fix the problem", "type": "task", "role": COMPLIANCE_MANAGER, "estimated_hours": 4,
-     "due_in_hours": 24},
-    {"key": "review", "name": "Review the fix", "type": "approval", "role": COMPLIANCE_ADMIN, "estimated_hours": 1.5,
-     "due_in_hours": 48, "on_reject": "goto:fix"},
-    {"key": "audit", "name": "Auditor check", "type": "task", "role": AUDITOR, "estimated_hours": 2,
-     "condition": "severity in ['high', 'critical']"},
+    {
+        "key": "fix",
+        "name": "Fix the problem",
+        "type": "task",
+        "role": COMPLIANCE_MANAGER,
+        "estimated_hours": 4,
+        "due_in_hours": 24,
+    },
+    {
+        "key": "review",
+        "name": "Review the fix",
+        "type": "approval",
+        "role": COMPLIANCE_ADMIN,
+        "estimated_hours": 1.5,
+        "due_in_hours": 48,
+        "on_reject": "goto:fix",
+    },
+    {
+        "key": "audit",
+        "name": "Auditor check",
+        "type": "task",
+        "role": AUDITOR,
+        "estimated_hours": 2,
+        "condition": "severity in ['high', 'critical']",
+    },
     {"key": "tell", "name": "Tell the team", "type": "notification", "role": COMPLIANCE_MANAGER},
 ]
 

@@ -1,4 +1,5 @@
 """The admin: the template step editor validates; workflow actions call the services."""
+
 import json
 
 import pytest
@@ -24,8 +25,15 @@ def superuser_client(client):
 
 
 def template_form(steps):
-    return {"name": "Admin template", "slug": "admin-template", "workflow_type": "review", "description": "",
-            "steps": json.dumps(steps), "escalation_role": COMPLIANCE_MANAGER, "escalation_grace_hours": 24}
+    return {
+        "name": "Admin template",
+        "slug": "admin-template",
+        "workflow_type": "review",
+        "description": "",
+        "steps": json.dumps(steps),
+        "escalation_role": COMPLIANCE_MANAGER,
+        "escalation_grace_hours": 24,
+    }
 
 
 def test_step_editor_rejects_a_bad_condition(superuser_client):
@@ -48,11 +56,16 @@ def test_step_editor_saves_valid_steps_and_shows_them(superuser_client):
 def test_workflow_actions_start_pause_cancel(superuser_client):
     drafts = [WorkflowFactory() for _ in range(2)]
     url = "/admin/workflows/workflow/"
-    for action, expected in (("start_selected", "active"), ("pause_selected", "paused"),
-                             ("cancel_selected", "cancelled")):
+    for action, expected in (
+        ("start_selected", "active"),
+        ("pause_selected", "paused"),
+        ("cancel_selected", "cancelled"),
+    ):
         response = superuser_client.post(url, {"action": action, "_selected_action": [w.pk for w in drafts]})
         assert response.status_code == 302
-        assert set(Workflow.objects.filter(pk__in=[w.pk for w in drafts]).values_list("status", flat=True)) == {expected}
+        assert set(Workflow.objects.filter(pk__in=[w.pk for w in drafts]).values_list("status", flat=True)) == {
+            expected
+        }
     page = superuser_client.get(f"{url}{drafts[0].pk}/change/").content.decode()
     assert "Fix the problem" in page  # the step inline
     assert superuser_client.get(f"{url}?status=cancelled").status_code == 200
@@ -90,10 +103,15 @@ def test_admin_workflow_form_validates_the_assignee(superuser_client):
 
     template = WorkflowTemplateFactory()
     outsider = UserFactory(roles=["Viewer"])
-    form = {"name": "From admin", "template": template.pk, "workflow_type": "", "priority": "medium",
-            "variables": "{}", "assigned_to": outsider.pk,
-            **{f"{prefix}-{name}": "0" for prefix in ("steps", "transitions")
-               for name in ("TOTAL_FORMS", "INITIAL_FORMS")}}
+    form = {
+        "name": "From admin",
+        "template": template.pk,
+        "workflow_type": "",
+        "priority": "medium",
+        "variables": "{}",
+        "assigned_to": outsider.pk,
+        **{f"{prefix}-{name}": "0" for prefix in ("steps", "transitions") for name in ("TOTAL_FORMS", "INITIAL_FORMS")},
+    }
     response = superuser_client.post("/admin/workflows/workflow/add/", form)
     assert response.status_code == 200 and "none of this workflow" in response.content.decode()
     form["assigned_to"] = UserFactory(roles=[COMPLIANCE_MANAGER]).pk

@@ -1,12 +1,19 @@
 """Declared API tests for the workflow resources, plus the rules particular to them."""
+
 import pytest
 
+from audit.testing import AuditedResourceTests
 from common.roles import AUDITOR, COMPLIANCE_ADMIN, COMPLIANCE_MANAGER, VIEWER
 from compliance.tests.factories import UserFactory
-from audit.testing import AuditedResourceTests
 from workflows import models
 
-from .factories import STANDARD_STEPS, WorkflowFactory, WorkflowTemplateFactory, WorkflowTriggerFactory, started_workflow
+from .factories import (
+    STANDARD_STEPS,
+    WorkflowFactory,
+    WorkflowTemplateFactory,
+    WorkflowTriggerFactory,
+    started_workflow,
+)
 
 
 class TestWorkflowTemplateAPI(AuditedResourceTests):
@@ -30,8 +37,12 @@ class TestWorkflowAPI(AuditedResourceTests):
         return started_workflow()
 
     def create_data(self):
-        return {"name": "Fix S3 encryption", "template": WorkflowTemplateFactory().slug, "priority": "critical",
-                "variables": {"severity": "high", "score": 40}}
+        return {
+            "name": "Fix S3 encryption",
+            "template": WorkflowTemplateFactory().slug,
+            "priority": "critical",
+            "variables": {"severity": "high", "score": 40},
+        }
 
 
 class TestWorkflowTriggerAPI(AuditedResourceTests):
@@ -43,20 +54,33 @@ class TestWorkflowTriggerAPI(AuditedResourceTests):
         return WorkflowTriggerFactory()
 
     def create_data(self):
-        return {"name": "Remediate critical", "event": "finding_opened", "template": WorkflowTemplateFactory().slug,
-                "min_severity": "critical"}
+        return {
+            "name": "Remediate critical",
+            "event": "finding_opened",
+            "template": WorkflowTemplateFactory().slug,
+            "min_severity": "critical",
+        }
 
 
 @pytest.mark.django_db
 class TestTemplateValidation:
     def post(self, client_as, steps):
         return client_as(COMPLIANCE_MANAGER).post(
-            "/api/v1/workflow-templates/", {"name": "T", "slug": "t", "workflow_type": "review", "steps": steps},
-            format="json")
+            "/api/v1/workflow-templates/",
+            {"name": "T", "slug": "t", "workflow_type": "review", "steps": steps},
+            format="json",
+        )
 
-    @pytest.mark.parametrize("condition", [
-        "().__class__.__bases__", "9**9**9", "severity.lower() == 'x'", "a" * 501, "score <",
-    ])
+    @pytest.mark.parametrize(
+        "condition",
+        [
+            "().__class__.__bases__",
+            "9**9**9",
+            "severity.lower() == 'x'",
+            "a" * 501,
+            "score <",
+        ],
+    )
     def test_bad_condition_is_a_400_naming_the_step(self, client_as, condition):
         steps = [{"key": "g", "name": "Gate", "type": "gate", "condition": condition}]
         response = self.post(client_as, steps)
@@ -64,21 +88,32 @@ class TestTemplateValidation:
         assert "steps[0].condition" in response.json()["steps"][0]
         assert not models.WorkflowTemplate.objects.exists()
 
-    @pytest.mark.parametrize("steps, message", [
-        ([], "at least one step"),
-        ("not a list", "must be a list"),
-        ([{"key": "a", "name": "A", "type": "dance", "role": "Viewer"}], "steps[0].type"),
-        ([{"key": "a", "name": "A", "type": "task", "role": "Nobody"}], "no group named 'Nobody'"),
-        ([{"key": "a", "name": "A", "type": "task"}], "steps[0].role: is required"),
-        ([{"key": "a", "name": "A", "type": "task", "role": "Viewer", "on_reject": "goto:zzz"}], "earlier step"),
-        ([{"key": "a", "name": "A", "type": "task", "role": "Viewer"},
-          {"key": "a", "name": "B", "type": "task", "role": "Viewer"}], "more than one step"),
-        ([{"key": "a", "name": "A", "type": "task", "role": "Viewer", "estimated_hours": "many"}], "estimated_hours"),
-        ([{"key": "a", "name": "A", "type": "task", "role": "Viewer", "quorum": 2}], "quorum"),
-        ([{"key": "a", "name": "A", "type": "task", "role": "Viewer", "surprise": 1}], "unknown field"),
-        ([{"key": "A B", "name": "A", "type": "task", "role": "Viewer"}], "steps[0].key"),
-        ([{"key": f"s{i}", "name": "S", "type": "task", "role": "Viewer"} for i in range(51)], "at most 50"),
-    ])
+    @pytest.mark.parametrize(
+        "steps, message",
+        [
+            ([], "at least one step"),
+            ("not a list", "must be a list"),
+            ([{"key": "a", "name": "A", "type": "dance", "role": "Viewer"}], "steps[0].type"),
+            ([{"key": "a", "name": "A", "type": "task", "role": "Nobody"}], "no group named 'Nobody'"),
+            ([{"key": "a", "name": "A", "type": "task"}], "steps[0].role: is required"),
+            ([{"key": "a", "name": "A", "type": "task", "role": "Viewer", "on_reject": "goto:zzz"}], "earlier step"),
+            (
+                [
+                    {"key": "a", "name": "A", "type": "task", "role": "Viewer"},
+                    {"key": "a", "name": "B", "type": "task", "role": "Viewer"},
+                ],
+                "more than one step",
+            ),
+            (
+                [{"key": "a", "name": "A", "type": "task", "role": "Viewer", "estimated_hours": "many"}],
+                "estimated_hours",
+            ),
+            ([{"key": "a", "name": "A", "type": "task", "role": "Viewer", "quorum": 2}], "quorum"),
+            ([{"key": "a", "name": "A", "type": "task", "role": "Viewer", "surprise": 1}], "unknown field"),
+            ([{"key": "A B", "name": "A", "type": "task", "role": "Viewer"}], "steps[0].key"),
+            ([{"key": f"s{i}", "name": "S", "type": "task", "role": "Viewer"} for i in range(51)], "at most 50"),
+        ],
+    )
     def test_bad_steps_are_400(self, client_as, steps, message):
         response = self.post(client_as, steps)
         assert response.status_code == 400, response.content
@@ -92,7 +127,8 @@ class TestTemplateValidation:
     def test_estimated_hours_cannot_be_written(self, client_as):
         template = WorkflowTemplateFactory()
         response = client_as(COMPLIANCE_MANAGER).patch(
-            f"/api/v1/workflow-templates/{template.pk}/", {"estimated_hours": 999}, format="json")
+            f"/api/v1/workflow-templates/{template.pk}/", {"estimated_hours": 999}, format="json"
+        )
         assert response.status_code == 200
         assert response.json()["estimated_hours"] == 7.5
 
@@ -101,22 +137,31 @@ class TestTemplateValidation:
 class TestWorkflowValidation:
     def test_assignee_must_be_in_a_step_role(self, client_as):
         outsider = UserFactory(roles=[VIEWER])
-        response = client_as(COMPLIANCE_MANAGER).post("/api/v1/workflows/", {
-            "name": "W", "template": WorkflowTemplateFactory().slug, "assigned_to": outsider.pk}, format="json")
+        response = client_as(COMPLIANCE_MANAGER).post(
+            "/api/v1/workflows/",
+            {"name": "W", "template": WorkflowTemplateFactory().slug, "assigned_to": outsider.pk},
+            format="json",
+        )
         assert response.status_code == 400
         assert "none of this workflow's step roles" in response.json()["assigned_to"][0]
 
     def test_inactive_assignee_is_refused(self, client_as):
         inactive = UserFactory(roles=[COMPLIANCE_MANAGER], is_active=False)
-        response = client_as(COMPLIANCE_MANAGER).post("/api/v1/workflows/", {
-            "name": "W", "template": WorkflowTemplateFactory().slug, "assigned_to": inactive.pk}, format="json")
+        response = client_as(COMPLIANCE_MANAGER).post(
+            "/api/v1/workflows/",
+            {"name": "W", "template": WorkflowTemplateFactory().slug, "assigned_to": inactive.pk},
+            format="json",
+        )
         assert response.status_code == 400
         assert "not an active user" in response.json()["assigned_to"][0]
 
     @pytest.mark.parametrize("variables", [["list"], {"_x": 1}, {"bad key": 1}, {"big": "x" * 20000}])
     def test_bad_variables_are_400(self, client_as, variables):
-        response = client_as(COMPLIANCE_MANAGER).post("/api/v1/workflows/", {
-            "name": "W", "template": WorkflowTemplateFactory().slug, "variables": variables}, format="json")
+        response = client_as(COMPLIANCE_MANAGER).post(
+            "/api/v1/workflows/",
+            {"name": "W", "template": WorkflowTemplateFactory().slug, "variables": variables},
+            format="json",
+        )
         assert response.status_code == 400
         assert "variables" in response.json()
 
@@ -129,8 +174,9 @@ class TestWorkflowValidation:
 
     def test_status_is_read_only(self, client_as):
         workflow = WorkflowFactory()
-        response = client_as(COMPLIANCE_MANAGER).patch(f"/api/v1/workflows/{workflow.pk}/", {"status": "completed"},
-                                                      format="json")
+        response = client_as(COMPLIANCE_MANAGER).patch(
+            f"/api/v1/workflows/{workflow.pk}/", {"status": "completed"}, format="json"
+        )
         assert response.status_code == 200
         workflow.refresh_from_db()
         assert workflow.status == "draft"
@@ -138,15 +184,22 @@ class TestWorkflowValidation:
     def test_schedule_trigger_needs_a_valid_cron(self, client_as):
         client = client_as(COMPLIANCE_MANAGER)
         template = WorkflowTemplateFactory()
-        bad = client.post("/api/v1/workflow-triggers/", {"name": "x", "event": "schedule", "template": template.slug,
-                                                        "cron": "every tuesday"}, format="json")
+        bad = client.post(
+            "/api/v1/workflow-triggers/",
+            {"name": "x", "event": "schedule", "template": template.slug, "cron": "every tuesday"},
+            format="json",
+        )
         assert bad.status_code == 400 and "cron" in bad.json()
-        good = client.post("/api/v1/workflow-triggers/", {"name": "x", "event": "schedule", "template": template.slug,
-                                                         "cron": "0 6 * * 1"}, format="json")
+        good = client.post(
+            "/api/v1/workflow-triggers/",
+            {"name": "x", "event": "schedule", "template": template.slug, "cron": "0 6 * * 1"},
+            format="json",
+        )
         assert good.status_code == 201 and good.json()["next_run_at"]
 
-    @pytest.mark.parametrize("role, allowed", [(COMPLIANCE_ADMIN, True), (COMPLIANCE_MANAGER, True),
-                                               (AUDITOR, False), (VIEWER, False)])
+    @pytest.mark.parametrize(
+        "role, allowed", [(COMPLIANCE_ADMIN, True), (COMPLIANCE_MANAGER, True), (AUDITOR, False), (VIEWER, False)]
+    )
     def test_state_actions_need_change_permission(self, client_as, role, allowed):
         workflow = WorkflowFactory()
         response = client_as(role).post(f"/api/v1/workflows/{workflow.pk}/start/")
@@ -162,9 +215,11 @@ def test_finding_sets_the_rule_and_a_mismatch_is_400(client_as):
     template = WorkflowTemplateFactory().slug
     ok = client.post("/api/v1/workflows/", {"name": "W", "template": template, "finding": finding.pk}, format="json")
     assert ok.status_code == 201 and ok.json()["rule"] == finding.rule_id
-    bad = client.post("/api/v1/workflows/", {"name": "W", "template": template, "finding": finding.pk,
-                                             "rule": RuleFactory().pk}, format="json")
+    bad = client.post(
+        "/api/v1/workflows/",
+        {"name": "W", "template": template, "finding": finding.pk, "rule": RuleFactory().pk},
+        format="json",
+    )
     assert bad.status_code == 400 and "rule" in bad.json()
-    missing = client.post("/api/v1/workflows/", {"name": "W", "template": template, "finding": 99999999},
-                          format="json")
+    missing = client.post("/api/v1/workflows/", {"name": "W", "template": template, "finding": 99999999}, format="json")
     assert missing.status_code == 400 and "finding" in missing.json()

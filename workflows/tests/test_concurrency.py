@@ -1,4 +1,5 @@
 """Two people acting on the same step at the same moment: the row lock lets exactly one through."""
+
 import threading
 
 import pytest
@@ -14,8 +15,10 @@ from .factories import WorkflowTemplateFactory, started_workflow
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_approvals_complete_the_step_once():
-    steps = [{"key": "ok", "name": "Sign off", "type": "approval", "role": COMPLIANCE_MANAGER},
-             {"key": "after", "name": "Follow up", "type": "task", "role": COMPLIANCE_MANAGER}]
+    steps = [
+        {"key": "ok", "name": "Sign off", "type": "approval", "role": COMPLIANCE_MANAGER},
+        {"key": "after", "name": "Follow up", "type": "task", "role": COMPLIANCE_MANAGER},
+    ]
     workflow = started_workflow(template=WorkflowTemplateFactory(steps=steps))
     users = [UserFactory(roles=[COMPLIANCE_MANAGER]) for _ in range(4)]
     barrier = threading.Barrier(len(users))

@@ -1,4 +1,5 @@
 """SLA: overdue marking and one-time escalation, with a frozen clock passed as `now`."""
+
 from datetime import timedelta
 
 import pytest

@@ -1,4 +1,5 @@
 """The full workflow lifecycle through the API, with users in the different roles."""
+
 import pytest
 from django.core import mail
 
@@ -19,8 +20,11 @@ def people(client_as):
 
 def create_and_start(client, **extra):
     template = extra.pop("template", None) or WorkflowTemplateFactory()
-    response = client.post("/api/v1/workflows/", {"name": "Fix bucket", "template": template.slug,
-                                                  "variables": {"severity": "high"}, **extra}, format="json")
+    response = client.post(
+        "/api/v1/workflows/",
+        {"name": "Fix bucket", "template": template.slug, "variables": {"severity": "high"}, **extra},
+        format="json",
+    )
     assert response.status_code == 201, response.content
     pk = response.json()["id"]
     started = client.post(f"/api/v1/workflows/{pk}/start/")
@@ -74,7 +78,11 @@ def test_full_lifecycle_with_roles(people, django_capture_on_commit_callbacks):
     body = finished.json()["workflow"]
     assert body["status"] == "completed" and body["progress_percentage"] == 100.0 and body["current_step"] is None
     assert [t.to_status for t in WorkflowTransition.objects.filter(workflow_id=pk)] == [
-        "active", "waiting_approval", "active", "completed"]
+        "active",
+        "waiting_approval",
+        "active",
+        "completed",
+    ]
     verbs = set(Notification.objects.filter(workflow_id=pk).values_list("verb", flat=True))
     assert {"assigned", "approval_needed", "step_notice", "completed"} <= verbs
     assert step_post(auditor, pk, 3, "complete").status_code == 409
@@ -82,8 +90,11 @@ def test_full_lifecycle_with_roles(people, django_capture_on_commit_callbacks):
 
 def test_conditional_step_is_skipped(people):
     manager, admin = people[COMPLIANCE_MANAGER], people[COMPLIANCE_ADMIN]
-    response = manager.post("/api/v1/workflows/", {"name": "Low", "template": WorkflowTemplateFactory().slug,
-                                                   "variables": {"severity": "low"}}, format="json")
+    response = manager.post(
+        "/api/v1/workflows/",
+        {"name": "Low", "template": WorkflowTemplateFactory().slug, "variables": {"severity": "low"}},
+        format="json",
+    )
     pk = response.json()["id"]
     manager.post(f"/api/v1/workflows/{pk}/start/")
     step_post(manager, pk, 1, "complete")
@@ -169,8 +180,10 @@ def test_assignment_requires_the_step_role(people):
     assert Notification.objects.filter(recipient=other, verb="assigned").exists()
     # The assignee may act even without the role... and an admin always may.
     assert step_post(admin, pk, 1, "complete").status_code == 200
-    assert manager.post(f"/api/v1/workflows/{pk}/steps/1/assign/", {"assigned_to": other.pk},
-                        format="json").status_code == 409
+    assert (
+        manager.post(f"/api/v1/workflows/{pk}/steps/1/assign/", {"assigned_to": other.pk}, format="json").status_code
+        == 409
+    )
 
 
 def test_notifications_are_the_callers_own(people, django_capture_on_commit_callbacks, settings, eager_celery):

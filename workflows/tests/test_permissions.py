@@ -1,4 +1,5 @@
 """Workflow endpoints × built-in roles, against one hand-written table (docs/api.md, "Built-in roles")."""
+
 import pytest
 
 from common.roles import AUDITOR, COMPLIANCE_ADMIN, COMPLIANCE_MANAGER, VIEWER
@@ -14,18 +15,29 @@ NO_ROLE = "(no role)"
 # (method, url builder, payload builder, roles allowed)
 MATRIX = {
     "list templates": ("get", lambda o: "/api/v1/workflow-templates/", None, READERS),
-    "edit template": ("patch", lambda o: f"/api/v1/workflow-templates/{o['template'].pk}/",
-                      lambda: {"description": "x"}, EDITORS),
+    "edit template": (
+        "patch",
+        lambda o: f"/api/v1/workflow-templates/{o['template'].pk}/",
+        lambda: {"description": "x"},
+        EDITORS,
+    ),
     "list workflows": ("get", lambda o: "/api/v1/workflows/", None, READERS),
     "workflow steps": ("get", lambda o: f"/api/v1/workflows/{o['workflow'].pk}/steps/", None, READERS),
     "pause workflow": ("post", lambda o: f"/api/v1/workflows/{o['workflow'].pk}/pause/", None, EDITORS),
     "list triggers": ("get", lambda o: "/api/v1/workflow-triggers/", None, READERS),
-    "create trigger": ("post", lambda o: "/api/v1/workflow-triggers/",
-                       lambda: {"name": "t", "event": "finding_opened", "template": WorkflowTemplateFactory().slug},
-                       EDITORS),
+    "create trigger": (
+        "post",
+        lambda o: "/api/v1/workflow-triggers/",
+        lambda: {"name": "t", "event": "finding_opened", "template": WorkflowTemplateFactory().slug},
+        EDITORS,
+    ),
     # Step 1's role is Compliance Manager: only its members and compliance admins may act.
-    "complete step": ("post", lambda o: f"/api/v1/workflows/{o['workflow'].pk}/steps/1/complete/",
-                      lambda: {"comment": "done"}, EDITORS),
+    "complete step": (
+        "post",
+        lambda o: f"/api/v1/workflows/{o['workflow'].pk}/steps/1/complete/",
+        lambda: {"comment": "done"},
+        EDITORS,
+    ),
     "notifications": ("get", lambda o: "/api/v1/notifications/", None, READERS | {NO_ROLE}),
 }
 

@@ -33,8 +33,11 @@ def test_seed_is_idempotent_and_restores_edits():
 def test_incident_response_runs_and_skips_the_regulator_step_without_a_breach():
     seed_builtin()
     manager, admin = UserFactory(roles=[COMPLIANCE_MANAGER]), UserFactory(roles=[COMPLIANCE_ADMIN])
-    workflow = start_workflow(workflow=WorkflowFactory(
-        template=WorkflowTemplate.objects.get(slug="incident-response"), variables={"personal_data_breach": False}))
+    workflow = start_workflow(
+        workflow=WorkflowFactory(
+            template=WorkflowTemplate.objects.get(slug="incident-response"), variables={"personal_data_breach": False}
+        )
+    )
     for order in (1, 2):
         complete_step(workflow=workflow, order=order, user=manager)
     workflow.refresh_from_db()
@@ -49,8 +52,11 @@ def test_incident_response_runs_and_skips_the_regulator_step_without_a_breach():
 def test_soc2_gate_sends_exceptions_back_to_evidence():
     seed_builtin()
     manager = UserFactory(roles=[COMPLIANCE_MANAGER, "Auditor"])
-    workflow = start_workflow(workflow=WorkflowFactory(
-        template=WorkflowTemplate.objects.get(slug="soc2-assessment"), variables={"exceptions_found": True}))
+    workflow = start_workflow(
+        workflow=WorkflowFactory(
+            template=WorkflowTemplate.objects.get(slug="soc2-assessment"), variables={"exceptions_found": True}
+        )
+    )
     for order in (1, 2, 3):
         complete_step(workflow=workflow, order=order, user=manager)
     workflow.refresh_from_db()

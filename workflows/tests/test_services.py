@@ -1,4 +1,5 @@
 """Step-running rules that the API tests do not reach: gates, loops, run-time condition errors."""
+
 import pytest
 
 from common.roles import COMPLIANCE_MANAGER
@@ -42,8 +43,10 @@ def test_run_time_condition_error_fails_with_the_reason():
 
 
 def test_steps_that_loop_without_a_person_fail_instead_of_spinning():
-    steps = [{"key": "tell", "name": "Tell", "type": "notification", "role": COMPLIANCE_MANAGER},
-             {"key": "gate", "name": "Never", "type": "gate", "condition": "False", "on_reject": "goto:tell"}]
+    steps = [
+        {"key": "tell", "name": "Tell", "type": "notification", "role": COMPLIANCE_MANAGER},
+        {"key": "gate", "name": "Never", "type": "gate", "condition": "False", "on_reject": "goto:tell"},
+    ]
     workflow = run(steps, {})
     assert workflow.status == "failed"
     assert "looped" in WorkflowTransition.objects.get(workflow=workflow, to_status="failed").reason

@@ -1,4 +1,5 @@
 """Triggers fire from evaluation ingest, after commit, deduplicated; resolutions add notes."""
+
 import time
 from datetime import timedelta
 
@@ -7,9 +8,8 @@ from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from compliance.evaluations import EvaluationRow
+from compliance.evaluations import EvaluationRow, record_evaluations
 from compliance.models import Finding
-from compliance.evaluations import record_evaluations
 from compliance.tests.factories import DataSourceFactory, FrameworkFactory, RuleFactory, record
 from workflows.choices import WorkflowStatus
 from workflows.models import Workflow
@@ -22,8 +22,19 @@ from .factories import WorkflowFactory, WorkflowTemplateFactory, WorkflowTrigger
 
 def rows(pairs, status="failed", at=None):
     at = at or timezone.now()
-    return [EvaluationRow(rule_id=rule.pk, data_source_id=source.pk, status=status, score=40.0, evaluated_at=at,
-                          details={}, duration_ms=None, source="test") for rule, source in pairs]
+    return [
+        EvaluationRow(
+            rule_id=rule.pk,
+            data_source_id=source.pk,
+            status=status,
+            score=40.0,
+            evaluated_at=at,
+            details={},
+            duration_ms=None,
+            source="test",
+        )
+        for rule, source in pairs
+    ]
 
 
 def ingest(capture, pairs, status="failed", at=None):
@@ -33,8 +44,7 @@ def ingest(capture, pairs, status="failed", at=None):
 
 @pytest.mark.django_db
 class TestTriggers:
-    def test_finding_opened_trigger_filters_and_deduplicates(self, django_capture_on_commit_callbacks,
-                                                             eager_celery):
+    def test_finding_opened_trigger_filters_and_deduplicates(self, django_capture_on_commit_callbacks, eager_celery):
         framework = FrameworkFactory(code="soc2")
         trigger = WorkflowTriggerFactory(event="finding_opened", framework=framework, min_severity="high")
         high = RuleFactory(framework=framework, severity="critical")
@@ -56,8 +66,9 @@ class TestTriggers:
         assert handle_compliance_events.apply(args=[{"finding_opened": finding_ids}]).get()["started"] == 0
         assert Workflow.objects.filter(trigger=trigger).count() == 2
 
-    def test_evaluation_failed_trigger_one_open_workflow_per_finding(self, django_capture_on_commit_callbacks,
-                                                                     eager_celery):
+    def test_evaluation_failed_trigger_one_open_workflow_per_finding(
+        self, django_capture_on_commit_callbacks, eager_celery
+    ):
         trigger = WorkflowTriggerFactory(event="evaluation_failed", tags=["iam"])
         rule, untagged = RuleFactory(tags=["iam", "cloud"]), RuleFactory(tags=["network"])
         source = DataSourceFactory()
@@ -90,8 +101,9 @@ class TestTriggers:
         # A closed one does not count.
         WorkflowFactory(template=trigger.template, finding=finding, trigger=trigger, status="cancelled")
 
-    def test_resolution_adds_a_note_to_the_open_remediation_workflow(self, django_capture_on_commit_callbacks,
-                                                                     eager_celery):
+    def test_resolution_adds_a_note_to_the_open_remediation_workflow(
+        self, django_capture_on_commit_callbacks, eager_celery
+    ):
         trigger = WorkflowTriggerFactory(event="finding_opened")
         rule, source = RuleFactory(), DataSourceFactory()
         start = timezone.now() - timedelta(hours=2)

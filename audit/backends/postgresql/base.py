@@ -14,6 +14,7 @@ BEGIN folded the same way, into the save's own statement: psycopg stays in autoc
 and this backend sends BEGIN. Raw driver access (cursor.cursor: COPY, ...) sends a
 folded BEGIN first, so nothing runs outside the transaction.
 """
+
 from django.db.backends.postgresql import base
 from django.db.backends.utils import CursorWrapper, debug_transaction
 from psycopg import adapt, errors, generators, pq
@@ -106,7 +107,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
                 if result.status == pq.ExecStatus.FATAL_ERROR:
                     # The server skipped the rest of the query: the COMMIT did not happen.
                     raise errors.error_from_result(result, encoding=conn.info.encoding)
-            for (_, _, entry), result in zip(pending, results[1:] if begin else results):
+            for (_, _, entry), result in zip(pending, results[1:] if begin else results, strict=False):
                 entry.pk = int(result.get_value(0, 0))
 
     def _rollback(self):

@@ -20,8 +20,9 @@ class Command(BaseCommand):
                 create_checkpoint(reason="export")
         except ImproperlyConfigured as exc:
             raise CommandError(str(exc)) from exc
-        rows = AuditCheckpoint.objects.order_by("seq", "id").values("seq", "entry_hash", "created_at", "reason",
-                                                                    "signature")
+        rows = AuditCheckpoint.objects.order_by("seq", "id").values(
+            "seq", "entry_hash", "created_at", "reason", "signature"
+        )
         lines = [json.dumps({**row, "created_at": row["created_at"].isoformat()}, sort_keys=True) for row in rows]
         text = "".join(line + "\n" for line in lines)
         if output:

@@ -10,8 +10,11 @@ class Command(BaseCommand):
     help = 'Verify the audit hash chain and its signed checkpoints: "OK n entries" or the first bad entry (exit 1).'
 
     def add_arguments(self, parser):
-        parser.add_argument("--checkpoints", metavar="FILE",
-                            help="Also check against checkpoints exported earlier (export_audit_checkpoints).")
+        parser.add_argument(
+            "--checkpoints",
+            metavar="FILE",
+            help="Also check against checkpoints exported earlier (export_audit_checkpoints).",
+        )
 
     def handle(self, *args, checkpoints=None, **options):
         external = []

@@ -1,4 +1,5 @@
 """Shared plumbing of the OSCAL export commands: find the framework, write the JSON."""
+
 import json
 
 from django.core.management.base import BaseCommand, CommandError
@@ -21,14 +22,18 @@ class OscalExportCommand(BaseCommand):
         framework = Framework.objects.filter(code=code).first()
         if framework is None:
             raise CommandError(f"No framework with code {code!r}.")
-        with audit_context(source="command", actor_label=f"system:export_oscal_{self.kind}",
-                           request_id=new_request_id()):
+        with audit_context(
+            source="command", actor_label=f"system:export_oscal_{self.kind}", request_id=new_request_id()
+        ):
             try:
                 document = type(self).exporter(framework=framework)
             except OscalError as exc:
                 raise CommandError(str(exc)) from None
-            record_event(action=f"oscal_{self.kind}_exported", instance=framework,
-                         message=f"OSCAL {self.kind.replace('_', ' ')} exported for {framework.code}.")
+            record_event(
+                action=f"oscal_{self.kind}_exported",
+                instance=framework,
+                message=f"OSCAL {self.kind.replace('_', ' ')} exported for {framework.code}.",
+            )
         text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
         if output:
             with open(output, "w", encoding="utf-8") as handle:

@@ -24,13 +24,17 @@ class Command(BaseCommand):
         group = Group.objects.filter(name=COMPLIANCE_ADMIN).first()
         if group:
             user.groups.add(group)
-        self.stdout.write(self.style.SUCCESS(
-            "\n".join([
-                "",
-                "=" * 64,
-                f"  Admin user created: {username}",
-                f"  Password (shown once, store it now): {password}",
-                "=" * 64,
-                "",
-            ])
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                "\n".join(
+                    [
+                        "",
+                        "=" * 64,
+                        f"  Admin user created: {username}",
+                        f"  Password (shown once, store it now): {password}",
+                        "=" * 64,
+                        "",
+                    ]
+                )
+            )
+        )

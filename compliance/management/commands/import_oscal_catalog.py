@@ -26,13 +26,14 @@ class Command(BaseCommand):
         tally = Tally()
         try:
             document = load_json(path.read_bytes())
-            with audit_context(source="command", actor_label="system:import_oscal_catalog",
-                               request_id=new_request_id()):
-                result = import_catalog(document=document, framework_code=framework, tally=tally,
-                                        log=self.stdout.write)
+            with audit_context(
+                source="command", actor_label="system:import_oscal_catalog", request_id=new_request_id()
+            ):
+                result = import_catalog(document=document, framework_code=framework, tally=tally, log=self.stdout.write)
         except OscalError as exc:
             raise CommandError(f"{file}: {exc}") from None
-        self.stdout.write(self.style.SUCCESS(
-            f"Imported into framework {result.code} in {time.monotonic() - started:.1f}s"))
+        self.stdout.write(
+            self.style.SUCCESS(f"Imported into framework {result.code} in {time.monotonic() - started:.1f}s")
+        )
         for line in tally.summary():
             self.stdout.write(f"  {line}")

@@ -1,4 +1,5 @@
 """Built-in framework content, one module per framework (FRAMEWORK dict + OUTLINE text)."""
+
 from ..outline import parse_outline
 from . import gdpr, hipaa, iso27001, nist_csf, pci_dss, soc2
 

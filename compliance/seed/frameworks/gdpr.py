@@ -5,8 +5,7 @@ FRAMEWORK = {
     "name": "GDPR",
     "version": "2016/679",
     "issuer": "European Union",
-    "description": "General Data Protection Regulation: the articles that carry obligations, "
-                   "grouped by chapter.",
+    "description": "General Data Protection Regulation: the articles that carry obligations, grouped by chapter.",
 }
 
 OUTLINE = """

@@ -9,7 +9,7 @@ FRAMEWORK = {
     "version": "45 CFR 164 Subpart C",
     "issuer": "U.S. Department of Health and Human Services",
     "description": "Administrative, physical and technical safeguards for electronic protected "
-                   "health information, with their implementation specifications.",
+    "health information, with their implementation specifications.",
 }
 
 OUTLINE = """

@@ -6,7 +6,7 @@ FRAMEWORK = {
     "version": "2022",
     "issuer": "ISO/IEC",
     "description": "Annex A reference controls of ISO/IEC 27001:2022 in four themes: "
-                   "organisational, people, physical and technological.",
+    "organisational, people, physical and technological.",
 }
 
 OUTLINE = """

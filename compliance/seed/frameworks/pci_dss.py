@@ -6,7 +6,7 @@ FRAMEWORK = {
     "version": "4.0",
     "issuer": "PCI Security Standards Council",
     "description": "Payment Card Industry Data Security Standard: 12 requirements for protecting "
-                   "account data, with their sub-requirements.",
+    "account data, with their sub-requirements.",
 }
 
 OUTLINE = """

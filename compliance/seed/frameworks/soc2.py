@@ -6,7 +6,7 @@ FRAMEWORK = {
     "version": "2017 TSC",
     "issuer": "AICPA",
     "description": "Trust Services Criteria for security, availability, processing integrity, "
-                   "confidentiality and privacy, used for SOC 2 examinations.",
+    "confidentiality and privacy, used for SOC 2 examinations.",
 }
 
 OUTLINE = """

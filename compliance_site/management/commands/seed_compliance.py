@@ -4,6 +4,7 @@ The one command that sets a system up, so it lives at the site, which may call e
 app's seeder: compliance's frameworks and mappings, reports' and workflows' templates, the
 integrations' provider catalog, and the demo organisation (compliance_site/demo/).
 """
+
 import time
 
 from django.core.management.base import BaseCommand
@@ -29,8 +30,10 @@ def seed_app_templates(*, stdout, tally):
 
 
 class Command(BaseCommand):
-    help = ("Seed built-in roles, frameworks, controls, mappings, report and workflow templates and the "
-            "integration catalog. Idempotent. With --demo, also a deterministic demo organisation.")
+    help = (
+        "Seed built-in roles, frameworks, controls, mappings, report and workflow templates and the "
+        "integration catalog. Idempotent. With --demo, also a deterministic demo organisation."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--demo", action="store_true", help="Also create the demo organisation.")

@@ -3,6 +3,7 @@
 Rotation: put the new key first in FIELD_ENCRYPTION_KEYS (keep the old one after it),
 run this command, then drop the old key.
 """
+
 from django.core.management.base import BaseCommand, CommandError
 
 from audit.context import audit_context

@@ -1,4 +1,5 @@
 """Jira Cloud REST v3: myself, create issue, enhanced JQL search."""
+
 import re
 
 from .server import FakeVendor, Reply, basic_auth
@@ -18,19 +19,31 @@ class FakeJira(FakeVendor):
 
     def route(self, request):
         if basic_auth(request) != (self.email, self.api_token):
-            return Reply(401, {"errorMessages": ["Client must be authenticated to access this resource."],
-                               "errors": {}})
+            return Reply(
+                401, {"errorMessages": ["Client must be authenticated to access this resource."], "errors": {}}
+            )
         if request.method == "GET" and request.path == "/rest/api/3/myself":
-            return Reply(200, {"accountId": "5b10a2844c20165700ede21g", "displayName": "Compliance Bot",
-                               "emailAddress": self.email, "active": True})
+            return Reply(
+                200,
+                {
+                    "accountId": "5b10a2844c20165700ede21g",
+                    "displayName": "Compliance Bot",
+                    "emailAddress": self.email,
+                    "active": True,
+                },
+            )
         if request.method == "POST" and request.path == "/rest/api/3/issue":
             fields = request.json().get("fields", {})
             errors = {}
             if fields.get("project", {}).get("key") != self.project:
                 errors["project"] = "valid project is required"
             description = fields.get("description")
-            if not (isinstance(description, dict) and description.get("type") == "doc" and description.get("version") == 1):
-                errors["description"] = "Operation value must be an Atlassian Document (see the Atlassian Document Format)"
+            if not (
+                isinstance(description, dict) and description.get("type") == "doc" and description.get("version") == 1
+            ):
+                errors["description"] = (
+                    "Operation value must be an Atlassian Document (see the Atlassian Document Format)"
+                )
             if not fields.get("summary"):
                 errors["summary"] = "You must specify a summary of the issue."
             if errors:
@@ -48,13 +61,25 @@ class FakeJira(FakeVendor):
             found = [i for i in wanted if i in self.issues]
             start = int(body.get("nextPageToken") or 0)
             size = min(self.page_size, int(body.get("maxResults", 50)))
-            page = found[start:start + size]
+            page = found[start : start + size]
             result = {
-                "issues": [{
-                    "id": i, "key": self.issues[i]["key"], "self": f"{self.url}/rest/api/3/issue/{i}",
-                    "fields": {"status": {"name": self.issues[i]["status"], "statusCategory": {
-                        "id": 3 if self.issues[i]["category"] == "done" else 2, "key": self.issues[i]["category"]}}},
-                } for i in page],
+                "issues": [
+                    {
+                        "id": i,
+                        "key": self.issues[i]["key"],
+                        "self": f"{self.url}/rest/api/3/issue/{i}",
+                        "fields": {
+                            "status": {
+                                "name": self.issues[i]["status"],
+                                "statusCategory": {
+                                    "id": 3 if self.issues[i]["category"] == "done" else 2,
+                                    "key": self.issues[i]["category"],
+                                },
+                            }
+                        },
+                    }
+                    for i in page
+                ],
                 "isLast": start + size >= len(found),
             }
             if start + size < len(found):

@@ -1,4 +1,5 @@
 """The base fake: a threaded HTTP server, a request journal, scripted failures and holds."""
+
 import base64
 import json
 import sys
@@ -71,8 +72,13 @@ class FakeVendor:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 parts = urlsplit(self.path)
-                request = Recorded(self.command, parts.path, parse_qs(parts.query, keep_blank_values=True),
-                                   {k.lower(): v for k, v in self.headers.items()}, body)
+                request = Recorded(
+                    self.command,
+                    parts.path,
+                    parse_qs(parts.query, keep_blank_values=True),
+                    {k.lower(): v for k, v in self.headers.items()},
+                    body,
+                )
                 with fake._lock:
                     fake.requests.append(request)
                     scripted = fake.failures.pop(0) if fake.failures else None
@@ -85,8 +91,11 @@ class FakeVendor:
                 reply = scripted or fake.route(request)
                 if reply.delay:
                     time.sleep(reply.delay)
-                payload = reply.body if isinstance(reply.body, bytes) else (
-                    b"" if reply.body is None else json.dumps(reply.body).encode())
+                payload = (
+                    reply.body
+                    if isinstance(reply.body, bytes)
+                    else (b"" if reply.body is None else json.dumps(reply.body).encode())
+                )
                 try:
                     self.send_response(reply.status)
                     headers = {"Content-Type": "application/json", **reply.headers}

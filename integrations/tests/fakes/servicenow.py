@@ -1,15 +1,26 @@
 """ServiceNow Table API and OAuth token endpoint."""
+
 from urllib.parse import urlencode
 
 from .server import FakeVendor, Reply, basic_auth, bearer
 
-UNAUTHENTICATED = {"error": {"message": "User Not Authenticated", "detail": "Required to provide Auth information"},
-                   "status": "failure"}
+UNAUTHENTICATED = {
+    "error": {"message": "User Not Authenticated", "detail": "Required to provide Auth information"},
+    "status": "failure",
+}
 
 
 class FakeServiceNow(FakeVendor):
-    def __init__(self, *, username="svc", password="pw", records=(), table="sn_compliance_policy_statement",
-                 client_id="cid", client_secret="csecret"):
+    def __init__(
+        self,
+        *,
+        username="svc",
+        password="pw",
+        records=(),
+        table="sn_compliance_policy_statement",
+        client_id="cid",
+        client_secret="csecret",
+    ):
         super().__init__()
         self.username, self.password = username, password
         self.client_id, self.client_secret = client_id, client_secret
@@ -27,21 +38,33 @@ class FakeServiceNow(FakeVendor):
     def route(self, request):
         if request.method == "POST" and request.path == "/oauth_token.do":
             form = request.form()
-            if (form.get("grant_type"), form.get("client_id"), form.get("client_secret"),
-                    form.get("username"), form.get("password")) != (
-                    "password", self.client_id, self.client_secret, self.username, self.password):
+            if (
+                form.get("grant_type"),
+                form.get("client_id"),
+                form.get("client_secret"),
+                form.get("username"),
+                form.get("password"),
+            ) != ("password", self.client_id, self.client_secret, self.username, self.password):
                 return Reply(401, {"error_description": "access_denied", "error": "server_error"})
             token = f"sn-token-{len(self.tokens) + 1}"
             self.tokens.add(token)
-            return Reply(200, {"access_token": token, "refresh_token": "r", "scope": "useraccount",
-                               "token_type": "Bearer", "expires_in": 1799})
+            return Reply(
+                200,
+                {
+                    "access_token": token,
+                    "refresh_token": "r",
+                    "scope": "useraccount",
+                    "token_type": "Bearer",
+                    "expires_in": 1799,
+                },
+            )
         if not self._authorized(request):
             return Reply(401, UNAUTHENTICATED)
         if request.method == "GET" and request.path == f"/api/now/table/{self.table}":
             limit = int(request.query.get("sysparm_limit", ["10000"])[0])
             offset = int(request.query.get("sysparm_offset", ["0"])[0])
             fields = request.query.get("sysparm_fields", [""])[0]
-            page = self.records[offset:offset + limit]
+            page = self.records[offset : offset + limit]
             if fields:
                 wanted = fields.split(",")
                 page = [{k: v for k, v in record.items() if k in wanted} for record in page]
@@ -58,6 +81,13 @@ class FakeServiceNow(FakeVendor):
             number = f"INC{10001 + len(self.incidents):07d}"
             incident = {**body, "sys_id": f"{len(self.incidents) + 1:032x}", "number": number, "state": "1"}
             self.incidents.append(incident)
-            return Reply(201, {"result": incident}, {"Location": f"{self.url}/api/now/table/incident/{incident['sys_id']}"})
-        return Reply(404, {"error": {"message": "Requested URI does not represent any resource", "detail": None},
-                           "status": "failure"})
+            return Reply(
+                201, {"result": incident}, {"Location": f"{self.url}/api/now/table/incident/{incident['sys_id']}"}
+            )
+        return Reply(
+            404,
+            {
+                "error": {"message": "Requested URI does not represent any resource", "detail": None},
+                "status": "failure",
+            },
+        )

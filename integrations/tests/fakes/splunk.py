@@ -1,4 +1,5 @@
 """Splunk HTTP Event Collector: /services/collector/event with `Authorization: Splunk <token>`."""
+
 import json
 
 from .server import FakeVendor, Reply
@@ -27,7 +28,9 @@ class FakeSplunk(FakeVendor):
                 while index < len(text):
                     event, end = decoder.raw_decode(text, index)
                     if "event" not in event:
-                        return Reply(400, {"text": "Event field is required", "code": 12, "invalid-event-number": len(events)})
+                        return Reply(
+                            400, {"text": "Event field is required", "code": 12, "invalid-event-number": len(events)}
+                        )
                     events.append(event)
                     index = end
                     while index < len(text) and text[index].isspace():
