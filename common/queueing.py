@@ -44,6 +44,17 @@ def ping_broker(app):
             connection.default_channel.client.ping()
 
 
+def registered_task(name):
+    """The task registered as `name`. Outside a worker the apps' tasks modules are imported
+    on the first lookup (Celery's autodiscovery runs when a worker starts, not in a web
+    process); an unknown name raises before anything is written."""
+    try:
+        return current_app.tasks[name]
+    except KeyError:
+        current_app.loader.import_default_modules()  # runs the pending autodiscovery once
+    return current_app.tasks[name]
+
+
 def enqueue_on_commit(task_name, *, args=(), kwargs=None, **options):
     """Publish the task registered as `task_name` after commit (at once outside a
     transaction); return its task id.
@@ -55,7 +66,7 @@ def enqueue_on_commit(task_name, *, args=(), kwargs=None, **options):
     """
     if not isinstance(task_name, str):
         raise TypeError("enqueue_on_commit takes the task's registered name, e.g. 'reports.generate_report'.")
-    task = current_app.tasks[task_name]  # a KeyError here is a typo in the caller, before anything is written
+    task = registered_task(task_name)
     ensure_broker_available()
     task_id = options.pop("task_id", None) or uuid.uuid4().hex
     transaction.on_commit(

@@ -2,6 +2,8 @@
 
 from django.db import models
 
+from common import access
+
 
 class ReportType(models.TextChoices):
     COMPLIANCE_STATUS = "compliance_status", "Compliance status"
@@ -52,11 +54,7 @@ CONTENT_TYPES = {
 }
 
 
-class AccessLevel(models.TextChoices):
-    PUBLIC = "public", "Public"
-    INTERNAL = "internal", "Internal"
-    CONFIDENTIAL = "confidential", "Confidential"
-    RESTRICTED = "restricted", "Restricted"
+AccessLevel = access.AccessLevel  # the one definition, shared by every model with access levels
 
 
 class SectionKind(models.TextChoices):

@@ -48,6 +48,11 @@ class ReportTemplate(models.Model):
 
 class Report(StatusTransitionsMixin, models.Model):
     ALLOWED_TRANSITIONS = STATUS_TRANSITIONS
+    # Who may read it (common.access): the creator, explicit shares, and for confidential
+    # reports the roles holding this permission.
+    confidential_permission = "reports.view_confidential_report"
+    access_owner_field = "created_by"
+    access_shared_field = "shared_with"
 
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
