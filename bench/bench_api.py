@@ -18,7 +18,7 @@ import os
 import statistics
 import time
 
-from common import machine_note, setup_django
+from harness import machine_note, setup_django
 
 
 def seed(total_evaluations):

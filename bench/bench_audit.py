@@ -20,7 +20,7 @@ import time
 
 from django.db import transaction
 
-from common import ROOT, machine_note, setup_django
+from harness import ROOT, machine_note, setup_django
 
 DATABASE = "bench_audit"
 

@@ -30,7 +30,7 @@ def child(variant, mode, pairs):
     """Inside valgrind: warm up, then count `pairs` create+update pairs of `variant`."""
     import bench_audit
 
-    from common import setup_django
+    from harness import setup_django
 
     bench_audit.install_settings()
     setup_django(bench_audit.DATABASE)

@@ -22,7 +22,7 @@ from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, machine_note, row, setup_django
+from harness import ROOT, machine_note, row, setup_django
 
 DATABASE = "bench_reports"
 BROKER = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/4")

@@ -1,5 +1,7 @@
 """Shared set-up for benchmark scripts: a dedicated PostgreSQL database and timing helpers.
 
+Not called common.py: run from bench/, that name would shadow the project's `common` package.
+
 Benchmarks print figures side by side; they never pass or fail on time.
 """
 
