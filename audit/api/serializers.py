@@ -1,11 +1,12 @@
 from rest_framework import serializers
 
 from common.api.representation import FastReadMixin
+from common.api.serializers import ModelSerializer
 
 from ..models import AuditLog
 
 
-class AuditLogSerializer(FastReadMixin, serializers.ModelSerializer):
+class AuditLogSerializer(FastReadMixin, ModelSerializer):
     actor = serializers.IntegerField(source="actor_id", read_only=True, allow_null=True)
     seq = serializers.IntegerField(
         read_only=True, allow_null=True, help_text="Place in the hash chain; null until sealed."

@@ -6,11 +6,12 @@ import json
 from collections import OrderedDict
 
 from django.db.models import Q
-from django.utils.dateparse import parse_datetime
 from rest_framework import pagination
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+from ..dates import parse_iso_datetime
 
 MAX_PAGE_SIZE = 500
 
@@ -88,7 +89,7 @@ class KeysetPagination(pagination.BasePagination):
         try:
             padded = raw + "=" * (-len(raw) % 4)
             data = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
-            at = parse_datetime(data["t"])
+            at = parse_iso_datetime(data["t"])
             pk = int(data["i"])
             reverse = bool(data.get("r"))
         except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError, AttributeError):

@@ -22,6 +22,8 @@ from rest_framework import relations, serializers
 from rest_framework.fields import SkipField
 from rest_framework.relations import PKOnlyObject
 
+from .serializers import JSONField
+
 # Value fields whose to_representation needs nothing but the value.
 _VALUE_FIELDS = frozenset(
     {
@@ -43,6 +45,7 @@ _VALUE_FIELDS = frozenset(
         drf_fields.TimeField,
         drf_fields.URLField,
         drf_fields.UUIDField,
+        JSONField,  # ours refuses a parsed null on writes; it reads as DRF's does
     }
 )
 _RELATED_FIELDS = frozenset({relations.PrimaryKeyRelatedField, relations.SlugRelatedField})

@@ -2,12 +2,13 @@ from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
 from common.api.representation import FastReadMixin
+from common.api.serializers import JSONField, ModelSerializer
 from common.api.validators import validate_tags
 
 from ..models import ComplianceRule, Control, ControlMapping, DataSource, Finding, Framework, RuleEvaluation
 
 
-class FrameworkSerializer(FastReadMixin, serializers.ModelSerializer):
+class FrameworkSerializer(FastReadMixin, ModelSerializer):
     class Meta:
         model = Framework
         fields = [
@@ -25,7 +26,7 @@ class FrameworkSerializer(FastReadMixin, serializers.ModelSerializer):
         read_only_fields = ["is_builtin", "created_at", "updated_at"]
 
 
-class ControlSerializer(FastReadMixin, serializers.ModelSerializer):
+class ControlSerializer(FastReadMixin, ModelSerializer):
     framework = serializers.SlugRelatedField(slug_field="code", queryset=Framework.objects.all())
 
     class Meta:
@@ -46,17 +47,17 @@ class ControlSerializer(FastReadMixin, serializers.ModelSerializer):
         read_only_fields = ["created_at", "updated_at"]
 
 
-class ControlMappingSerializer(FastReadMixin, serializers.ModelSerializer):
+class ControlMappingSerializer(FastReadMixin, ModelSerializer):
     class Meta:
         model = ControlMapping
         fields = ["id", "source", "target", "relationship", "rationale", "created_at", "updated_at"]
         read_only_fields = ["created_at", "updated_at"]
 
 
-class ComplianceRuleSerializer(FastReadMixin, serializers.ModelSerializer):
+class ComplianceRuleSerializer(FastReadMixin, ModelSerializer):
     framework = serializers.SlugRelatedField(slug_field="code", queryset=Framework.objects.all())
     controls = serializers.PrimaryKeyRelatedField(many=True, queryset=Control.objects.all(), required=False)
-    tags = serializers.JSONField(required=False)
+    tags = JSONField(required=False)
 
     class Meta:
         model = ComplianceRule
@@ -80,11 +81,11 @@ class ComplianceRuleSerializer(FastReadMixin, serializers.ModelSerializer):
         return validate_tags(value)
 
 
-class DataSourceSerializer(FastReadMixin, serializers.ModelSerializer):
+class DataSourceSerializer(FastReadMixin, ModelSerializer):
     owner = serializers.PrimaryKeyRelatedField(
         queryset=get_user_model().objects.filter(is_active=True), allow_null=True, required=False
     )
-    tags = serializers.JSONField(required=False)
+    tags = JSONField(required=False)
 
     class Meta:
         model = DataSource
@@ -107,7 +108,7 @@ class DataSourceSerializer(FastReadMixin, serializers.ModelSerializer):
         return validate_tags(value)
 
 
-class RuleEvaluationSerializer(FastReadMixin, serializers.ModelSerializer):
+class RuleEvaluationSerializer(FastReadMixin, ModelSerializer):
     """Read shape of an evaluation; writes go through evaluation_rows + services."""
 
     class Meta:
@@ -151,7 +152,7 @@ class BulkResultSerializer(serializers.Serializer):
     findings_resolved = serializers.IntegerField()
 
 
-class FindingSerializer(FastReadMixin, serializers.ModelSerializer):
+class FindingSerializer(FastReadMixin, ModelSerializer):
     framework = serializers.CharField(source="framework_code", read_only=True)
     assigned_to = serializers.PrimaryKeyRelatedField(
         queryset=get_user_model().objects.filter(is_active=True), allow_null=True, required=False

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from datetime import UTC, timedelta
 
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
+
+from common.dates import parse_iso_datetime
 
 from ..choices import EvaluationStatus
 from ..models import ComplianceRule, DataSource
@@ -76,7 +77,7 @@ def _check_row(raw, now):
     if evaluated_at is None:
         evaluated_at = now
     else:
-        parsed = parse_datetime(evaluated_at) if isinstance(evaluated_at, str) else None
+        parsed = parse_iso_datetime(evaluated_at)
         if parsed is None:
             errors["evaluated_at"] = ["Must be an ISO 8601 date-time, e.g. 2026-01-31T12:00:00Z."]
         else:

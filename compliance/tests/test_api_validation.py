@@ -257,3 +257,20 @@ def test_session_writes_need_csrf():
     )
     assert response.status_code == 403
     assert "CSRF" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    "stamp", ["2026-01-31T12:61:00Z", "2026-13-01T00:00:00Z", "2026-02-30T10:00:00Z", "2026-01-31T25:00:00+00:00"]
+)
+def test_a_timestamp_with_a_field_out_of_range_is_a_400_naming_the_row(manager, stamp):
+    """Django's parse_datetime raises for these instead of returning None; that was a 500."""
+    rule, source = RuleFactory(), DataSourceFactory()
+    rows = rows_for(rule, source, 3)
+    rows[1]["evaluated_at"] = stamp
+    response = manager.post("/api/v1/evaluations/bulk/", {"evaluations": rows}, format="json")
+    assert response.status_code == 400, response.content
+    assert [row["index"] for row in response.json()["rows"]] == [1]
+    assert "evaluated_at" in response.json()["rows"][0]["errors"]
+    single = manager.post("/api/v1/evaluations/", {**rows[1]}, format="json")
+    assert single.status_code == 400 and "evaluated_at" in str(single.json())
+    assert RuleEvaluation.objects.count() == 0

@@ -2,13 +2,14 @@
 
 from rest_framework import serializers
 
+from common.api.serializers import JSONField, ModelSerializer
 from compliance.models import Framework
 
 from .. import registry
 from ..models import FindingTicket, Integration, IntegrationLog
 
 
-class IntegrationSerializer(serializers.ModelSerializer):
+class IntegrationSerializer(ModelSerializer):
     provider = serializers.ChoiceField(choices=[])
     frameworks = serializers.SlugRelatedField(
         slug_field="code", many=True, required=False, queryset=Framework.objects.all()
@@ -19,7 +20,7 @@ class IntegrationSerializer(serializers.ModelSerializer):
         required=False,
         help_text="Write-only. Keys are the provider's credential_fields; never returned.",
     )
-    config = serializers.JSONField(required=False)
+    config = JSONField(required=False)
     credentials_set = serializers.BooleanField(read_only=True)
     credentials_hint = serializers.CharField(read_only=True)
     success_rate = serializers.FloatField(read_only=True, allow_null=True)
@@ -84,7 +85,7 @@ class IntegrationSerializer(serializers.ModelSerializer):
         return value
 
 
-class IntegrationLogSerializer(serializers.ModelSerializer):
+class IntegrationLogSerializer(ModelSerializer):
     class Meta:
         model = IntegrationLog
         fields = [
@@ -109,7 +110,7 @@ class IntegrationLogSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class FindingTicketSerializer(serializers.ModelSerializer):
+class FindingTicketSerializer(ModelSerializer):
     class Meta:
         model = FindingTicket
         fields = [
@@ -131,7 +132,7 @@ class CatalogEntrySerializer(serializers.Serializer):
     name = serializers.CharField()
     integration_type = serializers.CharField()
     description = serializers.CharField()
-    config_schema = serializers.JSONField()
+    config_schema = JSONField()
     credential_fields = serializers.ListField(child=serializers.DictField())
     capabilities = serializers.ListField(child=serializers.CharField())
     default_sync_frequency_minutes = serializers.IntegerField()

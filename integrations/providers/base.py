@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 
 import jsonschema
 
+from common.dates import parse_iso_datetime
+
 from ..http import DestinationRefused, check_url
 
 
@@ -259,15 +261,9 @@ def finding_description_lines(finding):
 
 def parse_remote_time(value):
     """A vendor timestamp (ISO 8601, or ServiceNow's 'YYYY-MM-DD HH:MM:SS' in UTC) → aware datetime."""
-
-    from django.utils.dateparse import parse_datetime
-
     if not isinstance(value, str) or not value:
         return None
-    try:
-        parsed = parse_datetime(value.replace(" ", "T", 1) if "T" not in value else value)
-    except ValueError:
-        return None
+    parsed = parse_iso_datetime(value.replace(" ", "T", 1) if "T" not in value else value)
     if parsed is None:
         return None
     if parsed.tzinfo is None:

@@ -8,6 +8,8 @@ more JSON event objects one after another ({"time", "host", "source", "sourcetyp
 
 import json
 
+from common.dates import parse_iso_datetime
+
 from ..choices import Capability, IntegrationType
 from ..registry import register
 from .base import CredentialField, Provider, RemoteError
@@ -76,12 +78,11 @@ class SplunkProvider(Provider):
         return envelope
 
     def send_events(self, client, events):
-        from django.utils.dateparse import parse_datetime
-
         lines = []
         for event in events:
             stamp = event.get("timestamp") or event.get("resolved_at") or event.get("opened_at")
-            when = parse_datetime(stamp).timestamp() if stamp else None
+            parsed = parse_iso_datetime(stamp)
+            when = parsed.timestamp() if parsed else None
             lines.append(json.dumps(self._envelope(client, event, when), separators=(",", ":")))
         payload = "\n".join(lines).encode()
         body = client.json(

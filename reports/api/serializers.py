@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from common.api.serializers import JSONField, ModelSerializer
 from common.api.validators import validate_tags
 from compliance.models import ComplianceRule, DataSource, Framework
 
@@ -42,12 +43,12 @@ class IdListField(serializers.ListField):
         return [obj.pk for obj in value.all()]
 
 
-class ReportTemplateSerializer(serializers.ModelSerializer):
+class ReportTemplateSerializer(ModelSerializer):
     framework = serializers.SlugRelatedField(
         slug_field="code", queryset=Framework.objects.all(), required=False, allow_null=True
     )
-    sections = serializers.JSONField()
-    parameters = serializers.JSONField(required=False)
+    sections = JSONField()
+    parameters = JSONField(required=False)
 
     class Meta:
         model = ReportTemplate
@@ -82,7 +83,7 @@ class ReportTemplateSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError(exc.messages) from None
 
 
-class ReportSerializer(serializers.ModelSerializer):
+class ReportSerializer(ModelSerializer):
     framework = serializers.SlugRelatedField(
         slug_field="code", queryset=Framework.objects.all(), required=False, allow_null=True
     )
@@ -92,8 +93,8 @@ class ReportSerializer(serializers.ModelSerializer):
     rules = IdListField(model=ComplianceRule)
     data_sources = IdListField(model=DataSource)
     shared_with = IdListField(model=get_user_model())
-    tags = serializers.JSONField(required=False)
-    parameters = serializers.JSONField(required=False)
+    tags = JSONField(required=False)
+    parameters = JSONField(required=False)
     file_url = serializers.SerializerMethodField()
     progress = serializers.SerializerMethodField()
     generated_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
@@ -189,9 +190,9 @@ class GenerateResponseSerializer(serializers.Serializer):
     task_id = serializers.CharField()
 
 
-class ReportScheduleSerializer(serializers.ModelSerializer):
+class ReportScheduleSerializer(ModelSerializer):
     recipients = serializers.ListField(child=serializers.EmailField(), max_length=MAX_RECIPIENTS, required=False)
-    parameters = serializers.JSONField(required=False)
+    parameters = JSONField(required=False)
 
     class Meta:
         model = ReportSchedule

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from common.api.serializers import JSONField, ModelSerializer
 from common.api.validators import validate_tags
 from compliance.models import ComplianceRule, Finding, Framework
 
@@ -17,11 +18,11 @@ from ..step_specs import validate_steps
 MAX_VARIABLES_BYTES = 16 * 1024
 
 
-class WorkflowTemplateSerializer(serializers.ModelSerializer):
+class WorkflowTemplateSerializer(ModelSerializer):
     framework = serializers.SlugRelatedField(
         slug_field="code", queryset=Framework.objects.all(), required=False, allow_null=True
     )
-    steps = serializers.JSONField()
+    steps = JSONField()
 
     class Meta:
         model = WorkflowTemplate
@@ -54,7 +55,7 @@ class WorkflowTemplateSerializer(serializers.ModelSerializer):
         return value
 
 
-class WorkflowStepSerializer(serializers.ModelSerializer):
+class WorkflowStepSerializer(ModelSerializer):
     assigned_to = serializers.SlugRelatedField(slug_field="username", read_only=True)
     completed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     type = serializers.CharField(source="step_type", read_only=True)
@@ -87,7 +88,7 @@ class WorkflowStepSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class CurrentStepSerializer(serializers.ModelSerializer):
+class CurrentStepSerializer(ModelSerializer):
     type = serializers.CharField(source="step_type", read_only=True)
 
     class Meta:
@@ -107,7 +108,7 @@ def validate_variables(value):
     return value
 
 
-class WorkflowSerializer(serializers.ModelSerializer):
+class WorkflowSerializer(ModelSerializer):
     template = serializers.SlugRelatedField(slug_field="slug", queryset=WorkflowTemplate.objects.all())
     assigned_to = serializers.PrimaryKeyRelatedField(
         queryset=get_user_model().objects.all(), required=False, allow_null=True
@@ -117,7 +118,7 @@ class WorkflowSerializer(serializers.ModelSerializer):
     )
     rule = serializers.PrimaryKeyRelatedField(queryset=ComplianceRule.objects.all(), required=False, allow_null=True)
     finding = serializers.PrimaryKeyRelatedField(queryset=Finding.objects.all(), required=False, allow_null=True)
-    variables = serializers.JSONField(required=False, validators=[validate_variables])
+    variables = JSONField(required=False, validators=[validate_variables])
     workflow_type = serializers.ChoiceField(choices=WorkflowType.choices, required=False)
     current_step = CurrentStepSerializer(read_only=True)
 
@@ -185,13 +186,13 @@ class StepAssignSerializer(serializers.Serializer):
     assigned_to = serializers.PrimaryKeyRelatedField(queryset=get_user_model().objects.all())
 
 
-class WorkflowTriggerSerializer(serializers.ModelSerializer):
+class WorkflowTriggerSerializer(ModelSerializer):
     template = serializers.SlugRelatedField(slug_field="slug", queryset=WorkflowTemplate.objects.all())
     framework = serializers.SlugRelatedField(
         slug_field="code", queryset=Framework.objects.all(), required=False, allow_null=True
     )
     rule = serializers.PrimaryKeyRelatedField(queryset=ComplianceRule.objects.all(), required=False, allow_null=True)
-    tags = serializers.JSONField(required=False, validators=[validate_tags])
+    tags = JSONField(required=False, validators=[validate_tags])
 
     class Meta:
         model = WorkflowTrigger
@@ -231,7 +232,7 @@ class NotificationTargetSerializer(serializers.Serializer):
     step = serializers.IntegerField(allow_null=True)
 
 
-class NotificationSerializer(serializers.ModelSerializer):
+class NotificationSerializer(ModelSerializer):
     target = serializers.SerializerMethodField()
 
     class Meta:
