@@ -19,7 +19,6 @@ import sys
 import time
 
 from django.db import transaction
-
 from harness import ROOT, machine_note, setup_django
 
 DATABASE = "bench_audit"

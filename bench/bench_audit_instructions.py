@@ -29,7 +29,6 @@ VARIANTS = ("unaudited", "ours")
 def child(variant, mode, pairs):
     """Inside valgrind: warm up, then count `pairs` create+update pairs of `variant`."""
     import bench_audit
-
     from harness import setup_django
 
     bench_audit.install_settings()

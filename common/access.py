@@ -2,9 +2,11 @@
 
 public: any authenticated user; internal: any holder of a built-in role; confidential:
 the roles holding the model's "view confidential" permission (Compliance Manager and
-Auditor by default), plus the owner and explicit shares; restricted: Compliance Admin,
-the owner and explicit shares. Superusers see everything. A model opts in by using
-AccessLevelQuerySet as its manager and naming its owner and share fields.
+Auditor by default), plus the people the row names; restricted: Compliance Admin and the
+people the row names. Superusers see everything. "The people the row names" are the
+model's personal grants (`access_personal_q(user)`: by default its creator and explicit
+shares; a workflow adds its assignees and team). A model opts in with
+AccessLevelQuerySet as its manager and a `confidential_permission`.
 """
 
 from django.db import models
@@ -27,8 +29,11 @@ def role_names(user):
     return user._builtin_role_names
 
 
-def visibility_q(user, *, confidential_permission, owner_field="created_by", shared_field="shared_with"):
-    """A Q true exactly for the rows `user` may see; Q() when they see everything."""
+def visibility_q(user, *, confidential_permission, personal_q):
+    """A Q true exactly for the rows `user` may see; Q() when they see everything.
+
+    `personal_q(user)`: the rows granted to `user` by name, whatever their level.
+    """
     if user is None or not user.is_authenticated or not user.is_active:
         return Q(pk__in=[])
     roles = role_names(user)
@@ -39,38 +44,42 @@ def visibility_q(user, *, confidential_permission, owner_field="created_by", sha
         visible |= Q(access_level=AccessLevel.INTERNAL)
     if user.has_perm(confidential_permission):
         visible |= Q(access_level=AccessLevel.CONFIDENTIAL)
-    if owner_field:
-        visible |= Q(**{owner_field: user})
-    if shared_field:
-        visible |= Q(**{shared_field: user})
-    return visible
+    return visible | personal_q(user)
+
+
+RANK = {level: rank for rank, level in enumerate(AccessLevel.values)}
+
+
+def at_most(level):
+    """The access levels no higher than `level` (public < internal < confidential < restricted)."""
+    return [candidate for candidate in AccessLevel.values if RANK[candidate] <= RANK[level]]
+
+
+def highest(levels):
+    """The highest of `levels` (public when there are none)."""
+    return max(levels, key=RANK.__getitem__, default=AccessLevel.PUBLIC)
 
 
 class AccessLevelQuerySet(models.QuerySet):
-    """visible_to(user) for a model with `access_level` and, optionally, owner and share fields.
-
-    The model declares `access_owner_field`, `access_shared_field` (None for none) and
-    `confidential_permission` ("app_label.codename").
-    """
+    """visible_to(user) for a model with `access_level`, a `confidential_permission`
+    ("app_label.codename") and, optionally, an `access_personal_q(user)` classmethod."""
 
     def _visibility(self, user):
         model = self.model
-        return visibility_q(
-            user,
-            confidential_permission=model.confidential_permission,
-            owner_field=getattr(model, "access_owner_field", "created_by"),
-            shared_field=getattr(model, "access_shared_field", "shared_with"),
-        )
+        personal = getattr(model, "access_personal_q", None) or _creator_and_shares
+        return visibility_q(user, confidential_permission=model.confidential_permission, personal_q=personal)
 
     def visible_to(self, user):
-        """Rows `user` may see. Shares are checked with a subquery so rows never repeat."""
+        """Rows `user` may see. Personal grants go through to-many relations, so visibility
+        is resolved as an id subquery: rows never repeat."""
         q = self._visibility(user)
         if not q:
             return self.all()
-        if getattr(self.model, "access_shared_field", "shared_with"):
-            # A join on the shares would duplicate rows; resolve visibility as an id subquery.
-            return self.filter(pk__in=self.model._default_manager.filter(q).values("pk"))
-        return self.filter(q)
+        return self.filter(pk__in=self.model._default_manager.filter(q).values("pk"))
 
     def is_visible_to(self, user, obj):
         return self.visible_to(user).filter(pk=obj.pk).exists()
+
+
+def _creator_and_shares(user):
+    return Q(created_by=user) | Q(shared_with=user)

@@ -1,8 +1,9 @@
 """Admin mixins shared by every app."""
 
 from django.contrib import messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 
 from .exceptions import ConflictError
 
@@ -70,3 +71,28 @@ class ServiceWritesAdmin:
         if refuse is not None:
             protected = [*protected, *(f"{obj}: {reason}" for obj in objs if (reason := refuse(obj)))]
         return deleted, counts, perms_needed, protected
+
+
+class VisibleToAdminMixin:
+    """For models with an access-level read policy (common.access): rows the user may not
+    read do not exist in the admin either; their change, delete and history pages are 404s
+    (Django's admin would redirect a missing object to the index)."""
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).visible_to(request.user)
+
+    def _visible_or_404(self, request, object_id):
+        if object_id is not None and self.get_object(request, unquote(object_id)) is None:
+            raise Http404(f"No such {self.model._meta.verbose_name}.")
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        self._visible_or_404(request, object_id)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        self._visible_or_404(request, object_id)
+        return super().delete_view(request, object_id, extra_context)
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._visible_or_404(request, object_id)
+        return super().history_view(request, object_id, extra_context)

@@ -38,8 +38,12 @@ ROLE_GRANTS = {
 # Permissions that are not model CRUD (declared in model Meta.permissions by each app).
 EXTRA_GRANTS = {
     COMPLIANCE_ADMIN: ("*",),
-    COMPLIANCE_MANAGER: ("workflows.approve_step", "reports.view_confidential_report"),
-    AUDITOR: ("reports.view_confidential_report",),
+    COMPLIANCE_MANAGER: (
+        "workflows.approve_step",
+        "reports.view_confidential_report",
+        "workflows.view_confidential_workflow",
+    ),
+    AUDITOR: ("reports.view_confidential_report", "workflows.view_confidential_workflow"),
     VIEWER: (),
 }
 

@@ -28,7 +28,7 @@ class FrameworkFilterSet(BaseFilterSet):
 
     class Meta:
         model = Framework
-        fields = ["code", "name", "version", "issuer", "is_active", "is_builtin", "created_at"]
+        fields = ["code", "name", "version", "issuer", "is_active", "is_builtin", "workflow_access_level", "created_at"]
 
 
 class ControlFilterSet(BaseFilterSet):

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from common.access import AccessLevel
 from common.models import TimeStampedModel
 
 from .choices import (
@@ -41,6 +42,12 @@ class Framework(TimeStampedModel):
     description = models.TextField(blank=True)
     is_active = models.BooleanField(default=True)
     is_builtin = models.BooleanField(default=False, help_text="Seeded content; updated by seed_compliance.")
+    workflow_access_level = models.CharField(
+        max_length=12,
+        choices=AccessLevel.choices,
+        blank=True,
+        help_text="The lowest access level of a workflow started from a finding of this framework's rules.",
+    )
 
     class Meta:
         ordering = ["name"]

@@ -3,15 +3,19 @@
 Imported from SiteConfig.ready(); replaces the reports app's "not installed" stand-in.
 """
 
-from reports.choices import SectionKind
+from common.access import at_most
+from reports.choices import AccessLevel, SectionKind
 from reports.sections.base import SectionResult, register, row_limit
 from workflows import selectors as workflows
 
 
-@register(SectionKind.WORKFLOW_STATUS)
+@register(SectionKind.WORKFLOW_STATUS, min_access_level=AccessLevel.PUBLIC)
 def workflow_status(scope, params):
     rules = scope.rules() if scope.framework is not None or scope.rule_ids is not None else None
-    summary = workflows.summary_for_rules(rules=rules, limit=row_limit(params))
+    # Only workflows every reader of the report may read: those at or below its level, and
+    # never restricted ones (they are readable by the people they name, not by a level).
+    levels = at_most(scope.access_level if scope.access_level != AccessLevel.RESTRICTED else AccessLevel.CONFIDENTIAL)
+    summary = workflows.summary_for_rules(rules=rules, limit=row_limit(params), access_levels=levels)
     rows = [
         {
             "workflow": w.name,

@@ -1,12 +1,11 @@
 """Reports in the admin: visibility enforced, generate/cancel actions, permission-checked downloads."""
 
 from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
 from django.http import Http404
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from common.admin import ServiceWritesAdmin
+from common.admin import ServiceWritesAdmin, VisibleToAdminMixin
 from common.exceptions import InvalidTransition
 
 from . import scheduling, services
@@ -27,7 +26,7 @@ class ReportTemplateAdmin(ServiceWritesAdmin, admin.ModelAdmin):
 
 
 @admin.register(Report)
-class ReportAdmin(ServiceWritesAdmin, admin.ModelAdmin):
+class ReportAdmin(VisibleToAdminMixin, ServiceWritesAdmin, admin.ModelAdmin):
     writes = services.REPORT_WRITES
     list_display = [
         "name",
@@ -109,27 +108,6 @@ class ReportAdmin(ServiceWritesAdmin, admin.ModelAdmin):
             },
         ),
     ]
-
-    def get_queryset(self, request):
-        # Invisible reports do not exist here either: change/delete/download answer 404.
-        return super().get_queryset(request).visible_to(request.user)
-
-    def _visible_or_404(self, request, object_id):
-        # Django's admin redirects "not found" to the index; an invisible report is a 404.
-        if object_id is not None and self.get_object(request, unquote(object_id)) is None:
-            raise Http404("No such report.")
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        self._visible_or_404(request, object_id)
-        return super().change_view(request, object_id, form_url, extra_context)
-
-    def delete_view(self, request, object_id, extra_context=None):
-        self._visible_or_404(request, object_id)
-        return super().delete_view(request, object_id, extra_context)
-
-    def history_view(self, request, object_id, extra_context=None):
-        self._visible_or_404(request, object_id)
-        return super().history_view(request, object_id, extra_context)
 
     @admin.display(description="Progress")
     def progress_display(self, obj):

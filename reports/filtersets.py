@@ -53,6 +53,7 @@ class ReportFilterSet(BaseFilterSet):
         "distributed_at",
         "updated_at",
         "compliance_score",
+        "reads_audit_log",
     )
     status = filters.MultipleChoiceFilter(choices=ReportStatus.choices)
     report_type = filters.MultipleChoiceFilter(choices=ReportType.choices)

@@ -11,9 +11,11 @@ import json
 import logging
 import time
 
+from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connection, connections, transaction
 from django.utils import timezone
 
+from . import content
 from .catalog import DEFAULT_SECTIONS
 from .choices import PENDING_STATUSES, AccessLevel, ReportStatus, ReportType
 from .distribution import queue_distribution
@@ -117,8 +119,17 @@ def _describe_scope(report, scope):
 
 
 def build_document(report, *, task_id, end=None):
-    """Read the snapshot and run every section; returns (ReportDocument, figures)."""
+    """Read the snapshot and run every section; returns (ReportDocument, figures).
+
+    The content check runs again here: a template's sections may have changed since the
+    report was created, and a report is never rendered for readers who may not read it.
+    """
     sections = sections_for(report)
+    content.check_access(
+        requirement=content.requirement_of(sections),
+        access_level=report.access_level,
+        shared_with=list(report.shared_with.all()),
+    )
     scope = ReportScope.for_report(report, end=end)
     with consistent_snapshot() as snapshot:
         progress = ProgressReporter(report_id=report.pk, task_id=task_id, side_connection=snapshot)
@@ -231,4 +242,6 @@ def readable_error(exc):
 
     if isinstance(exc, (RenderTimeout, SoftTimeLimitExceeded)):
         return f"The report took too long to render: {exc} Narrow the scope or lower max_rows."
+    if isinstance(exc, ValidationError):
+        return "The report was not generated: " + " ".join(exc.messages)
     return f"Report generation failed: {type(exc).__name__}: {exc}"

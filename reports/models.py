@@ -51,8 +51,6 @@ class Report(StatusTransitionsMixin, models.Model):
     # Who may read it (common.access): the creator, explicit shares, and for confidential
     # reports the roles holding this permission.
     confidential_permission = "reports.view_confidential_report"
-    access_owner_field = "created_by"
-    access_shared_field = "shared_with"
 
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
@@ -87,6 +85,11 @@ class Report(StatusTransitionsMixin, models.Model):
     data_source_count = models.PositiveIntegerField(null=True, blank=True)
     rule_count = models.PositiveIntegerField(null=True, blank=True)
     access_level = models.CharField(max_length=12, choices=AccessLevel.choices, default=AccessLevel.INTERNAL)
+    reads_audit_log = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="Holds audit log entries: only readers of the audit log may read it (reports/content.py).",
+    )
     tags = models.JSONField(default=list, blank=True)
     parameters = models.JSONField(default=dict, blank=True)
     rules = models.ManyToManyField("compliance.ComplianceRule", blank=True, related_name="+")

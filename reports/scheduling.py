@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from common.writes import ModelWrites
 
+from . import content
 from .choices import ReportStatus
 from .models import ReportSchedule
 from .parameters import declared_parameters, validate_values
@@ -50,6 +51,11 @@ def save_schedule(*, schedule, now=None):
     validate_cron(schedule.cron)
     validate_timezone(schedule.timezone)
     schedule.parameters = validate_schedule_parameters(template=schedule.template, values=schedule.parameters)
+    content.check_access(
+        requirement=content.requirement_of(schedule.template.sections),
+        access_level=schedule.access_level,
+        what="A schedule of this template",
+    )
     schedule.next_run_at = (
         next_run(cron=schedule.cron, tz_name=schedule.timezone, after=now or timezone.now())
         if schedule.is_active

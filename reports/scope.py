@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
+from common.access import AccessLevel
 from compliance.models import ComplianceRule, DataSource
 
 
@@ -16,6 +17,8 @@ class ReportScope:
     end: datetime.datetime = field(default_factory=timezone.now)
     period_days: int = 30
     params: dict = field(default_factory=dict)
+    # The report's own level: sections list only what readers at this level may read.
+    access_level: str = AccessLevel.RESTRICTED
 
     @property
     def start(self):
@@ -67,4 +70,5 @@ class ReportScope:
             end=end or timezone.now(),
             period_days=params.get("period_days", 30),
             params=params,
+            access_level=report.access_level,
         )

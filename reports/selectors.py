@@ -164,19 +164,21 @@ def audit_entries(scope, *, limit):
     return list(qs.order_by("-timestamp", "-id")[:limit]), by_impact
 
 
-def recent_reports(*, now, days=30, limit=5):
-    """Reports created in the last `days` days: count, by status, and the newest few."""
-    recent = Report.objects.filter(created_at__gte=now - datetime.timedelta(days=days))
+def recent_reports(*, now, user, days=30, limit=5):
+    """Reports `user` may read created in the last `days` days: count, by status, the newest few."""
+    recent = Report.objects.visible_to(user).filter(created_at__gte=now - datetime.timedelta(days=days))
     by_status = dict(recent.values_list("status").annotate(n=Count("id")).order_by())
     latest = list(recent.order_by("-created_at", "-id").values("id", "name", "status", "created_at")[:limit])
     return {"available": True, "days": days, "total": sum(by_status.values()), "by_status": by_status, "latest": latest}
 
 
-def generation_metrics(*, since):
-    """Completed reports since a time: count and mean/max generation time."""
-    row = Report.objects.filter(
-        status=ReportStatus.COMPLETED, created_at__gte=since, generation_time_ms__isnull=False
-    ).aggregate(n=Count("id"), avg=Avg("generation_time_ms"), longest=Max("generation_time_ms"))
+def generation_metrics(*, since, user):
+    """Completed reports `user` may read since a time: count and mean/max generation time."""
+    row = (
+        Report.objects.visible_to(user)
+        .filter(status=ReportStatus.COMPLETED, created_at__gte=since, generation_time_ms__isnull=False)
+        .aggregate(n=Count("id"), avg=Avg("generation_time_ms"), longest=Max("generation_time_ms"))
+    )
     return {
         "available": True,
         "completed": row["n"],

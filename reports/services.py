@@ -6,6 +6,7 @@ The API, the admin and the schedule dispatcher all call these (common/writes.py)
 
 import uuid
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -14,6 +15,7 @@ from common.exceptions import ConflictError, InvalidTransition
 from common.queueing import enqueue_on_commit
 from common.writes import ModelWrites, create_row, update_row
 
+from . import content
 from .choices import CONTENT_TYPES, PENDING_STATUSES, AccessLevel, ReportStatus
 from .generation import sections_for
 from .models import Report, ReportTemplate
@@ -57,8 +59,8 @@ def create_report(
     shared_with=(),
     schedule=None,
 ):
-    """Create a draft report (scope and parameters validated); returns it."""
-    report = Report.objects.create(
+    """Create a draft report (scope, parameters and who may read its content validated)."""
+    report = Report(
         name=name,
         report_type=report_type,
         template=template,
@@ -71,6 +73,8 @@ def create_report(
         created_by=created_by,
         schedule=schedule,
     )
+    _check_content_access(report, shared_with=_users(shared_with))
+    report.save()
     report.rules.set(rules)
     report.data_sources.set(data_sources)
     report.shared_with.set(shared_with)
@@ -164,7 +168,25 @@ def update_report(*, report, changes, actor=None):
                 template=changes.get("template", report.template), values=changes.get("parameters", report.parameters)
             ),
         }
-    return update_row(report, changes)
+    return update_row(report, changes, check=_check_report_changes)
+
+
+def _users(ids_or_users):
+    ids = [getattr(item, "pk", item) for item in ids_or_users]
+    return list(get_user_model().objects.filter(pk__in=ids)) if ids else []
+
+
+def _check_content_access(report, *, shared_with):
+    """Refuse an access level or shares the report's content does not allow (reports/content.py);
+    remember whether it holds audit log entries, for Report.objects.visible_to."""
+    requirement = content.requirement_of(sections_for(report))
+    content.check_access(requirement=requirement, access_level=report.access_level, shared_with=shared_with)
+    report.reads_audit_log = requirement.reads_audit_log
+
+
+def _check_report_changes(report, changes):
+    shared = changes["shared_with"] if "shared_with" in changes else report.shared_with.all()
+    _check_content_access(report, shared_with=_users(shared))
 
 
 def report_deletion_refusal(report):

@@ -4,7 +4,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.utils.html import format_html, format_html_join
 
-from common.admin import ServiceWritesAdmin
+from common.admin import ServiceWritesAdmin, VisibleToAdminMixin
 
 from . import services
 from .models import (
@@ -165,7 +165,7 @@ def _run(modeladmin, request, queryset, service, verb):
 
 
 @admin.register(Workflow)
-class WorkflowAdmin(ServiceWritesAdmin, admin.ModelAdmin):
+class WorkflowAdmin(VisibleToAdminMixin, ServiceWritesAdmin, admin.ModelAdmin):
     writes = services.WORKFLOW_WRITES
     list_display = [
         "name",
@@ -178,9 +178,9 @@ class WorkflowAdmin(ServiceWritesAdmin, admin.ModelAdmin):
         "due_at",
         "created_at",
     ]
-    list_filter = ["status", "workflow_type", "priority", "template"]
+    list_filter = ["status", "workflow_type", "priority", "access_level", "template"]
     search_fields = ["name", "template__name"]
-    autocomplete_fields = ["template", "assigned_to", "rule", "finding"]
+    autocomplete_fields = ["template", "assigned_to", "rule", "finding", "shared_with"]
     list_select_related = ["template", "assigned_to", "current_step"]
     readonly_fields = [
         "status",

@@ -7,6 +7,8 @@ from common.filtersets import BaseFilterSet, StrictBooleanFilter, StrictFilterSe
 from compliance.choices import Severity
 from compliance.filtersets import framework_filter
 
+from common.access import AccessLevel
+
 from .choices import NotificationVerb, Priority, TriggerEvent, WorkflowStatus, WorkflowType
 from .models import Notification, Workflow, WorkflowTemplate, WorkflowTrigger
 
@@ -45,10 +47,13 @@ class WorkflowFilterSet(BaseFilterSet):
     due_before = UTCDateTimeFilter(field_name="due_at", lookup_expr="lt")
     due_after = UTCDateTimeFilter(field_name="due_at", lookup_expr="gte")
     overdue = StrictBooleanFilter(method="filter_overdue", label="Current step is overdue")
+    access_level = filters.MultipleChoiceFilter(choices=AccessLevel.choices)
 
     class Meta:
         model = Workflow
         fields = [
+            "access_level",
+            "shared_with",
             "name",
             "template",
             "workflow_type",

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from common.access import AccessLevel, AccessLevelQuerySet
 from common.models import StatusTransitionsMixin, TimeStampedModel
 from common.roles import COMPLIANCE_MANAGER
 from compliance.choices import SEVERITY_WEIGHTS, Severity
@@ -56,7 +57,7 @@ class WorkflowTemplate(TimeStampedModel):
         super().save(*args, **kwargs)
 
 
-class WorkflowQuerySet(models.QuerySet):
+class WorkflowQuerySet(AccessLevelQuerySet):
     def open(self):
         """Workflows with work still ahead of them (OPEN_WORKFLOW_STATUSES: drafts included)."""
         return self.filter(status__in=OPEN_WORKFLOW_STATUSES)
@@ -75,6 +76,10 @@ class WorkflowQuerySet(models.QuerySet):
 
 
 class Workflow(StatusTransitionsMixin, TimeStampedModel):
+    # Who may read it (common.access): the people it names (access_personal_q) and, by
+    # level, the roles; confidential needs this permission.
+    confidential_permission = "workflows.view_confidential_workflow"
+
     # The one table of allowed status changes (django-oscar's Order.pipeline).
     ALLOWED_TRANSITIONS = {
         WorkflowStatus.DRAFT: (
@@ -143,6 +148,13 @@ class Workflow(StatusTransitionsMixin, TimeStampedModel):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
     )
+    access_level = models.CharField(max_length=12, choices=AccessLevel.choices, default=AccessLevel.INTERNAL)
+    shared_with = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="shared_workflows",
+        help_text="People who may read a confidential or restricted workflow whatever their role.",
+    )
 
     objects = WorkflowQuerySet.as_manager()
 
@@ -158,6 +170,19 @@ class Workflow(StatusTransitionsMixin, TimeStampedModel):
             ),
         ]
         indexes = [models.Index(fields=["status", "priority"], name="workflow_status_priority")]
+        permissions = [("view_confidential_workflow", "Can view confidential workflows")]
+
+    @classmethod
+    def access_personal_q(cls, user):
+        """The workflows `user` may read by name: theirs, shared with them, assigned to them or
+        their team, or with a step assigned to them."""
+        return (
+            Q(created_by=user)
+            | Q(shared_with=user)
+            | Q(assigned_to=user)
+            | Q(steps__assigned_to=user)
+            | Q(assigned_team__in=user.groups.all())
+        )
 
     def __str__(self):
         return self.name

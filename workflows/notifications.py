@@ -10,7 +10,7 @@ from django.utils import timezone
 from audit.services import record_event
 from common.queueing import enqueue_on_commit
 
-from .models import Notification
+from .models import Notification, Workflow
 
 
 def role_members(role):
@@ -23,12 +23,17 @@ def role_members(role):
 def notify(*, recipients, verb, message, workflow=None, step=None):
     """Create one notification per distinct active recipient and queue their emails.
 
-    `recipients` may hold users, None (skipped) or a queryset. Returns the notifications.
+    `recipients` may hold users, None (skipped) or a queryset. A notification about a
+    workflow goes only to people who may read that workflow: its message names it.
+    Returns the notifications.
     """
     unique = {}
     for user in recipients:
         if user is not None and user.is_active:
             unique.setdefault(user.pk, user)
+    if workflow is not None and unique:
+        readers = {user.pk for user in unique.values() if Workflow.objects.is_visible_to(user, workflow)}
+        unique = {pk: user for pk, user in unique.items() if pk in readers}
     if not unique:
         return []
     notifications = Notification.objects.bulk_create(
@@ -49,9 +54,14 @@ def notify(*, recipients, verb, message, workflow=None, step=None):
 
 
 def step_audience(step, workflow):
-    """Who should hear about a step: its assignee, else every member of its role."""
+    """Who should hear about a step: its assignee, else the workflow's team, else every member
+    of the step's role, else the workflow's owner."""
     if step.assigned_to_id:
         return [step.assigned_to]
+    if workflow.assigned_team_id:
+        team = list(get_user_model().objects.filter(groups=workflow.assigned_team_id, is_active=True).distinct())
+        if team:
+            return team
     members = list(role_members(step.role))
     return members or [workflow.assigned_to]
 

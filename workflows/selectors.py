@@ -1,7 +1,8 @@
 """Read-side queries for workflows, shared by the API, the admin, the tasks and the site's
 dashboard and report sections."""
 
-from django.db.models import Avg, Count, F, Q
+from django.contrib.auth import get_user_model
+from django.db.models import Avg, Count, F, Prefetch, Q
 
 from common.roles import is_compliance_admin
 
@@ -17,6 +18,9 @@ def user_may_act_on_step(user, step):
         return True
     if step.role and user.groups.filter(name=step.role).exists():
         return True
+    team = step.workflow.assigned_team_id
+    if team is not None and user.groups.filter(pk=team).exists():
+        return True  # a workflow assigned to a team: its members may act on its steps
     return is_compliance_admin(user)
 
 
@@ -44,7 +48,7 @@ def workflows_for_api():
         "rule",
         "finding",
         "created_by",
-    )
+    ).prefetch_related(Prefetch("shared_with", queryset=get_user_model().objects.only("pk")))
 
 
 def steps_of(workflow):
@@ -77,31 +81,35 @@ def steps_to_escalate(now):
     )
 
 
-def dashboard_summary():
-    """Workflows in progress by status, and how many are overdue (Workflow.objects.in_progress / overdue)."""
-    by_status = dict(Workflow.objects.in_progress().values_list("status").annotate(n=Count("id")).order_by())
+def dashboard_summary(*, user):
+    """Workflows in progress that `user` may read, by status, and how many are overdue."""
+    visible = Workflow.objects.visible_to(user)
+    by_status = dict(visible.in_progress().values_list("status").annotate(n=Count("id")).order_by())
     return {
         "available": True,
         "active": sum(by_status.values()),
-        "overdue": Workflow.objects.overdue().count(),
+        "overdue": visible.overdue().count(),
         "by_status": by_status,
     }
 
 
-def cycle_times(*, since):
-    """Workflows completed since a time: count and mean hours from start to completion."""
-    done = Workflow.objects.filter(status=WorkflowStatus.COMPLETED, completed_at__gte=since, started_at__isnull=False)
+def cycle_times(*, since, user):
+    """Workflows `user` may read completed since a time: count and mean hours from start to completion."""
+    done = Workflow.objects.visible_to(user).filter(
+        status=WorkflowStatus.COMPLETED, completed_at__gte=since, started_at__isnull=False
+    )
     row = done.aggregate(n=Count("id"), avg=Avg(F("completed_at") - F("started_at")))
     hours = round(row["avg"].total_seconds() / 3600, 1) if row["avg"] is not None else None
     return {"available": True, "completed": row["n"], "avg_cycle_hours": hours}
 
 
-def summary_for_rules(*, rules=None, limit):
-    """Workflows about `rules` (a queryset; None: every workflow), for a report section.
+def summary_for_rules(*, rules=None, limit, access_levels):
+    """Workflows about `rules` (a queryset; None: every workflow) at one of `access_levels`,
+    for a report section.
 
     {"rows": the first `limit` workflows, soonest due first; "by_status", "overdue", "total"}.
     """
-    workflows = Workflow.objects.all()
+    workflows = Workflow.objects.filter(access_level__in=access_levels)
     if rules is not None:
         workflows = workflows.filter(Q(rule__in=rules) | Q(finding__rule__in=rules))
     by_status = dict(workflows.values_list("status").annotate(n=Count("id")).order_by())

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from audit.services import record_event
+from common.access import AccessLevel, highest
 from common.exceptions import ConflictError, InvalidTransition
 from common.writes import ModelWrites, create_row, update_row
 
@@ -417,9 +418,18 @@ def delete_template(*, template, actor=None):
 
 @transaction.atomic
 def create_workflow(*, data, actor=None):
-    """A draft workflow (start_workflow starts it); its owner is checked by Workflow.clean()."""
+    """A draft workflow (start_workflow starts it); its owner is checked by Workflow.clean().
+
+    A workflow about a finding is at least as hidden as its rule's framework asks
+    (Framework.workflow_access_level), whatever level was given.
+    """
     created_by = actor if getattr(actor, "is_authenticated", False) else None
-    return create_row(Workflow, {**data, "created_by": created_by})
+    data = {**data, "created_by": created_by}
+    finding = data.get("finding")
+    floor = finding.rule.framework.workflow_access_level if finding is not None else ""
+    if floor:
+        data["access_level"] = highest([data.get("access_level", AccessLevel.INTERNAL), floor])
+    return create_row(Workflow, data)
 
 
 @transaction.atomic

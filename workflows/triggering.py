@@ -8,9 +8,9 @@ from django.utils import timezone
 
 from compliance.models import Finding
 
-from .choices import OPEN_WORKFLOW_STATUSES, TriggerEvent, WorkflowStatus, WorkflowType
+from .choices import OPEN_WORKFLOW_STATUSES, TriggerEvent, WorkflowType
 from .models import Workflow, WorkflowTrigger
-from .services import add_note, start_workflow
+from .services import add_note, create_workflow, start_workflow
 
 logger = logging.getLogger(__name__)
 
@@ -36,15 +36,17 @@ def _start_for(trigger, finding, event):
     """Create and start one workflow; None when an open one already exists for (finding, trigger)."""
     try:
         with transaction.atomic():
-            workflow = Workflow.objects.create(
-                name=f"{trigger.template.name}: {finding.title}"[:300],
-                template=trigger.template,
-                workflow_type=trigger.template.workflow_type,
-                priority=trigger.priority,
-                variables=finding_variables(finding, event),
-                rule=finding.rule,
-                finding=finding,
-                trigger=trigger,
+            workflow = create_workflow(
+                data={
+                    "name": f"{trigger.template.name}: {finding.title}"[:300],
+                    "template": trigger.template,
+                    "workflow_type": trigger.template.workflow_type,
+                    "priority": trigger.priority,
+                    "variables": finding_variables(finding, event),
+                    "rule": finding.rule,
+                    "finding": finding,
+                    "trigger": trigger,
+                }
             )
             return start_workflow(workflow=workflow)
     except IntegrityError:
@@ -146,14 +148,15 @@ def run_due_schedule_triggers(*, now=None):
                 continue  # another beat run has it
             trigger.next_run_at = next_run(trigger.cron, now)
             trigger.save(update_fields=["next_run_at", "updated_at"])
-            workflow = Workflow.objects.create(
-                name=f"{trigger.template.name} ({now:%Y-%m-%d})",
-                template=trigger.template,
-                workflow_type=trigger.template.workflow_type,
-                priority=trigger.priority,
-                variables={"event": TriggerEvent.SCHEDULE},
-                trigger=trigger,
-                status=WorkflowStatus.DRAFT,
+            workflow = create_workflow(
+                data={
+                    "name": f"{trigger.template.name} ({now:%Y-%m-%d})",
+                    "template": trigger.template,
+                    "workflow_type": trigger.template.workflow_type,
+                    "priority": trigger.priority,
+                    "variables": {"event": TriggerEvent.SCHEDULE},
+                    "trigger": trigger,
+                }
             )
             start_workflow(workflow=workflow, now=now)
             started += 1

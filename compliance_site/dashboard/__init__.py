@@ -14,18 +14,21 @@ from reports import selectors as reports
 from workflows import selectors as workflows
 
 
-def dashboard_stats(*, now=None, tallies=None):
-    """compliance.analytics.compliance_stats plus workflows, integrations and reports_last_30_days."""
+def dashboard_stats(*, user, now=None, tallies=None):
+    """compliance.analytics.compliance_stats plus workflows, integrations and reports_last_30_days.
+
+    The panels count and list only what `user` may read (their apps' visible_to).
+    """
     now = now or timezone.now()
     return {
         **analytics.compliance_stats(now=now, tallies=tallies),
-        "workflows": workflows.dashboard_summary(),
+        "workflows": workflows.dashboard_summary(user=user),
         "integrations": integrations.health_summary(),
-        "reports_last_30_days": reports.recent_reports(now=now, days=30),
+        "reports_last_30_days": reports.recent_reports(now=now, user=user, days=30),
     }
 
 
-def performance_metrics(*, days=30, now=None):
+def performance_metrics(*, user, days=30, now=None):
     """compliance.analytics.evaluation_metrics plus syncs, report generation and workflow cycle times."""
     days = analytics.validate_days(days)
     now = now or timezone.now()
@@ -33,6 +36,6 @@ def performance_metrics(*, days=30, now=None):
     return {
         **analytics.evaluation_metrics(days=days, now=now),
         "syncs": integrations.sync_metrics(since=since),
-        "report_generation": reports.generation_metrics(since=since),
-        "workflow_cycle": workflows.cycle_times(since=since),
+        "report_generation": reports.generation_metrics(since=since, user=user),
+        "workflow_cycle": workflows.cycle_times(since=since, user=user),
     }

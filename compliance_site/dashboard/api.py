@@ -11,10 +11,10 @@ from . import dashboard_stats, performance_metrics
 class DashboardView(AnalyticsView):
     @extend_schema(responses={200: dict})
     def get(self, request):
-        return Response(dashboard_stats())
+        return Response(dashboard_stats(user=request.user))
 
 
 class PerformanceView(AnalyticsView):
     @extend_schema(parameters=[DAYS], responses={200: dict})
     def get(self, request):
-        return Response(performance_metrics(days=parse_query(DaysQuery, request)["days"]))
+        return Response(performance_metrics(user=request.user, days=parse_query(DaysQuery, request)["days"]))

@@ -31,7 +31,7 @@ def _window_rate(rows):
 def overview(request):
     # One read of the per-framework tallies serves the stats, the distribution and the explanation.
     tallies = tally(by="framework")
-    stats = dashboard_stats(tallies=tallies)
+    stats = dashboard_stats(user=request.user, tallies=tallies)
     for report in stats["reports_last_30_days"]["latest"]:
         report["admin_url"] = admin_url("reports.report", report["id"])
     rows = analytics.trend(days=TREND_DAYS)

@@ -64,8 +64,16 @@ def other_apps():
     old.save(update_fields=["created_at"])
 
 
-def test_dashboard_counts_workflows_integrations_and_reports(other_apps):
-    stats = dashboard.dashboard_stats()
+@pytest.fixture
+def auditor(db):
+    from common.roles import AUDITOR
+    from compliance.tests.factories import UserFactory
+
+    return UserFactory(username="dashboard-auditor", roles=[AUDITOR])
+
+
+def test_dashboard_counts_workflows_integrations_and_reports(other_apps, auditor):
+    stats = dashboard.dashboard_stats(user=auditor)
     assert (stats["workflows"]["active"], stats["workflows"]["overdue"]) == (2, 1)
     integrations = stats["integrations"]
     assert integrations["total"] == 2
@@ -80,11 +88,12 @@ def test_dashboard_counts_workflows_integrations_and_reports(other_apps):
 def test_overdue_workflows_are_the_ones_the_workflow_api_calls_overdue(other_apps, client_as):
     from common.roles import AUDITOR
 
-    listed = client_as(AUDITOR).get("/api/v1/workflows/?overdue=true").json()
-    assert dashboard.dashboard_stats()["workflows"]["overdue"] == listed["count"] == 1
+    client = client_as(AUDITOR)
+    listed = client.get("/api/v1/workflows/?overdue=true").json()
+    assert dashboard.dashboard_stats(user=client.user)["workflows"]["overdue"] == listed["count"] == 1
 
 
-def test_performance_metrics(other_apps):
+def test_performance_metrics(other_apps, auditor):
     rule, source = RuleFactory(), DataSourceFactory()
     today = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
     ingest(
@@ -92,7 +101,7 @@ def test_performance_metrics(other_apps):
         (rule, source, "failed", today, None, 201),
         (rule, source, "passed", today - timedelta(days=1), None, None),
     )
-    metrics = dashboard.performance_metrics(days=7)
+    metrics = dashboard.performance_metrics(user=auditor, days=7)
     assert metrics["evaluations_total"] == 3
     assert metrics["avg_duration_ms"] == 150.5
     assert metrics["avg_evaluations_per_day"] == round(3 / 7, 1)
@@ -113,8 +122,9 @@ def test_performance_metrics(other_apps):
 def test_performance_endpoint_equals_the_service(client_as, other_apps):
     from common.roles import VIEWER
 
-    body = client_as(VIEWER).get("/api/v1/analytics/performance/?days=14").json()
-    expected = dashboard.performance_metrics(days=14)
+    viewer = client_as(VIEWER)
+    body = viewer.get("/api/v1/analytics/performance/?days=14").json()
+    expected = dashboard.performance_metrics(user=viewer.user, days=14)
     assert body["syncs"] == expected["syncs"] and body["workflow_cycle"] == expected["workflow_cycle"]
     assert len(body["evaluations_per_day"]) == 14
 

@@ -1,5 +1,6 @@
 """A field that takes null must sit over a column that holds it: the class of fault behind a
 500 found from outside (multipart `parameters=null` on /api/v1/controls/)."""
+
 import importlib
 import inspect
 
@@ -41,7 +42,9 @@ def test_no_writable_field_takes_null_over_a_not_null_column(serializer_class):
         if field.read_only:
             continue
         if isinstance(field, serializers.JSONField):
-            assert isinstance(field, JSONField), f"{serializer_class.__name__}.{name}: use common.api.serializers.JSONField"
+            assert isinstance(field, JSONField), (
+                f"{serializer_class.__name__}.{name}: use common.api.serializers.JSONField"
+            )
         column = columns.get(field.source) if field.source != "*" else None
         if field.allow_null and column is not None:
             assert column.null, f"{serializer_class.__name__}.{name} takes null but {model.__name__}.{name} is NOT NULL"
@@ -52,7 +55,12 @@ def test_no_writable_field_takes_null_over_a_not_null_column(serializer_class):
 def test_a_json_null_for_a_not_null_json_field_is_a_400(client_as, media):
     client = client_as(COMPLIANCE_MANAGER)
     framework = FrameworkFactory()
-    body = {"framework": framework.code, "ref_id": "N-1", "title": "t", "parameters": "null" if media != "json" else None}
+    body = {
+        "framework": framework.code,
+        "ref_id": "N-1",
+        "title": "t",
+        "parameters": "null" if media != "json" else None,
+    }
     response = client.post("/api/v1/controls/", body, format=media)
     assert response.status_code == 400, response.content
     assert "parameters" in response.json()

@@ -1,11 +1,11 @@
 """audit_trail and workflow_status sections (the latter filled in by the site, which knows workflows)."""
 
 from .. import selectors
-from ..choices import SectionKind
+from ..choices import AccessLevel, SectionKind
 from .base import SectionResult, register, row_limit
 
 
-@register(SectionKind.AUDIT_TRAIL)
+@register(SectionKind.AUDIT_TRAIL, min_access_level=AccessLevel.CONFIDENTIAL, reads_audit_log=True)
 def audit_trail(scope, params):
     entries, by_impact = selectors.audit_entries(scope, limit=row_limit(params))
     total = sum(by_impact.values())
@@ -39,7 +39,7 @@ def audit_trail(scope, params):
     )
 
 
-@register(SectionKind.WORKFLOW_STATUS)
+@register(SectionKind.WORKFLOW_STATUS, min_access_level=AccessLevel.PUBLIC)
 def workflow_status(scope, params):
     """Replaced by the site, which knows the workflows app (compliance_site/report_sections.py)."""
     return SectionResult(intro="Workflow tracking is not installed.", empty_message="No workflows.")

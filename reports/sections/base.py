@@ -7,6 +7,8 @@ many formatters").
 
 from dataclasses import dataclass, field
 
+from ..content import POLICIES, ContentRequirement
+
 GENERATORS = {}
 
 
@@ -46,9 +48,14 @@ class SectionResult:
         }
 
 
-def register(kind):
+def register(kind, *, min_access_level, reads_audit_log=False):
+    """Register the generator of a section kind with what its content demands of a report's
+    readers. Both are required: a new kind cannot forget to say who may read it."""
+    policy = ContentRequirement(min_access_level=str(min_access_level), reads_audit_log=reads_audit_log)
+
     def decorate(func):
         GENERATORS[kind] = func
+        POLICIES[kind] = policy
         return func
 
     return decorate

@@ -1,7 +1,7 @@
 """framework_coverage and framework_mapping sections."""
 
 from .. import selectors
-from ..choices import SectionKind
+from ..choices import AccessLevel, SectionKind
 from .base import SectionResult, register, row_limit
 
 
@@ -15,7 +15,7 @@ def _control_status(control):
     return "not evaluated"
 
 
-@register(SectionKind.FRAMEWORK_COVERAGE)
+@register(SectionKind.FRAMEWORK_COVERAGE, min_access_level=AccessLevel.PUBLIC)
 def framework_coverage(scope, params):
     controls, total = selectors.control_coverage(scope, limit=row_limit(params))
     rows = [
@@ -53,7 +53,7 @@ def framework_coverage(scope, params):
     )
 
 
-@register(SectionKind.FRAMEWORK_MAPPING)
+@register(SectionKind.FRAMEWORK_MAPPING, min_access_level=AccessLevel.PUBLIC)
 def framework_mapping(scope, params):
     mappings, total = selectors.control_mappings(scope, limit=row_limit(params))
     rows = [

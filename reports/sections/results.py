@@ -1,11 +1,11 @@
 """findings, rule_results and data_source_summary sections."""
 
 from .. import selectors
-from ..choices import SectionKind
+from ..choices import AccessLevel, SectionKind
 from .base import SectionResult, days_since, register, row_limit
 
 
-@register(SectionKind.FINDINGS)
+@register(SectionKind.FINDINGS, min_access_level=AccessLevel.PUBLIC)
 def findings(scope, params):
     rows, by_severity = selectors.open_findings(scope, limit=row_limit(params))
     total = sum(by_severity.values())
@@ -42,7 +42,7 @@ def findings(scope, params):
     )
 
 
-@register(SectionKind.RULE_RESULTS)
+@register(SectionKind.RULE_RESULTS, min_access_level=AccessLevel.PUBLIC)
 def rule_results(scope, params):
     include_passed = bool(params.get("include_passed", False))
     results = selectors.rule_tallies(scope)
@@ -92,7 +92,7 @@ def rule_results(scope, params):
     )
 
 
-@register(SectionKind.DATA_SOURCE_SUMMARY)
+@register(SectionKind.DATA_SOURCE_SUMMARY, min_access_level=AccessLevel.PUBLIC)
 def data_source_summary(scope, params):
     results = selectors.data_source_tallies(scope)
     limit = row_limit(params)

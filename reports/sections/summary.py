@@ -4,7 +4,7 @@ from compliance.charts import line_chart_svg
 from compliance.choices import Severity
 
 from .. import selectors
-from ..choices import SectionKind
+from ..choices import AccessLevel, SectionKind
 from .base import SectionResult, days_since, register
 
 
@@ -14,7 +14,7 @@ def _change(now, before):
     return round(now - before, 1)
 
 
-@register(SectionKind.EXECUTIVE_SUMMARY)
+@register(SectionKind.EXECUTIVE_SUMMARY, min_access_level=AccessLevel.PUBLIC)
 def executive_summary(scope, params):
     figures = selectors.scope_figures(scope)
     before = selectors.score_as_of(scope, scope.start)
@@ -78,7 +78,7 @@ def pass_rate_chart(rows):
     )
 
 
-@register(SectionKind.SCORE_TREND)
+@register(SectionKind.SCORE_TREND, min_access_level=AccessLevel.PUBLIC)
 def score_trend(scope, params):
     rows = selectors.daily_trend(scope)
     active = [row for row in rows if row["evaluations"]]

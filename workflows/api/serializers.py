@@ -120,6 +120,12 @@ class WorkflowSerializer(ModelSerializer):
     finding = serializers.PrimaryKeyRelatedField(queryset=Finding.objects.all(), required=False, allow_null=True)
     variables = JSONField(required=False, validators=[validate_variables])
     workflow_type = serializers.ChoiceField(choices=WorkflowType.choices, required=False)
+    shared_with = serializers.PrimaryKeyRelatedField(
+        many=True,
+        queryset=get_user_model().objects.filter(is_active=True),
+        required=False,
+        help_text="Users who may read a confidential or restricted workflow whatever their role.",
+    )
     current_step = CurrentStepSerializer(read_only=True)
 
     class Meta:
@@ -140,6 +146,8 @@ class WorkflowSerializer(ModelSerializer):
             "rule",
             "finding",
             "trigger",
+            "access_level",
+            "shared_with",
             "notes",
             "started_at",
             "completed_at",

@@ -11,7 +11,7 @@ from common.api.writes import ServiceWritesMixin
 
 from .. import selectors, services
 from ..filtersets import NotificationFilterSet, WorkflowFilterSet, WorkflowTemplateFilterSet, WorkflowTriggerFilterSet
-from ..models import Notification, WorkflowStep, WorkflowTemplate, WorkflowTrigger
+from ..models import Notification, Workflow, WorkflowStep, WorkflowTemplate, WorkflowTrigger
 from ..notifications import mark_read
 from .serializers import (
     NotificationSerializer,
@@ -61,7 +61,7 @@ def _object_body(request):
 
 class WorkflowViewSet(ServiceWritesMixin, viewsets.ModelViewSet):
     writes = services.WORKFLOW_WRITES
-    queryset = selectors.workflows_for_api()
+    queryset = Workflow.objects.none()  # per user: see get_queryset
     serializer_class = WorkflowSerializer
     filterset_class = WorkflowFilterSet
     search_fields = ["name"]
@@ -78,6 +78,10 @@ class WorkflowViewSet(ServiceWritesMixin, viewsets.ModelViewSet):
         "cancel": ["workflows.change_workflow"],
         "assign": ["workflows.change_workflow"],
     }
+
+    def get_queryset(self):
+        # Outside a workflow's access it does not exist: lists, details, steps and actions alike.
+        return selectors.workflows_for_api().visible_to(self.request.user)
 
     def _state_change(self, service):
         body = StateChangeSerializer(data=_object_body(self.request))

@@ -108,6 +108,7 @@ def test_admin_workflow_form_validates_the_assignee(superuser_client):
         "template": template.pk,
         "workflow_type": "",
         "priority": "medium",
+        "access_level": "internal",  # the select's preselected default, as a browser posts it
         "variables": "{}",
         "assigned_to": outsider.pk,
         **{f"{prefix}-{name}": "0" for prefix in ("steps", "transitions") for name in ("TOTAL_FORMS", "INITIAL_FORMS")},
