@@ -65,37 +65,34 @@ def canaries(tmp_path):
             access_level="restricted",
         )
         _generate(restricted)
-        # An audit_trail report holds audit entries: below confidential it must be refused.
-        try:
-            trail = report_services.create_report(
+        # An audit_trail report holds audit entries: below confidential it is refused.
+        with pytest.raises(ValidationError) as refused:
+            report_services.create_report(
                 created_by=owner,
                 name="Audit trail",
                 report_type="audit_trail",
                 file_format="json",
                 access_level="public",
             )
-        except ValidationError as exc:
-            assert "access_level" in exc.message_dict
-            trail = report_services.create_report(
-                created_by=owner,
-                name="Audit trail",
-                report_type="audit_trail",
-                file_format="json",
-                access_level="confidential",
-            )
+        assert "access_level" in refused.value.message_dict
+        trail = report_services.create_report(
+            created_by=owner,
+            name="Audit trail",
+            report_type="audit_trail",
+            file_format="json",
+            access_level="confidential",
+        )
         _generate(trail)
         template = WorkflowTemplateFactory()
-        workflow_fields = {
-            "name": f"{WORKFLOW_MARK} incident",
-            "template": template,
-            "workflow_type": template.workflow_type,
-        }
-        try:
-            workflow = workflow_services.create_workflow(
-                data={**workflow_fields, "access_level": "restricted"}, actor=owner
-            )
-        except TypeError:  # before workflows had access levels
-            workflow = workflow_services.create_workflow(data=workflow_fields, actor=owner)
+        workflow = workflow_services.create_workflow(
+            data={
+                "name": f"{WORKFLOW_MARK} incident",
+                "template": template,
+                "workflow_type": template.workflow_type,
+                "access_level": "restricted",
+            },
+            actor=owner,
+        )
         yield {"owner": owner, "rule": rule, "finding": finding, "reports": [restricted, trail], "workflow": workflow}
 
 
