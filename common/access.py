@@ -47,6 +47,24 @@ def visibility_q(user, *, confidential_permission, personal_q):
     return visible | personal_q(user)
 
 
+def level_readable_by(user, access_level, *, confidential_permission):
+    """Whether `user` may read a row at `access_level` by role alone (not by a personal grant):
+    the same rules as visibility_q, for a row that does not exist yet (a future scheduled
+    report)."""
+    if user is None or not user.is_active:
+        return False
+    roles = role_names(user)
+    if user.is_superuser or COMPLIANCE_ADMIN in roles:
+        return True
+    if access_level == AccessLevel.PUBLIC:
+        return True
+    if access_level == AccessLevel.INTERNAL:
+        return bool(roles)
+    if access_level == AccessLevel.CONFIDENTIAL:
+        return user.has_perm(confidential_permission)
+    return False
+
+
 RANK = {level: rank for rank, level in enumerate(AccessLevel.values)}
 
 

@@ -134,6 +134,8 @@ WHITENOISE_USE_FINDERS = DEBUG
 
 # Report files live outside any served directory; downloads go through a permission check.
 REPORTS_STORAGE_DIR = Path(env_str("REPORTS_STORAGE_DIR", str(VAR_DIR / "reports")))
+# Internal reports may also be e-mailed to addresses at these domains (reports/recipients.py).
+REPORT_DISTRIBUTION_DOMAINS = env_list("REPORT_DISTRIBUTION_DOMAINS")
 
 LOGIN_URL = "/admin/login/"
 LOGIN_REDIRECT_URL = "/dashboard/"

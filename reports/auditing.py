@@ -14,5 +14,6 @@ def register():
             "report_downloaded": MEDIUM,
             "report_generation_requested": LOW,
             "report_cancelled": LOW,
+            "report_distribution_withheld": MEDIUM,
         }
     )

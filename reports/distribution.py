@@ -6,8 +6,10 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from audit.services import record_event
 from common.queueing import enqueue_on_commit
 
+from . import recipients
 from .choices import CONTENT_TYPES, ReportStatus
 from .models import Report
 from .storage import resolve
@@ -29,16 +31,30 @@ def distribute_report(*, report_id):
     report = Report.objects.select_for_update(of=("self",)).select_related("schedule").filter(pk=report_id).first()
     if report is None or report.status != ReportStatus.COMPLETED or report.distributed_at or not report.schedule:
         return 0
-    recipients = list(report.schedule.recipients or [])
-    if not recipients:
+    addresses = list(report.schedule.recipients or [])
+    # Checked again at every send: someone who lost access since the schedule was saved gets nothing.
+    withheld = recipients.refusals(addresses=addresses, access_level=report.access_level, report=report)
+    allowed = [address for address in addresses if address not in withheld]
+    if withheld:
+        record_event(
+            action="report_distribution_withheld",
+            instance=report,
+            changes={"withheld": [None, sorted(withheld)]},
+            message=f"Not sent to {len(withheld)} address(es) that may not read this report.",
+        )
+    if not allowed:
         return 0
-    attach = report.schedule.attach_file and (report.file_size or 0) <= MAX_ATTACHMENT_BYTES
+    attach = (
+        report.schedule.attach_file
+        and recipients.may_attach(report.access_level)
+        and (report.file_size or 0) <= MAX_ATTACHMENT_BYTES
+    )
     context = {"report": report, "link": f"{site_url()}{report.download_url}", "attached": attach}
     message = EmailMessage(
         subject=f"[Compliance] {report.name}",
         body=render_to_string("reports/email/report_ready.txt", context),
         from_email=settings.DEFAULT_FROM_EMAIL,
-        to=recipients,
+        to=allowed,
     )
     if attach:
         message.attach(
@@ -49,4 +65,4 @@ def distribute_report(*, report_id):
     message.send()
     report.distributed_at = timezone.now()
     report.save(update_fields=["distributed_at", "updated_at"])
-    return len(recipients)
+    return len(allowed)

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from common.writes import ModelWrites
 
-from . import content
+from . import content, recipients
 from .choices import ReportStatus
 from .models import ReportSchedule
 from .parameters import declared_parameters, validate_values
@@ -51,11 +51,11 @@ def save_schedule(*, schedule, now=None):
     validate_cron(schedule.cron)
     validate_timezone(schedule.timezone)
     schedule.parameters = validate_schedule_parameters(template=schedule.template, values=schedule.parameters)
+    requirement = content.requirement_of(schedule.template.sections)
     content.check_access(
-        requirement=content.requirement_of(schedule.template.sections),
-        access_level=schedule.access_level,
-        what="A schedule of this template",
+        requirement=requirement, access_level=schedule.access_level, what="A schedule of this template"
     )
+    _check_recipients(schedule, reads_audit_log=requirement.reads_audit_log)
     schedule.next_run_at = (
         next_run(cron=schedule.cron, tz_name=schedule.timezone, after=now or timezone.now())
         if schedule.is_active
@@ -63,6 +63,27 @@ def save_schedule(*, schedule, now=None):
     )
     schedule.save()
     return schedule
+
+
+def _check_recipients(schedule, *, reads_audit_log):
+    """The schedule's recipients and attachment obey reports/recipients.py (400s naming them)."""
+    refused = recipients.refusals(
+        addresses=schedule.recipients or [],
+        access_level=schedule.access_level,
+        reads_audit_log=reads_audit_log,
+        creator=schedule.created_by,
+    )
+    if refused:
+        raise ValidationError({"recipients": [f"{address}: {why}." for address, why in refused.items()]})
+    if schedule.attach_file and not recipients.may_attach(schedule.access_level):
+        raise ValidationError(
+            {
+                "attach_file": [
+                    f"{schedule.access_level.capitalize()} reports are sent as a link to the permission-checked "
+                    "download, never attached."
+                ]
+            }
+        )
 
 
 @transaction.atomic

@@ -3,11 +3,10 @@
 import django_filters as filters
 from django.contrib.auth.models import Group
 
+from common.access import AccessLevel
 from common.filtersets import BaseFilterSet, StrictBooleanFilter, StrictFilterSet, UTCDateTimeFilter
 from compliance.choices import Severity
 from compliance.filtersets import framework_filter
-
-from common.access import AccessLevel
 
 from .choices import NotificationVerb, Priority, TriggerEvent, WorkflowStatus, WorkflowType
 from .models import Notification, Workflow, WorkflowTemplate, WorkflowTrigger

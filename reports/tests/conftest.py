@@ -3,6 +3,12 @@ from django.test import override_settings
 
 
 @pytest.fixture(autouse=True)
+def distribution_domains(settings):
+    """The tests' example.com addresses are the organisation's own (reports/recipients.py)."""
+    settings.REPORT_DISTRIBUTION_DOMAINS = ["example.com"]
+
+
+@pytest.fixture(autouse=True)
 def report_storage(tmp_path):
     """Each test writes report files into its own private folder."""
     with override_settings(REPORTS_STORAGE_DIR=tmp_path / "reports"):

@@ -7,7 +7,7 @@ from common.roles import AUDITOR, COMPLIANCE_MANAGER
 from compliance.tests.factories import DataSourceFactory, FrameworkFactory, RuleFactory
 from reports.models import Report, ReportSchedule, ReportTemplate
 
-from .factories import ReportFactory, ReportScheduleFactory, ReportTemplateFactory
+from .factories import ReportFactory, ReportScheduleFactory, ReportTemplateFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -71,6 +71,8 @@ class TestReportScheduleAPI(AuditedResourceTests):
         return ReportScheduleFactory(next_run_at=None)
 
     def create_data(self):
+        # A confidential report goes only to people who may read it (reports/recipients.py).
+        UserFactory(username="ciso", email="ciso@example.com", roles=[COMPLIANCE_MANAGER])
         return {
             "template": ReportTemplateFactory().pk,
             "name": "Weekly status",
