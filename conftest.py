@@ -49,17 +49,21 @@ def api_client():
     return APIClient()
 
 
+def token_for(user, **kwargs):
+    """A new personal API token's text for `user` (compliance_site/tokens.py)."""
+    from compliance_site.tokens import issue_token
+
+    return issue_token(user=user, name=kwargs.pop("name", "test"), **kwargs)[1]
+
+
 @pytest.fixture
 def client_as(role_user):
     """client_as(role) -> an APIClient authenticated with a token of a user in that role."""
 
     def make(role):
-        from rest_framework.authtoken.models import Token
-
         user = role_user(role)
         client = APIClient()
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token_for(user)}")
         client.user = user
         return client
 

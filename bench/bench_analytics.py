@@ -173,13 +173,14 @@ def generate(rows):
 
 def client():
     from django.contrib.auth import get_user_model
-    from rest_framework.authtoken.models import Token
     from rest_framework.test import APIClient
 
+    from compliance_site.tokens import issue_token
+
     user, _ = get_user_model().objects.get_or_create(username="bench-admin", defaults={"is_superuser": True})
-    token, _ = Token.objects.get_or_create(user=user)
+    _, text = issue_token(user=user, name="bench")
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {text}")
     return api
 
 

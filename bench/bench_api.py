@@ -85,15 +85,15 @@ def client():
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
     from django.test import Client
-    from rest_framework.authtoken.models import Token
 
     from common.roles import AUDITOR, ensure_builtin_roles
+    from compliance_site.tokens import issue_token
 
     ensure_builtin_roles()
     user, _ = get_user_model().objects.get_or_create(username="bench")
     user.groups.add(Group.objects.get(name=AUDITOR))
-    token, _ = Token.objects.get_or_create(user=user)
-    return Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _, text = issue_token(user=user, name="bench")
+    return Client(HTTP_AUTHORIZATION=f"Token {text}")
 
 
 def interleaved_medians(variants, repeat, warmup=20):

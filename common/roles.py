@@ -22,7 +22,7 @@ ROLE_GRANTS = {
         **{app: ("view", "add", "change", "delete") for app in DOMAIN_APPS if app != "audit"},
         "audit": ("view",),  # append-only: nobody edits the trail
         "auth": ("view", "add", "change", "delete"),
-        "authtoken": ("view", "add", "change", "delete"),
+        "compliance_site": ("view", "delete"),  # API tokens: listed and revoked, never edited
     },
     COMPLIANCE_MANAGER: {
         "compliance": ("view", "add", "change", "delete"),

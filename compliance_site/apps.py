@@ -12,6 +12,7 @@ class SiteConfig(AppConfig):
         from django.contrib.auth import signals as auth_signals
         from django.db.models.signals import post_migrate
 
+        from audit.impact import LOW, MEDIUM, register_actions
         from common.roles import ensure_builtin_roles
 
         from . import lockout, permission_cache, report_sections  # noqa: F401  (report_sections registers on import)
@@ -21,3 +22,11 @@ class SiteConfig(AppConfig):
         auth_signals.user_login_failed.connect(lockout.on_login_failed, dispatch_uid="lockout:failed")
         auth_signals.user_logged_in.connect(lockout.on_logged_in, dispatch_uid="lockout:success")
         permission_cache.connect()
+        register_actions(
+            {
+                "api_token_created": MEDIUM,
+                "api_token_revoked": MEDIUM,
+                "api_token_expired": LOW,
+                "api_token_first_used": LOW,
+            }
+        )

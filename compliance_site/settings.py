@@ -1,8 +1,9 @@
 """Settings read from the environment (12-factor). Defaults make the embedded mode work.
 
-See the configuration table in docs/architecture.md and README.md.
+See the configuration table in README.md.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -40,7 +41,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -161,7 +162,7 @@ TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: its WWW-Authenticate header turns anonymous requests into 401s.
-        "rest_framework.authentication.TokenAuthentication",
+        "compliance_site.tokens.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["common.api.permissions.RolePermission"],
@@ -177,6 +178,15 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"token": "20/min"},
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+
+# Personal API tokens (compliance_site/tokens.py): django-rest-knox, stored as digests only.
+KNOX_TOKEN_MODEL = "compliance_site.ApiToken"
+# knox's own migrations would create its default token table even though it is swapped
+# out; without them Django creates no table for a swapped model.
+MIGRATION_MODULES = {"knox": None}
+API_TOKEN_DEFAULT_DAYS = env_int("API_TOKEN_DEFAULT_DAYS", 90)
+API_TOKEN_MAX_DAYS = env_int("API_TOKEN_MAX_DAYS", 365)
+REST_KNOX = {"AUTH_HEADER_PREFIX": "Token", "TOKEN_TTL": timedelta(days=API_TOKEN_DEFAULT_DAYS)}
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Compliance Platform API",

@@ -1,34 +1,16 @@
 from django.contrib import admin
-from django.contrib.auth.signals import user_logged_in
 from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
-from rest_framework.authtoken.models import Token
-from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
+from rest_framework.routers import SimpleRouter
 
 from .dashboard import urls as dashboard_urls
 from .health import healthz
+from .token_views import ApiTokenViewSet, TokenView
 
-
-class TokenThrottle(AnonRateThrottle):
-    scope = "token"
-
-
-class TokenView(ObtainAuthToken):
-    throttle_classes = [TokenThrottle]
-    permission_classes = []
-
-    def post(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)  # a wrong password fires user_login_failed
-        user = serializer.validated_data["user"]
-        token, _ = Token.objects.get_or_create(user=user)
-        # Issuing a token is a sign-in: the audit trail (and last_login) should see it.
-        user_logged_in.send(sender=type(user), request=request, user=user)
-        return Response({"token": token.key})
+token_router = SimpleRouter()
+token_router.register("auth/tokens", ApiTokenViewSet, basename="api-token")
 
 
 class FaviconView(RedirectView):
@@ -43,6 +25,7 @@ class FaviconView(RedirectView):
 
 api_v1 = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
+    path("", include(token_router.urls)),
     path("analytics/", include(dashboard_urls.analytics_urlpatterns)),
     path("", include("compliance.api.urls")),
     path("", include("reports.api.urls")),

@@ -70,12 +70,12 @@ def prepare(env):
     script = f"""
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from rest_framework.authtoken.models import Token
+from compliance_site.tokens import issue_token
 for name, role in (("load-manager", "Compliance Manager"), ("load-auditor", "Auditor")):
     user, _ = get_user_model().objects.get_or_create(username=name)
     user.set_password({PASSWORD!r}); user.save()
     user.groups.add(Group.objects.get(name=role))
-    print(name, Token.objects.get_or_create(user=user)[0].key)
+    print(name, issue_token(user=user, name="load test")[1])
 """
     out = subprocess.run(
         [PY, "manage.py", "shell", "-c", script], cwd=ROOT, env=env, check=True, capture_output=True, text=True

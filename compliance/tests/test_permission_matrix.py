@@ -105,13 +105,14 @@ def make_evaluation():
 def client_for(role, client_as):
     if role != NO_ROLE:
         return client_as(role)
-    from rest_framework.authtoken.models import Token
     from rest_framework.test import APIClient
+
+    from conftest import token_for
 
     user = UserFactory(username="no-role")
     assert not user.groups.exists()
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token_for(user)}")
     return client
 
 

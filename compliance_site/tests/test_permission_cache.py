@@ -11,12 +11,12 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from common.roles import AUDITOR, COMPLIANCE_MANAGER, VIEWER
 from compliance.tests.factories import UserFactory
 from compliance_site.lockout import LockoutModelBackend
+from conftest import token_for
 
 RULES = "/api/v1/rules/"
 AUDIT_LOGS = "/api/v1/audit-logs/"
@@ -28,7 +28,7 @@ def permission_queries(captured):
 
 def token_client(user):
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token_for(user)}")
     return client
 
 

@@ -101,7 +101,7 @@ def _walker(role):
     api = APIClient()
     api.force_authenticate(user)
     pages = Client()
-    pages.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    pages.force_login(user)
     return user, api, pages
 
 
@@ -166,6 +166,15 @@ def _body(response):
     return response.content.decode("utf-8", "replace")
 
 
+AUDIT_CARD = re.compile(r'<section[^>]*id="audit-activity".*?</section>', re.S)
+
+
+def _outside_audit_cards(role, body):
+    """A page's audit-activity card is an audit door inside it: for audit readers, check the
+    rest of the page as an ordinary door."""
+    return AUDIT_CARD.sub("", body) if WALKERS[role] in AUDIT_READERS else body
+
+
 @pytest.mark.parametrize("role", WALKERS)
 def test_no_door_shows_what_the_role_may_not_read(canaries, role):
     _user, api, pages = _walker(role)
@@ -186,11 +195,13 @@ def test_no_door_shows_what_the_role_may_not_read(canaries, role):
             leaks += [
                 (url, mark) for mark in _forbidden_marks(role, audit_door=_is_audit_door(url, trail)) if mark in body
             ]
+    for url in ("/dashboard/", "/admin/", "/admin/reports/report/", "/admin/workflows/workflow/"):
+        assert pages.get(url).status_code == 200, url  # signed in for real: the page walk is not vacuous
     for url in (*_dashboard_urls(canaries), *_admin_urls(canaries)):
         response = pages.get(url)
         assert response.status_code < 500, (url, response.status_code)
         seen += 1
-        body = _body(response)
+        body = _outside_audit_cards(role, _body(response))
         leaks += [(url, mark) for mark in _forbidden_marks(role, audit_door=_is_audit_door(url, trail)) if mark in body]
     assert seen > 150, seen
     assert not leaks, f"{role} read what it may not: {leaks}"
