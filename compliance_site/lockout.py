@@ -69,7 +69,10 @@ class LockoutModelBackend(ModelBackend):
     def authenticate(self, request, username=None, password=None, **kwargs):
         if username is not None and is_locked(username, request):
             raise PermissionDenied("Too many failed sign-in attempts; try again later.")
-        return super().authenticate(request, username=username, password=password, **kwargs)
+        user = super().authenticate(request, username=username, password=password, **kwargs)
+        if user is not None and settings.PASSWORD_LOGIN_SUPERUSERS_ONLY and not user.is_superuser:
+            return None  # single sign-on only: a failed sign-in, audited as one
+        return user
 
     def get_all_permissions(self, user_obj, obj=None):
         # ModelBackend's own per-object memo stays; across requests the set comes from

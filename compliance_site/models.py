@@ -2,6 +2,7 @@
 
 import uuid
 
+from django.conf import settings
 from django.db import models
 from knox.models import AbstractAuthToken
 from knox.settings import CONSTANTS
@@ -31,3 +32,20 @@ class ApiToken(AbstractAuthToken):
     def __str__(self):
         # Never the token_key: it is the first characters of the secret itself.
         return f"{self.name} ({self.user.get_username()})"
+
+
+class OidcIdentity(models.Model):
+    """Which local user an OpenID provider's subject signs in as (issuer + sub, never the e-mail)."""
+
+    issuer = models.CharField(max_length=300)
+    subject = models.CharField(max_length=255)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="oidc_identities")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_login_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["issuer", "subject"], name="oidc_identity_unique_subject")]
+        verbose_name = "OpenID Connect identity"
+
+    def __str__(self):
+        return f"{self.subject} at {self.issuer}"

@@ -179,6 +179,16 @@ REST_FRAMEWORK = {
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
+# Single sign-on (compliance_site/oidc.py): OpenID Connect, configured from the issuer's discovery document.
+OIDC_ISSUER = env_str("OIDC_ISSUER", "")
+OIDC_CLIENT_ID = env_str("OIDC_CLIENT_ID", "")
+OIDC_CLIENT_SECRET = env_str("OIDC_CLIENT_SECRET", "")
+OIDC_GROUPS_CLAIM = env_str("OIDC_GROUPS_CLAIM", "groups")
+OIDC_ROLE_MAP = env_str("OIDC_ROLE_MAP", "")  # "idp-group=Role Name,other-group=Viewer"
+OIDC_ALLOW_HTTP = env_bool("OIDC_ALLOW_HTTP", False)  # an http:// issuer: tests only
+# With single sign-on in place, password sign-in can be kept for superusers alone (break-glass).
+PASSWORD_LOGIN_SUPERUSERS_ONLY = env_bool("PASSWORD_LOGIN_SUPERUSERS_ONLY", False)
+
 # Personal API tokens (compliance_site/tokens.py): django-rest-knox, stored as digests only.
 KNOX_TOKEN_MODEL = "compliance_site.ApiToken"
 # knox's own migrations would create its default token table even though it is swapped

@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
+from . import oidc_views
 from .dashboard import urls as dashboard_urls
 from .health import healthz
 from .token_views import ApiTokenViewSet, TokenView
@@ -39,6 +40,8 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("favicon.ico", FaviconView.as_view(), name="favicon"),
     path("admin/", admin.site.urls),
+    path("auth/oidc/login/", oidc_views.oidc_login, name="oidc-login"),
+    path("auth/oidc/callback/", oidc_views.oidc_callback, name="oidc-callback"),
     path("dashboard/", include("compliance_site.dashboard.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
