@@ -15,7 +15,7 @@ class SiteConfig(AppConfig):
         from audit.impact import LOW, MEDIUM, register_actions
         from common.roles import ensure_builtin_roles
 
-        from . import lockout, permission_cache, report_sections  # noqa: F401  (report_sections registers on import)
+        from . import lockout, permission_cache, report_sections, schema  # noqa: F401  (registering on import)
 
         # Permissions exist only after migrate, so the roles are (re)built after it.
         post_migrate.connect(ensure_builtin_roles, dispatch_uid="builtin_roles")

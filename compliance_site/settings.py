@@ -58,6 +58,7 @@ MIDDLEWARE = [
     "audit.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "compliance_site.security.SecurityHeadersMiddleware",
+    "common.middleware.RejectNulQueryMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -175,6 +176,11 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "common.api.exceptions.exception_handler",
+    "DEFAULT_PARSER_CLASSES": [
+        "common.api.parsers.JSONParser",
+        "common.api.parsers.FormParser",
+        "common.api.parsers.MultiPartParser",
+    ],
     "DEFAULT_THROTTLE_RATES": {"token": "20/min"},
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }

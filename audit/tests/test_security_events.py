@@ -65,7 +65,10 @@ def test_token_issue_is_a_login_and_a_bad_password_a_failure():
     assert failed.request_id == bad["X-Request-ID"]
     user.refresh_from_db()
     assert user.last_login is not None  # update_last_login ran; it wrote no audit entry of its own
-    assert set(AuditLog.objects.filter(request_id=ok["X-Request-ID"]).values_list("action", flat=True)) == {"login"}
+    assert set(AuditLog.objects.filter(request_id=ok["X-Request-ID"]).values_list("action", flat=True)) == {
+        "login",
+        "api_token_created",
+    }
 
 
 def test_logout_with_session_hash(client):

@@ -68,3 +68,31 @@ def test_a_json_null_for_a_not_null_json_field_is_a_400(client_as, media):
     patched = client.patch(f"/api/v1/controls/{control.pk}/", {"parameters": body["parameters"]}, format=media)
     assert patched.status_code == 400, patched.content
     assert Control.objects.get(pk=control.pk).parameters == control.parameters
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("media", ["multipart", "json", "form"])
+def test_text_with_a_nul_character_is_a_400_in_every_media_type(client_as, media):
+    """PostgreSQL cannot compare text holding NUL: a slug lookup with one was a 500."""
+    from workflows.tests.factories import WorkflowTemplateFactory
+
+    client = client_as(COMPLIANCE_MANAGER)
+    WorkflowTemplateFactory(slug="triage")
+    body = {"name": "t", "event": "finding_opened", "template": "tri\x00age"}
+    if media == "form":
+        from urllib.parse import urlencode
+
+        response = client.post(
+            "/api/v1/workflow-triggers/", urlencode(body), content_type="application/x-www-form-urlencoded"
+        )
+    else:
+        response = client.post("/api/v1/workflow-triggers/", body, format=media)
+    assert response.status_code == 400, response.content
+    assert "NUL" in response.json()["detail"]
+
+
+@pytest.mark.django_db
+def test_a_query_string_with_a_nul_character_is_a_400(client_as):
+    response = client_as(COMPLIANCE_MANAGER).get("/api/v1/frameworks/", {"search": "so\x00c"})
+    assert response.status_code == 400 and "NUL" in response.json()["detail"]
+    assert response["X-Request-ID"] and response["X-Content-Type-Options"] == "nosniff"
