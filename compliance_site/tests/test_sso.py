@@ -133,3 +133,16 @@ def test_password_sign_in_can_be_kept_for_superusers_only(client, settings):
     assert (
         api.post("/api/v1/auth/token/", {"username": "pw-user", "password": "correct-horse-battery"}).status_code == 400
     )
+
+
+def test_the_dashboard_sign_in_admits_any_role_holder_but_not_a_user_without_one(client):
+    viewer = UserFactory(username="dash-viewer", roles=[VIEWER])  # not staff: the admin would refuse
+    nobody = UserFactory(username="dash-nobody")
+    for user in (viewer, nobody):
+        user.set_password("correct-horse-battery")
+        user.save()
+    refused = client.post("/dashboard/login/", {"username": "dash-nobody", "password": "correct-horse-battery"})
+    assert refused.status_code == 200 and "holds no role" in refused.content.decode()
+    admitted = client.post("/dashboard/login/", {"username": "dash-viewer", "password": "correct-horse-battery"})
+    assert admitted.status_code == 302
+    assert client.get("/dashboard/").status_code == 200
