@@ -146,3 +146,20 @@ def test_the_dashboard_sign_in_admits_any_role_holder_but_not_a_user_without_one
     admitted = client.post("/dashboard/login/", {"username": "dash-viewer", "password": "correct-horse-battery"})
     assert admitted.status_code == 302
     assert client.get("/dashboard/").status_code == 200
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_sso_sign_in_in_chromium_from_the_dashboard_login_to_the_dashboard(browser, live_server, provider):
+    """A real browser follows the redirects: our login page, the provider, our callback."""
+    from common.testing.browser import ARTIFACTS
+
+    page = browser.new_page()
+    page.goto(f"{live_server.url}/dashboard/login/")
+    page.screenshot(path=str(ARTIFACTS / "sso-login-page.png"), full_page=True)
+    page.click("text=Sign in with single sign-on")
+    page.wait_for_url(f"{live_server.url}/dashboard/")
+    assert page.locator("h1").first.is_visible()
+    page.screenshot(path=str(ARTIFACTS / "sso-signed-in.png"), full_page=True)
+    user = get_user_model().objects.get(username="alice.sso")
+    assert set(user.groups.values_list("name", flat=True)) == {COMPLIANCE_MANAGER}
