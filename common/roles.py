@@ -42,8 +42,13 @@ EXTRA_GRANTS = {
         "workflows.approve_step",
         "reports.view_confidential_report",
         "workflows.view_confidential_workflow",
+        "compliance.view_confidential_evidence",
     ),
-    AUDITOR: ("reports.view_confidential_report", "workflows.view_confidential_workflow"),
+    AUDITOR: (
+        "reports.view_confidential_report",
+        "workflows.view_confidential_workflow",
+        "compliance.view_confidential_evidence",
+    ),
     VIEWER: (),
 }
 
