@@ -99,3 +99,25 @@ def state_counts(queryset, now=None):
     for control in with_state_inputs(queryset, now):
         counts[decide(control, now).state] += 1
     return counts
+
+
+def state_summary(queryset, *, limit=10, now=None):
+    """{"counts": {state: n}, "failing": [...], "stale": [...]} for the dashboard and the score
+    explanation: stale controls are listed apart from failing ones, each with its reason."""
+    now = now or timezone.now()
+    counts = dict.fromkeys(ControlState.values, 0)
+    listed = {ControlState.FAILING: [], ControlState.STALE: []}
+    for control in with_state_inputs(queryset.select_related("framework"), now):
+        verdict = decide(control, now)
+        counts[verdict.state] += 1
+        rows = listed.get(verdict.state)
+        if rows is not None and len(rows) < limit:
+            rows.append(
+                {
+                    "control_id": control.pk,
+                    "ref_id": control.ref_id,
+                    "framework": control.framework.code,
+                    "reason": verdict.reason,
+                }
+            )
+    return {"counts": counts, "failing": listed[ControlState.FAILING], "stale": listed[ControlState.STALE]}

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "reports",
     "workflows",
     "integrations",
+    "engagements",
     # The top of the house as an app: cross-app wiring, the seed command, the cache table.
     "compliance_site",
 ]
