@@ -157,6 +157,8 @@ else:
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": str(EVIDENCE_STORAGE_DIR), "base_url": None},
     }
+# Control owners hear this many days before a review or an evidence expiry is due (workflows/control_notices.py).
+CONTROL_NOTICE_DAYS = env_int("CONTROL_NOTICE_DAYS", 14)
 EVIDENCE_MAX_UPLOAD_BYTES = env_int("EVIDENCE_MAX_UPLOAD_BYTES", 200 * 1024 * 1024)
 EVIDENCE_MEDIA_TYPES = env_list(
     "EVIDENCE_MEDIA_TYPES",
