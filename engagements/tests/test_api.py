@@ -239,3 +239,25 @@ def test_anonymous_and_unknown(world):
     outsider.credentials(HTTP_AUTHORIZATION=f"Token {token_for(UserFactory(username='x-aud', roles=[AUDITOR]))}")
     assert outsider.get(world["url"] + "/").status_code == 404  # not on it: it does not exist for them
     assert world["manager"].get("/api/v1/engagements/999999/populations/").status_code == 404
+
+
+def test_overdue_requests_notify_the_assignee_and_escalate_once(world):
+    from engagements.escalation import notify_overdue_requests
+    from workflows.models import Notification
+
+    auditor, manager, url, control = world["auditor"], world["manager"], world["url"], world["control"]
+    past = (timezone.now() - timedelta(hours=3)).isoformat()
+    auditor.post(
+        f"{url}/requests/", {"control": control.pk, "title": "Late", "due_at": past, "assignee": manager.user.pk}
+    )
+    future = (timezone.now() + timedelta(days=3)).isoformat()
+    auditor.post(
+        f"{url}/requests/", {"control": control.pk, "title": "Fine", "due_at": future, "assignee": manager.user.pk}
+    )
+    listed = auditor.get(f"{url}/requests/").json()["results"]
+    assert [row["overdue"] for row in listed] == [True, False]
+    assert notify_overdue_requests() == 1
+    assert Notification.objects.get(verb="overdue").recipient == manager.user
+    assert Notification.objects.get(verb="escalated").recipient == auditor.user
+    assert notify_overdue_requests() == 0
+    assert AuditLog.objects.filter(action="request_overdue").count() == 1
