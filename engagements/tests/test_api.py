@@ -261,3 +261,23 @@ def test_overdue_requests_notify_the_assignee_and_escalate_once(world):
     assert Notification.objects.get(verb="escalated").recipient == auditor.user
     assert notify_overdue_requests() == 0
     assert AuditLog.objects.filter(action="request_overdue").count() == 1
+
+
+def test_populations_of_audit_entries_and_workflow_runs(world):
+    from workflows.models import Workflow
+    from workflows.tests.factories import WorkflowFactory
+
+    auditor, url, control = world["auditor"], world["url"], world["control"]
+    runs = [WorkflowFactory(workflow_type="approval"), WorkflowFactory(workflow_type="approval"), WorkflowFactory()]
+    Workflow.objects.filter(pk__in=[w.pk for w in runs]).update(started_at=timezone.now() - timedelta(days=2))
+    WorkflowFactory(workflow_type="approval")  # never started: not a run
+    frozen = auditor.post(
+        f"{url}/populations/", {"control": control.pk, "kind": "workflow_runs", "actions": ["approval"]}
+    )
+    assert frozen.status_code == 201, frozen.content
+    assert frozen.json()["members"] == sorted(w.pk for w in runs[:2])
+    entries = auditor.post(
+        f"{url}/populations/", {"control": control.pk, "kind": "audit_entries", "actions": ["create"]}
+    )
+    assert entries.status_code == 201 and entries.json()["size"] > 0
+    assert auditor.post(f"{url}/populations/", {"control": control.pk, "kind": "tickets"}).status_code == 400
