@@ -281,3 +281,17 @@ def test_populations_of_audit_entries_and_workflow_runs(world):
     )
     assert entries.status_code == 201 and entries.json()["size"] > 0
     assert auditor.post(f"{url}/populations/", {"control": control.pk, "kind": "tickets"}).status_code == 400
+
+
+def test_the_export_holds_only_this_engagements_trail(world, client_as):
+    import json
+
+    auditor, url, control = world["auditor"], world["url"], world["control"]
+    other = EngagementFactory(framework=world["framework"], auditors=[auditor.user])
+    auditor.post(f"/api/v1/engagements/{other.pk}/populations/", {"control": control.pk})
+    mine = auditor.post(f"{url}/populations/", {"control": control.pk}).json()
+    data = b"".join(auditor.get(f"{url}/export/").streaming_content)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        trail = json.loads(archive.read("audit-trail.json"))
+    frozen = [row for row in trail if row["action"] == "population_frozen"]
+    assert [row["object_id"] for row in frozen] == [str(mine["id"])]
