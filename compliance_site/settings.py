@@ -268,6 +268,9 @@ SPECTACULAR_SETTINGS = {
         "StepStatusEnum": "workflows.choices.StepStatus",
         "IntegrationStatusEnum": "integrations.choices.IntegrationStatus",
         "IntegrationLogStatusEnum": "integrations.choices.LogStatus",
+        "PopulationKindEnum": "engagements.choices.PopulationKind",
+        "EngagementStatusEnum": "engagements.choices.EngagementStatus",
+        "RequestStatusEnum": "engagements.choices.RequestStatus",
     },
 }
 

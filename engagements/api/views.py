@@ -56,7 +56,10 @@ class EngagementViewSet(ServiceWritesMixin, viewsets.ModelViewSet):
         created = create(dict(body.validated_data))
         return Response(read(created, context=self.get_serializer_context()).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=s.PopulationWriteSerializer, responses={201: s.PopulationSerializer}, filters=False)
+    @extend_schema(methods=["GET"], responses=s.PopulationSerializer(many=True), filters=False)
+    @extend_schema(
+        methods=["POST"], request=s.PopulationWriteSerializer, responses={201: s.PopulationSerializer}, filters=False
+    )
     @action(detail=True, methods=["get", "post"], filterset_class=None)
     def populations(self, request, pk=None):
         engagement = self.get_object()
@@ -72,6 +75,7 @@ class EngagementViewSet(ServiceWritesMixin, viewsets.ModelViewSet):
         parameters=[OpenApiParameter("offset", int), OpenApiParameter("limit", int)],
         responses={200: s.PopulationSerializer},
         filters=False,
+        operation_id="v1_engagements_population_members",
     )
     @action(detail=True, methods=["get"], url_path=r"populations/(?P<population_id>\d+)", filterset_class=None)
     def population_members(self, request, pk=None, population_id=None):
@@ -80,7 +84,10 @@ class EngagementViewSet(ServiceWritesMixin, viewsets.ModelViewSet):
         context = {"members_offset": query["offset"], "members_limit": query["limit"]}
         return Response(s.PopulationSerializer(population, context=context).data)
 
-    @extend_schema(request=s.SampleWriteSerializer, responses={201: s.SampleSerializer}, filters=False)
+    @extend_schema(methods=["GET"], responses=s.SampleSerializer(many=True), filters=False)
+    @extend_schema(
+        methods=["POST"], request=s.SampleWriteSerializer, responses={201: s.SampleSerializer}, filters=False
+    )
     @action(detail=True, methods=["get", "post"], filterset_class=None)
     def samples(self, request, pk=None):
         engagement = self.get_object()
@@ -92,7 +99,13 @@ class EngagementViewSet(ServiceWritesMixin, viewsets.ModelViewSet):
             create=lambda data: services.draw_sample(engagement=engagement, actor=request.user, **data),
         )
 
-    @extend_schema(request=s.EvidenceRequestSerializer, responses={201: s.EvidenceRequestSerializer}, filters=False)
+    @extend_schema(methods=["GET"], responses=s.EvidenceRequestSerializer(many=True), filters=False)
+    @extend_schema(
+        methods=["POST"],
+        request=s.EvidenceRequestSerializer,
+        responses={201: s.EvidenceRequestSerializer},
+        filters=False,
+    )
     @action(detail=True, methods=["get", "post"], filterset_class=None)
     def requests(self, request, pk=None):
         engagement = self.get_object()
@@ -109,6 +122,7 @@ class EngagementViewSet(ServiceWritesMixin, viewsets.ModelViewSet):
         responses={200: s.EvidenceRequestSerializer, 409: OpenApiResponse(description="Not in a state for this.")},
         description='`answer` (the assignee: `{"evidence": [ids]}`), `accept` or `reject` (an auditor: `{"comment"}`).',
         filters=False,
+        operation_id="v1_engagements_requests_step",
     )
     @action(
         detail=True,
@@ -127,7 +141,8 @@ class EngagementViewSet(ServiceWritesMixin, viewsets.ModelViewSet):
         pbc.refresh_from_db()
         return Response(s.EvidenceRequestSerializer(pbc).data)
 
-    @extend_schema(request=s.SignOffSerializer, responses={201: s.SignOffSerializer}, filters=False)
+    @extend_schema(methods=["GET"], responses=s.SignOffSerializer(many=True), filters=False)
+    @extend_schema(methods=["POST"], request=s.SignOffSerializer, responses={201: s.SignOffSerializer}, filters=False)
     @action(detail=True, methods=["get", "post"], url_path="sign-offs", filterset_class=None)
     def sign_offs(self, request, pk=None):
         engagement = self.get_object()
