@@ -117,9 +117,9 @@ def main():
     lag_probe.forget()
     seen["resumed_health"] = reader.get("/healthz").json().get("replica")
     seen["resumed_reader"] = evaluations_seen(reader)
-    seen["replica_saw_the_snapshot_write"] = Framework.objects.using(REPLICA_DB_ALIAS).get(
-        pk=rule.framework.pk
-    ).description
+    seen["replica_saw_the_snapshot_write"] = (
+        Framework.objects.using(REPLICA_DB_ALIAS).get(pk=rule.framework.pk).description
+    )
 
     stop_cluster(os.environ["SCENARIO_PG_BIN"], os.environ["SCENARIO_REPLICA_DIR"])
     lag_probe.forget()
