@@ -7,3 +7,7 @@ class ConflictError(Exception):
 
 class InvalidTransition(ConflictError):
     """A status change that the object's transitions table does not allow."""
+
+
+class TooLargeError(Exception):
+    """The submitted content is over a configured size limit (the API answers 413)."""

@@ -14,7 +14,7 @@ BUILTIN_ROLES = (COMPLIANCE_ADMIN, COMPLIANCE_MANAGER, AUDITOR, VIEWER)
 
 # Apps whose models the roles govern (Django's own auth/admin stay superuser business,
 # except that Compliance Admin manages users and roles).
-DOMAIN_APPS = ("compliance", "reports", "workflows", "integrations", "audit")
+DOMAIN_APPS = ("compliance", "reports", "workflows", "integrations", "audit", "engagements")
 
 # (app_label, actions) each role gets on every model of that app.
 ROLE_GRANTS = {
@@ -28,6 +28,7 @@ ROLE_GRANTS = {
         "compliance": ("view", "add", "change", "delete"),
         "reports": ("view", "add", "change", "delete"),
         "workflows": ("view", "add", "change", "delete"),
+        "engagements": ("view", "add", "change", "delete"),
         "integrations": ("view",),
         "audit": ("view",),
     },
@@ -42,8 +43,14 @@ EXTRA_GRANTS = {
         "workflows.approve_step",
         "reports.view_confidential_report",
         "workflows.view_confidential_workflow",
+        "compliance.view_confidential_evidence",
     ),
-    AUDITOR: ("reports.view_confidential_report", "workflows.view_confidential_workflow"),
+    AUDITOR: (
+        "engagements.conduct_engagement",
+        "reports.view_confidential_report",
+        "workflows.view_confidential_workflow",
+        "compliance.view_confidential_evidence",
+    ),
     VIEWER: (),
 }
 

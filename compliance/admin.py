@@ -3,14 +3,16 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 
-from common.admin import ReadOnlyAdminMixin, ServiceWritesAdmin
+from common.admin import ReadOnlyAdminMixin, ServiceWritesAdmin, VisibleToAdminMixin
 
 from . import services
+from .freshness import state_of
 from .models import (
     ComplianceRule,
     Control,
     ControlMapping,
     DataSource,
+    Evidence,
     Finding,
     Framework,
     LatestEvaluation,
@@ -38,12 +40,50 @@ class FrameworkAdmin(OscalAdminMixin, ServiceWritesAdmin, admin.ModelAdmin):
 @admin.register(Control)
 class ControlAdmin(ServiceWritesAdmin, admin.ModelAdmin):
     writes = services.CONTROL_WRITES
-    list_display = ["ref_id", "title", "framework", "parent", "is_group"]
-    list_filter = ["framework", "is_group"]
+    list_display = ["ref_id", "title", "framework", "owner", "implementation_status", "next_review_at", "is_group"]
+    list_filter = ["framework", "is_group", "implementation_status"]
     search_fields = ["ref_id", "title", "description"]
-    autocomplete_fields = ["framework", "parent"]
-    list_select_related = ["framework", "parent"]
-    readonly_fields = ["created_at", "updated_at"]
+    autocomplete_fields = ["framework", "parent", "owner"]
+    list_select_related = ["framework", "parent", "owner"]
+    readonly_fields = ["created_at", "updated_at", "state"]
+    fieldsets = [
+        (None, {"fields": ["framework", "parent", "ref_id", "title", "description", "is_group", "sort_order"]}),
+        ("Parameters", {"fields": ["parameters"], "classes": ["collapse"]}),
+        (
+            "Ownership and freshness",
+            {
+                "fields": [
+                    "owner",
+                    "owner_team",
+                    "implementation_status",
+                    "not_applicable_justification",
+                    "review_cadence_days",
+                    "next_review_at",
+                    "test_cadence_hours",
+                    "state",
+                ]
+            },
+        ),
+        ("History", {"fields": ["created_at", "updated_at"]}),
+    ]
+
+    @admin.display(description="State (derived)")
+    def state(self, control):
+        if control.pk is None:
+            return "-"
+        verdict = state_of(control)
+        return f"{verdict.state}: {verdict.reason}"
+
+
+@admin.register(Evidence)
+class EvidenceAdmin(VisibleToAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Evidence is immutable: the admin shows it; uploads and versions go through the API."""
+
+    list_display = ["name", "version", "media_type", "size", "collected_at", "expires_at", "access_level"]
+    list_filter = ["access_level", "media_type", "is_record"]
+    search_fields = ["name", "description", "source", "sha256"]
+    list_select_related = ["collected_by", "created_by"]
+    date_hierarchy = "collected_at"
 
 
 @admin.register(ControlMapping)

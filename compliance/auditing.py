@@ -7,6 +7,7 @@ from .models import (
     ComplianceRule,
     Control,
     EvaluationRollup,
+    Evidence,
     Framework,
     LatestEvaluation,
     LatestStatusCount,
@@ -33,6 +34,8 @@ def register():
             Framework: ModelOptions(impacts={"delete": HIGH}),
             ComplianceRule: ModelOptions(impacts={"update": MEDIUM, "delete": HIGH}),
             Control: ModelOptions(impacts={"delete": MEDIUM}),
+            # The storage name is internal; the sha256 and size say what was stored.
+            Evidence: ModelOptions(exclude_fields=("file",), impacts={"create": LOW, "delete": HIGH}),
         },
     )
     register_actions(
@@ -42,5 +45,7 @@ def register():
             "oscal_catalog_imported": LOW,
             "oscal_catalog_exported": LOW,
             "oscal_assessment_results_exported": LOW,
+            "evidence_versioned": MEDIUM,
+            "evidence_downloaded": MEDIUM,
         }
     )

@@ -69,3 +69,20 @@ class FindingStatus(models.TextChoices):
 
 # Findings in these states are live: a pass resolves them, a failure updates them.
 ACTIVE_FINDING_STATUSES = (FindingStatus.OPEN, FindingStatus.IN_PROGRESS)
+
+
+class ImplementationStatus(models.TextChoices):
+    NOT_IMPLEMENTED = "not_implemented", "Not implemented"
+    PLANNED = "planned", "Planned"
+    PARTIALLY_IMPLEMENTED = "partially_implemented", "Partially implemented"
+    IMPLEMENTED = "implemented", "Implemented"
+    NOT_APPLICABLE = "not_applicable", "Not applicable"
+
+
+class ControlState(models.TextChoices):
+    """A control's derived state: compliance/freshness.py is the one place that decides it."""
+
+    PASSING = "passing", "Passing"
+    FAILING = "failing", "Failing"
+    STALE = "stale", "Stale"
+    NOT_APPLICABLE = "not_applicable", "Not applicable"

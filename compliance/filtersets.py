@@ -8,10 +8,20 @@ import django_filters as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from common.access import AccessLevel
 from common.filtersets import BaseFilterSet, StrictBooleanFilter, StrictFilterSet, UTCDateTimeFilter
 
-from .choices import EvaluationStatus, FindingStatus, MappingRelationship, RuleType, Severity, SourceType
-from .models import ComplianceRule, Control, ControlMapping, DataSource, Finding, Framework, RuleEvaluation
+from .choices import (
+    ControlState,
+    EvaluationStatus,
+    FindingStatus,
+    ImplementationStatus,
+    MappingRelationship,
+    RuleType,
+    Severity,
+    SourceType,
+)
+from .models import ComplianceRule, Control, ControlMapping, DataSource, Evidence, Finding, Framework, RuleEvaluation
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -32,14 +42,77 @@ class FrameworkFilterSet(BaseFilterSet):
 
 
 class ControlFilterSet(BaseFilterSet):
-    unfiltered_fields = ("id", "description", "parameters", "updated_at", "sort_order")
+    unfiltered_fields = (
+        "id",
+        "description",
+        "parameters",
+        "updated_at",
+        "sort_order",
+        "not_applicable_justification",
+        "review_cadence_days",
+        "test_cadence_hours",
+    )
     framework = framework_filter()
     ref_id = filters.CharFilter(lookup_expr="iexact")
     title = filters.CharFilter(lookup_expr="icontains")
+    implementation_status = filters.ChoiceFilter(choices=ImplementationStatus.choices)
+    review_due_before = UTCDateTimeFilter(field_name="next_review_at", lookup_expr="lt")
+    state = filters.ChoiceFilter(choices=ControlState.choices, method="filter_state")
 
     class Meta:
         model = Control
-        fields = ["framework", "parent", "ref_id", "title", "is_group", "created_at"]
+        fields = ["framework", "parent", "ref_id", "title", "is_group", "owner", "owner_team", "created_at"]
+
+    def filter_state(self, queryset, name, value):
+        from .freshness import with_state
+
+        return with_state(queryset).filter(state=value)
+
+
+class EvidenceFilterSet(StrictFilterSet):
+    unfiltered_fields = (
+        "id",
+        "description",
+        "file",
+        "size",
+        "workflow_step_ids",
+        "sync_log_id",
+        "source",
+        "valid_for_days",
+        "tags",
+        "shared_with",
+        "version",
+        "created_by",
+        "collected_by",
+        "rules",
+        "findings",
+        "covers_from",
+        "covers_to",
+        "expires_at",
+        "controls",
+    )
+    name = filters.CharFilter(lookup_expr="icontains")
+    control = filters.NumberFilter(field_name="controls", distinct=True)
+    framework = filters.CharFilter(field_name="controls__framework__code", distinct=True)
+    rule = filters.NumberFilter(field_name="rules", distinct=True)
+    finding = filters.NumberFilter(field_name="findings", distinct=True)
+    expired = StrictBooleanFilter(method="filter_expired")
+    covers_on = filters.DateFilter(method="filter_covers_on")
+    current = StrictBooleanFilter(field_name="replaced_by", lookup_expr="isnull")
+    access_level = filters.ChoiceFilter(choices=AccessLevel.choices)
+    collected_after = UTCDateTimeFilter(field_name="collected_at", lookup_expr="gte")
+    collected_before = UTCDateTimeFilter(field_name="collected_at", lookup_expr="lt")
+    integration = filters.NumberFilter(field_name="collected_by_integration_id")
+
+    class Meta:
+        model = Evidence
+        fields = ["name", "sha256", "media_type", "is_record", "replaces", "collected_at", "created_at"]
+
+    def filter_expired(self, queryset, name, value):
+        return queryset.expired() if value else queryset.unexpired()
+
+    def filter_covers_on(self, queryset, name, value):
+        return queryset.covering(value)
 
 
 class ControlMappingFilterSet(BaseFilterSet):

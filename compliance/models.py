@@ -17,6 +17,7 @@ from .choices import (
     ACTIVE_FINDING_STATUSES,
     Environment,
     FindingStatus,
+    ImplementationStatus,
     MappingRelationship,
     RuleType,
     Severity,
@@ -32,6 +33,7 @@ from .evaluations.models import (  # noqa: F401  (re-exported: the app's models 
     StatusChange,
     StatusChangeRollup,
 )
+from .evidence.models import Evidence  # noqa: F401  (re-exported likewise)
 
 
 class Framework(TimeStampedModel):
@@ -75,6 +77,22 @@ class Control(TimeStampedModel):
     is_group = models.BooleanField(default=False, help_text="A family or category, not a testable control.")
     sort_order = models.PositiveIntegerField(default=0)
     parameters = models.JSONField(default=list, blank=True)
+    # Ownership and freshness (docs/evidence.md); the derived state is compliance/freshness.py's.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="owned_controls"
+    )
+    owner_team = models.ForeignKey(
+        "auth.Group", null=True, blank=True, on_delete=models.SET_NULL, related_name="owned_controls"
+    )
+    implementation_status = models.CharField(
+        max_length=24, choices=ImplementationStatus.choices, default=ImplementationStatus.NOT_IMPLEMENTED
+    )
+    not_applicable_justification = models.TextField(blank=True)
+    review_cadence_days = models.PositiveIntegerField(null=True, blank=True)
+    next_review_at = models.DateTimeField(null=True, blank=True)
+    test_cadence_hours = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Its rules must be evaluated at least this often, or the control is stale."
+    )
 
     class Meta:
         ordering = ["framework", "sort_order", "ref_id"]
@@ -90,6 +108,17 @@ class Control(TimeStampedModel):
             raise ValidationError({"parent": ["Parent must belong to the same framework."]})
         if self.parent is not None and self.pk is not None and self.parent.pk == self.pk:
             raise ValidationError({"parent": ["A control cannot be its own parent."]})
+        if (
+            self.implementation_status == ImplementationStatus.NOT_APPLICABLE
+            and not (self.not_applicable_justification or "").strip()
+        ):
+            raise ValidationError(
+                {"not_applicable_justification": ["A control that does not apply needs a justification."]}
+            )
+        if self.review_cadence_days == 0:
+            raise ValidationError({"review_cadence_days": ["A review cadence is at least one day."]})
+        if self.test_cadence_hours == 0:
+            raise ValidationError({"test_cadence_hours": ["A test cadence is at least one hour."]})
 
 
 class ControlMapping(TimeStampedModel):

@@ -15,7 +15,7 @@ from django.utils import timezone
 from common.writes import ModelWrites, create_row, update_row
 
 from .choices import FindingStatus
-from .models import ComplianceRule, Control, ControlMapping, DataSource, Framework
+from .models import ComplianceRule, Control, ControlMapping, DataSource, Finding, Framework
 
 
 def check_rule_controls(*, framework, controls):
@@ -128,5 +128,30 @@ def update_finding(*, finding, changes, actor=None):
             finding.opened_at = timezone.now()
     for name, value in changes.items():
         setattr(finding, name, value)
+    finding.save()
+    return finding
+
+
+@transaction.atomic
+def open_finding_from_exception(*, rule, data_source, title, notes="", actor=None):
+    """A finding a person opened (an auditor's exception), on the one row per (rule, data
+    source): the existing one is reopened if it was resolved, else a new one is opened."""
+    now = timezone.now()
+    finding = Finding.objects.select_for_update().filter(rule=rule, data_source=data_source).first()
+    if finding is None:
+        return Finding.objects.create(
+            rule=rule,
+            data_source=data_source,
+            title=title[:300],
+            severity=rule.severity,
+            first_seen_at=now,
+            last_seen_at=now,
+            opened_at=now,
+            notes=notes,
+        )
+    if finding.status not in (FindingStatus.OPEN, FindingStatus.IN_PROGRESS):
+        finding.status, finding.opened_at, finding.resolved_at = FindingStatus.OPEN, now, None
+    finding.notes = f"{finding.notes}\n{notes}".strip() if notes else finding.notes
+    finding.last_seen_at = now
     finding.save()
     return finding

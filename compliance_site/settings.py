@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "reports",
     "workflows",
     "integrations",
+    "engagements",
     # The top of the house as an app: cross-app wiring, the seed command, the cache table.
     "compliance_site",
 ]
@@ -149,6 +150,47 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
+
+# Evidence files (compliance/evidence): a storage alias of their own, never served directly.
+# Local files by default; any S3-compatible store when EVIDENCE_S3_BUCKET is set (credentials
+# from the usual AWS_* variables or the instance role, as boto3 finds them).
+EVIDENCE_STORAGE_DIR = Path(env_str("EVIDENCE_STORAGE_DIR", str(VAR_DIR / "evidence")))
+if env_str("EVIDENCE_S3_BUCKET"):
+    STORAGES["evidence"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env_str("EVIDENCE_S3_BUCKET"),
+            "endpoint_url": env_str("EVIDENCE_S3_ENDPOINT_URL") or None,
+            "region_name": env_str("EVIDENCE_S3_REGION") or None,
+            "location": env_str("EVIDENCE_S3_PREFIX", "evidence"),
+            "default_acl": None,
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+else:
+    STORAGES["evidence"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(EVIDENCE_STORAGE_DIR), "base_url": None},
+    }
+# Control owners hear this many days before a review or an evidence expiry is due (workflows/control_notices.py).
+CONTROL_NOTICE_DAYS = env_int("CONTROL_NOTICE_DAYS", 14)
+EVIDENCE_MAX_UPLOAD_BYTES = env_int("EVIDENCE_MAX_UPLOAD_BYTES", 200 * 1024 * 1024)
+EVIDENCE_MEDIA_TYPES = env_list(
+    "EVIDENCE_MEDIA_TYPES",
+    [
+        "application/pdf",
+        "application/json",
+        "application/zip",
+        "application/gzip",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "image/png",
+        "image/jpeg",
+        "text/plain",
+        "text/csv",
+    ],
+)
 
 # Report files live outside any served directory; downloads go through a permission check.
 REPORTS_STORAGE_DIR = Path(env_str("REPORTS_STORAGE_DIR", str(VAR_DIR / "reports")))

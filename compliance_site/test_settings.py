@@ -17,10 +17,17 @@ from .settings import *  # noqa: F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only
 VAR_DIR = BASE_DIR / "var" / "test"  # noqa: F405
 REPORTS_STORAGE_DIR = VAR_DIR / "reports"
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "evidence": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(VAR_DIR / "evidence"), "base_url": None},
+    },
+}
 # Tests that need a broker run a real worker; everything else must not block on one.
 CELERY_TASK_ALWAYS_EAGER = False
 # No collectstatic in the suite: serve from the finders with unhashed names.
-STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 WHITENOISE_USE_FINDERS = True
 # Per-process cache, cleared around every test (root conftest), so lockout counters never leak.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -55,6 +55,7 @@ class Counts:
     skipped: int = 0
     failed: int = 0
     problems: list = field(default_factory=list)
+    rules_fed: set = field(default_factory=set)  # rules that received evaluations (the snapshot's controls)
 
     def problem(self, result, reason):
         """Count an unusable result and list it (up to a limit) in the sync log."""
@@ -214,6 +215,7 @@ class PageIngester:
         result = record_evaluations(rows=rows, source=self.source)
         remember_keys(self.integration.pk, [key for key, _ in fresh])
         counts.created += len(result.evaluations)
+        counts.rules_fed.update(row.rule_id for row in rows)
         counts.updated += len(result.opened) + len(result.reopened) + len(result.resolved)
 
     def _raw_row(self, result, sources):

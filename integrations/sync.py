@@ -25,6 +25,7 @@ from .fields import DecryptionError
 from .ingest import Counts, PageIngester
 from .models import FindingTicket, Integration, IntegrationLog
 from .providers.base import AuthenticationFailed, ConfigurationError, ProviderError
+from .snapshots import snapshot_evidence, start_recording, stop_recording
 
 logger = logging.getLogger(__name__)
 
@@ -100,10 +101,12 @@ def findings_in_scope(integration):
 # --- steps ------------------------------------------------------------------------------
 def pull_evaluations(run):
     ingester = PageIngester(integration=run.integration, provider=run.provider, counts=run.counts)
+    run.transcript = start_recording(run.client)
     try:
         for page in run.provider.fetch_pages(run.client, state=run.integration.sync_state):
             ingester.add(page)
     finally:
+        stop_recording(run.client)
         # Pages fetched before a failure are kept: the next run skips them by their keys.
         ingester.flush()
 
@@ -218,6 +221,7 @@ class SyncRun:
         self.provider = provider
         self.client = client
         self.counts = counts
+        self.transcript = []  # what the pull step read (integrations/snapshots.py)
 
 
 def _finish(integration, log, *, counts, error, auth_failed, started, resumed):
@@ -334,6 +338,12 @@ def run_sync(*, integration_id, trigger="schedule", task_id="", client=None):
         error = f"Unexpected error ({type(exc).__name__}); see the worker log."
     finally:
         release_lock(integration_id, owner=task_id)
+    if error is None:
+        try:
+            snapshot_evidence(integration=integration, log=log, calls=run.transcript, rules_fed=counts.rules_fed)
+        except Exception:
+            # The evaluations are in; a snapshot that cannot be stored must not turn the run into a failure.
+            logger.exception("Integration %s: the sync snapshot could not be stored as evidence", integration_id)
     return _finish(
         integration, log, counts=counts, error=error, auth_failed=auth_failed, started=started, resumed=resumed
     )

@@ -83,3 +83,5 @@ class NotificationVerb(models.TextChoices):
     COMPLETED = "completed", "Completed"
     NOTE = "note", "Note"
     STEP_NOTICE = "step_notice", "Notification step"
+    REVIEW_DUE = "review_due", "Control review due"
+    EVIDENCE_EXPIRING = "evidence_expiring", "Evidence expiring"

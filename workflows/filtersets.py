@@ -102,8 +102,9 @@ class WorkflowTriggerFilterSet(BaseFilterSet):
 
 
 class NotificationFilterSet(StrictFilterSet):
-    unfiltered_fields = ("id", "recipient", "step", "message", "emailed_at", "read_at", "created_at")
+    unfiltered_fields = ("id", "recipient", "step", "message", "emailed_at", "read_at", "created_at", "notice_key")
     verb = filters.MultipleChoiceFilter(choices=NotificationVerb.choices)
+    control = filters.NumberFilter(field_name="control")
     unread = StrictBooleanFilter(field_name="read_at", lookup_expr="isnull")
 
     class Meta:

@@ -368,6 +368,10 @@ class Notification(models.Model):
         Workflow, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
     )
     step = models.ForeignKey(WorkflowStep, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # A notice to a control's owner (a review or an evidence expiry due): a workflow can be opened from it.
+    control = models.ForeignKey("compliance.Control", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    # What the notice is about (e.g. "review:12:2027-01-01"): the same notice is sent once per recipient.
+    notice_key = models.CharField(max_length=120, blank=True, editable=False)
     message = models.TextField()
     read_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -376,6 +380,11 @@ class Notification(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["recipient", "-created_at"], name="notification_recipient_time")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "notice_key"], condition=~Q(notice_key=""), name="notification_notice_once"
+            )
+        ]
 
     def __str__(self):
         return f"{self.get_verb_display()}: {self.target}"

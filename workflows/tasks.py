@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import escalation, notifications, triggering
+from . import control_notices, escalation, notifications, triggering
 
 
 @shared_task(name="workflows.handle_compliance_events")
@@ -23,3 +23,8 @@ def run_schedule_triggers():
 @shared_task(name="workflows.send_notification_emails")
 def send_notification_emails(notification_ids):
     return notifications.send_emails(notification_ids=notification_ids)
+
+
+@shared_task(name="workflows.notify_control_owners")
+def notify_control_owners():
+    return control_notices.notify_control_owners()

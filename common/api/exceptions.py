@@ -9,7 +9,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from ..exceptions import ConflictError
+from ..exceptions import ConflictError, TooLargeError
 from ..queueing import BrokerUnavailable
 from ..signals import access_denied
 
@@ -36,6 +36,8 @@ def exception_handler(exc, context):
         exc = exceptions.ValidationError(detail)
     elif isinstance(exc, RequestDataTooBig):
         return Response({"detail": "Request body too large."}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+    elif isinstance(exc, TooLargeError):
+        return Response({"detail": str(exc)}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     elif isinstance(exc, ConflictError):
         exc = Conflict(str(exc))
     elif isinstance(exc, BrokerUnavailable):

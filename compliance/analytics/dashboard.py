@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from ..choices import ACTIVE_FINDING_STATUSES, Severity
 from ..evaluations import ScoreTally, combine_tallies, tally
+from ..freshness import state_counts
 from ..models import ComplianceRule, Control, DataSource, Finding, Framework, LatestEvaluation
 from .trends import evaluation_windows, evaluations_last_hours
 
@@ -115,6 +116,7 @@ def compliance_stats(*, now=None, tallies=None):
             "not_applicable": overall.not_applicable,
         },
         "frameworks": _framework_rows(tallies),
+        "control_states": state_counts(Control.objects.filter(is_group=False), now=now),
         "open_findings_by_severity": by_severity,
         "finding_age": ages,
         "evaluations": {

@@ -10,6 +10,8 @@ from django.db.models import Count
 from ..choices import SEVERITY_WEIGHTS, EvaluationStatus
 from ..evaluations import latest_in_scope
 from ..evaluations import tally as score_tally
+from ..freshness import state_summary
+from ..models import Control
 
 FAILING = (EvaluationStatus.FAILED, EvaluationStatus.ERROR)
 
@@ -53,8 +55,13 @@ def score_explanation(*, framework=None, rules=None, data_sources=None, limit=10
     def gain(lost):
         return _share(lost, tally.counted_weight)
 
+    controls = Control.objects.filter(is_group=False)
+    if framework is not None:
+        controls = controls.filter(framework__code=getattr(framework, "code", framework))
     return {
         "score": tally.score,
+        # Stale is shown apart from failing: it does not lower the score (docs/evidence.md).
+        "control_states": state_summary(controls, limit=limit),
         "counted_weight": tally.counted_weight,
         "passed_weight": tally.passed_weight,
         "lost_weight": lost_total,

@@ -1,10 +1,13 @@
 from django.contrib.auth import get_user_model
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from common.api.representation import FastReadMixin
 from common.api.serializers import JSONField, ModelSerializer
 from common.api.validators import validate_tags
 
+from ..choices import ControlState
+from ..freshness import state_of
 from ..models import ComplianceRule, Control, ControlMapping, DataSource, Finding, Framework, RuleEvaluation
 
 
@@ -26,8 +29,10 @@ class FrameworkSerializer(FastReadMixin, ModelSerializer):
         read_only_fields = ["is_builtin", "created_at", "updated_at"]
 
 
-class ControlSerializer(FastReadMixin, ModelSerializer):
+class ControlSerializer(ModelSerializer):
     framework = serializers.SlugRelatedField(slug_field="code", queryset=Framework.objects.all())
+    state = serializers.SerializerMethodField()
+    state_reason = serializers.SerializerMethodField()
 
     class Meta:
         model = Control
@@ -41,10 +46,34 @@ class ControlSerializer(FastReadMixin, ModelSerializer):
             "is_group",
             "sort_order",
             "parameters",
+            "owner",
+            "owner_team",
+            "implementation_status",
+            "not_applicable_justification",
+            "review_cadence_days",
+            "next_review_at",
+            "test_cadence_hours",
+            "state",
+            "state_reason",
             "created_at",
             "updated_at",
         ]
         read_only_fields = ["created_at", "updated_at"]
+
+    def _verdict(self, control):
+        # Views annotate their querysets (freshness.with_state_inputs): one pass, no query per row.
+        cached = getattr(control, "_state_verdict", None)
+        if cached is None:
+            cached = control._state_verdict = state_of(control)
+        return cached
+
+    @extend_schema_field(serializers.ChoiceField(choices=ControlState.choices))
+    def get_state(self, control):
+        return self._verdict(control).state
+
+    @extend_schema_field(serializers.CharField())
+    def get_state_reason(self, control):
+        return self._verdict(control).reason
 
 
 class ControlMappingSerializer(FastReadMixin, ModelSerializer):

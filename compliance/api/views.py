@@ -24,6 +24,7 @@ from ..filtersets import (
     FrameworkFilterSet,
     RuleEvaluationFilterSet,
 )
+from ..freshness import with_state_inputs
 from ..models import ComplianceRule, Control, ControlMapping, DataSource, Finding, Framework, RuleEvaluation
 from .analytics_views import TrendRowSerializer, rule_trend
 from .serializers import (
@@ -62,7 +63,9 @@ class FrameworkViewSet(ServiceWritesMixin, viewsets.ModelViewSet):
     def controls(self, request, code=None):
         framework = self.get_object()
         queryset = self.filter_queryset(
-            Control.objects.filter(framework=framework).select_related("framework").order_by("sort_order", "ref_id")
+            with_state_inputs(
+                Control.objects.filter(framework=framework).select_related("framework").order_by("sort_order", "ref_id")
+            )
         )
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(ControlSerializer(page, many=True).data)
@@ -72,6 +75,10 @@ class ControlViewSet(ServiceWritesMixin, viewsets.ModelViewSet):
     writes = services.CONTROL_WRITES
     queryset = Control.objects.select_related("framework")
     serializer_class = ControlSerializer
+
+    def get_queryset(self):
+        return with_state_inputs(super().get_queryset())
+
     filterset_class = ControlFilterSet
     search_fields = ["ref_id", "title", "description"]
     ordering_fields = ["ref_id", "sort_order", "created_at"]

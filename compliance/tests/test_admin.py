@@ -92,6 +92,7 @@ def test_a_control_added_in_the_admin_goes_through_the_control_service(manager):
             "description": "",
             "sort_order": 0,
             "parameters": "[]",
+            "implementation_status": "not_implemented",
         },
     )
     assert response.status_code == 302, response.content.decode()[:2000]

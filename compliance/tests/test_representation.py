@@ -70,7 +70,6 @@ def rows(db):
 
 SERIALIZED_MODELS = {
     "FrameworkSerializer": lambda: models.Framework.objects.all(),
-    "ControlSerializer": lambda: models.Control.objects.select_related("framework"),
     "ControlMappingSerializer": lambda: models.ControlMapping.objects.all(),
     "ComplianceRuleSerializer": lambda: models.ComplianceRule.objects.select_related("framework"),
     "DataSourceSerializer": lambda: models.DataSource.objects.all(),

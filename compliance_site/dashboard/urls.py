@@ -4,6 +4,7 @@ from django.urls import path
 
 from compliance.api import analytics_urls
 from compliance.pages import urls as compliance_pages
+from engagements import pages as engagement_pages
 
 from . import api, pages
 
@@ -12,6 +13,7 @@ app_name = "dashboard"
 urlpatterns = [
     path("", pages.overview, name="overview"),
     *compliance_pages.urlpatterns,
+    path("engagements/<int:pk>/", engagement_pages.engagement_progress, name="engagement"),
 ]
 
 analytics_urlpatterns = [

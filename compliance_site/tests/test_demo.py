@@ -25,6 +25,8 @@ def seed(*args):
 
 
 def _snapshot():
+    from compliance.models import Evidence
+    from engagements.models import Engagement
     from integrations.models import Integration
     from reports.models import Report
     from workflows.models import Workflow
@@ -38,6 +40,8 @@ def _snapshot():
         "workflows": Workflow.objects.count(),
         "integrations": Integration.objects.count(),
         "reports": Report.objects.count(),
+        "engagements": Engagement.objects.count(),
+        "evidence": Evidence.objects.count(),
     }
 
 
@@ -87,6 +91,12 @@ def test_demo_organisation_is_realistic_and_a_second_run_adds_nothing():
     for integration in Integration.objects.all():
         assert integration.status == "configured" and integration.sync_frequency_minutes == 0
     assert first["reports"] == 3
+    from engagements.models import Engagement
+
+    engagement = Engagement.objects.get()
+    assert engagement.status == "fieldwork" and engagement.populations.count() == 2
+    assert engagement.samples.exists() and engagement.requests.filter(status="open").count() == 3
+    assert first["evidence"] == 3
 
     again = seed("--seed", "7")
     assert _snapshot() == first

@@ -38,6 +38,8 @@ TABLE = {
     "data-sources": (READERS, EDITORS),
     "evaluations": (READERS, EDITORS),
     "findings": (READERS, NoCreates(EDITORS)),
+    "evidence": (READERS, EDITORS),  # each item's access level decides what a reader sees
+    "engagements": (AUDIT_READERS, EDITORS),  # an auditor lists the ones they are on
     "report-templates": (READERS, EDITORS),
     "reports": (SIGNED_IN, EDITORS),  # reading needs a sign-in only: each report's access level decides
     "report-schedules": (READERS, EDITORS),
@@ -55,6 +57,7 @@ ROUTER_MODULES = (
     "workflows.api.urls",
     "integrations.api.urls",
     "audit.api.urls",
+    "engagements.api.urls",
     "compliance_site.urls",
 )
 

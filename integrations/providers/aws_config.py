@@ -64,6 +64,7 @@ class AwsConfigClient:
 
     def __init__(self, *, config, credentials, timeout=None, max_attempts=None, sleep=None):
         self.config = config
+        self.transcript = None  # as BaseClient's: the calls a sync step read, while it records
         endpoint = config.get("endpoint_url") or None
         if endpoint:
             try:
@@ -91,7 +92,11 @@ class AwsConfigClient:
 
     def call(self, operation, **params):
         try:
-            return getattr(self.boto, operation)(**params)
+            response = getattr(self.boto, operation)(**params)
+            if self.transcript is not None:
+                body = {key: value for key, value in response.items() if key != "ResponseMetadata"}
+                self.transcript.append({"operation": operation, "params": params, "response": body})
+            return response
         except ClientError as exc:
             error = exc.response.get("Error", {})
             code = error.get("Code", "")

@@ -57,6 +57,8 @@ class BaseClient:
         self.max_attempts = max_attempts or settings.INTEGRATIONS_MAX_ATTEMPTS
         self.sleep = sleep or time.sleep
         self.requests_made = 0
+        # A list while a sync step records what it read (integrations/snapshots.py); None otherwise.
+        self.transcript = None
         self._secrets = sorted(
             (str(v) for v in credentials.values() if isinstance(v, str) and len(v) >= 4), key=len, reverse=True
         )
@@ -113,6 +115,17 @@ class BaseClient:
             else:
                 code = response.status_code
                 if code in ok:
+                    if self.transcript is not None and auth:
+                        self.transcript.append(
+                            {
+                                "method": method,
+                                "url": self.scrub(url),
+                                "params": self.scrub(kwargs.get("params") or ""),
+                                "json": self.scrub(kwargs.get("json") or ""),
+                                "status": code,
+                                "body": self.scrub(response.text),
+                            }
+                        )
                     return response
                 detail = self.scrub(self.error_detail(response))
                 if code in (401, 403):

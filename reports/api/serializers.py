@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from common.api.serializers import JSONField, ModelSerializer
 from common.api.validators import validate_tags
-from compliance.models import ComplianceRule, DataSource, Framework
+from compliance.models import ComplianceRule, Control, DataSource, Framework
 
 from .. import scheduling, services
 from ..models import Report, ReportSchedule, ReportTemplate
@@ -229,3 +229,10 @@ class ReportScheduleSerializer(ModelSerializer):
         except DjangoValidationError as exc:
             raise serializers.ValidationError(_django_errors(exc)) from None
         return attrs
+
+
+class FileAsEvidenceSerializer(serializers.Serializer):
+    controls = serializers.PrimaryKeyRelatedField(
+        many=True, queryset=Control.objects.all(), required=False, help_text="Default: the controls of its rules."
+    )
+    valid_for_days = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=3660)

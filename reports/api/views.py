@@ -9,13 +9,16 @@ from rest_framework.response import Response
 
 from common.api.permissions import RolePermission
 from common.api.writes import ServiceWritesMixin
+from compliance.api.evidence_serializers import EvidenceSerializer
 from compliance.models import ComplianceRule, DataSource
 
 from .. import scheduling, services
+from ..evidence import file_report_as_evidence
 from ..filtersets import ReportFilterSet, ReportScheduleFilterSet, ReportTemplateFilterSet
 from ..http import report_file_response
 from ..models import Report, ReportSchedule, ReportTemplate
 from .serializers import (
+    FileAsEvidenceSerializer,
     GenerateResponseSerializer,
     ReportScheduleSerializer,
     ReportSerializer,
@@ -50,7 +53,11 @@ class ReportViewSet(ServiceWritesMixin, viewsets.ModelViewSet):
     search_fields = ["name", "description"]
     ordering_fields = ["name", "created_at", "generated_at", "compliance_score", "status", "report_type"]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
-    action_permissions = {"generate": ["reports.change_report"], "cancel": ["reports.change_report"]}
+    action_permissions = {
+        "generate": ["reports.change_report"],
+        "cancel": ["reports.change_report"],
+        "file_as_evidence": ["compliance.add_evidence"],
+    }
     queryset = Report.objects.none()  # the real one is per user: see get_queryset
 
     def get_queryset(self):
@@ -80,6 +87,15 @@ class ReportViewSet(ServiceWritesMixin, viewsets.ModelViewSet):
     def cancel(self, request, pk=None):
         report = services.cancel_report(report=self.get_object(), user=request.user)  # InvalidTransition: a 409
         return Response(self.get_serializer(self.get_queryset().get(pk=report.pk)).data)
+
+    @extend_schema(request=FileAsEvidenceSerializer, responses={201: EvidenceSerializer}, filters=False)
+    @action(detail=True, methods=["post"], url_path="file-as-evidence", filterset_class=None)
+    def file_as_evidence(self, request, pk=None):
+        report = self.get_object()
+        body = FileAsEvidenceSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        evidence = file_report_as_evidence(report=report, actor=request.user, **body.validated_data)
+        return Response(EvidenceSerializer(evidence).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         responses={(200, "application/octet-stream"): OpenApiResponse(description="The report file.")}, filters=False

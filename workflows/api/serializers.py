@@ -245,7 +245,7 @@ class NotificationSerializer(ModelSerializer):
 
     class Meta:
         model = Notification
-        fields = ["id", "verb", "target", "message", "read_at", "created_at"]
+        fields = ["id", "verb", "target", "control", "message", "read_at", "created_at"]
         read_only_fields = fields
 
     @extend_schema_field(NotificationTargetSerializer(allow_null=True))

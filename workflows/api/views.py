@@ -3,13 +3,14 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from common.api.exceptions import Conflict
 from common.api.writes import ServiceWritesMixin
 
 from .. import selectors, services
+from ..control_notices import open_review_workflow
 from ..filtersets import NotificationFilterSet, WorkflowFilterSet, WorkflowTemplateFilterSet, WorkflowTriggerFilterSet
 from ..models import Notification, Workflow, WorkflowStep, WorkflowTemplate, WorkflowTrigger
 from ..notifications import mark_read
@@ -196,3 +197,12 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     def read(self, request, pk=None):
         notification = mark_read(notification=self.get_object())
         return Response(self.get_serializer(notification).data)
+
+    @extend_schema(request=None, responses={201: WorkflowSerializer})
+    @action(detail=True, methods=["post"], url_path="open-workflow")
+    def open_workflow(self, request, pk=None):
+        notification = self.get_object()
+        if not request.user.has_perm("workflows.add_workflow"):
+            raise PermissionDenied("Opening a workflow needs the right to create workflows.")
+        workflow = open_review_workflow(notification=notification, actor=request.user)
+        return Response(WorkflowSerializer(workflow).data, status=status.HTTP_201_CREATED)
