@@ -32,6 +32,7 @@ from .evaluations.models import (  # noqa: F401  (re-exported: the app's models 
     StatusChange,
     StatusChangeRollup,
 )
+from .oscal.models import ImportedProfile  # noqa: F401  (re-exported)
 
 
 class Framework(TimeStampedModel):
@@ -90,6 +91,24 @@ class Control(TimeStampedModel):
             raise ValidationError({"parent": ["Parent must belong to the same framework."]})
         if self.parent is not None and self.pk is not None and self.parent.pk == self.pk:
             raise ValidationError({"parent": ["A control cannot be its own parent."]})
+
+
+class ControlRevision(models.Model):
+    """One change the seeder made to a built-in control's content: what changed, when, from which version."""
+
+    control = models.ForeignKey(Control, on_delete=models.CASCADE, related_name="revisions")
+    field = models.CharField(max_length=50)
+    old_value = models.TextField(blank=True)
+    new_value = models.TextField(blank=True)
+    from_version = models.CharField(max_length=50, blank=True)
+    to_version = models.CharField(max_length=50, blank=True)
+    changed_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+
+    def __str__(self):
+        return f"{self.control_id} {self.field} @ {self.changed_at:%Y-%m-%d}"
 
 
 class ControlMapping(TimeStampedModel):

@@ -1,6 +1,6 @@
 from rest_framework.routers import DefaultRouter
 
-from . import views
+from . import oscal_views, views
 
 router = DefaultRouter()
 router.register("frameworks", views.FrameworkViewSet)
@@ -10,5 +10,6 @@ router.register("rules", views.ComplianceRuleViewSet)
 router.register("data-sources", views.DataSourceViewSet)
 router.register("evaluations", views.RuleEvaluationViewSet)
 router.register("findings", views.FindingViewSet)
+router.register("oscal/profiles", oscal_views.ProfileImportViewSet, basename="oscal-profile")
 
 urlpatterns = router.urls

@@ -38,6 +38,7 @@ TABLE = {
     "data-sources": (READERS, EDITORS),
     "evaluations": (READERS, EDITORS),
     "findings": (READERS, NoCreates(EDITORS)),
+    "oscal/profiles": (READERS, EDITORS),
     "report-templates": (READERS, EDITORS),
     "reports": (SIGNED_IN, EDITORS),  # reading needs a sign-in only: each report's access level decides
     "report-schedules": (READERS, EDITORS),
