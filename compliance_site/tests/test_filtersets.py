@@ -7,7 +7,7 @@ import pytest
 
 from common.filtersets import StrictFilterSet
 
-APPS = ("compliance", "audit", "reports", "workflows", "integrations")
+APPS = ("compliance", "audit", "reports", "workflows", "integrations", "systems")
 
 
 def all_filtersets():

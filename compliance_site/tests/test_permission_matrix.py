@@ -39,6 +39,8 @@ TABLE = {
     "evaluations": (READERS, EDITORS),
     "findings": (READERS, NoCreates(EDITORS)),
     "oscal/profiles": (READERS, EDITORS),
+    "systems": (READERS, EDITORS),
+    "oscal/component-definitions": (READERS, EDITORS),
     "report-templates": (READERS, EDITORS),
     "reports": (SIGNED_IN, EDITORS),  # reading needs a sign-in only: each report's access level decides
     "report-schedules": (READERS, EDITORS),
@@ -56,6 +58,7 @@ ROUTER_MODULES = (
     "workflows.api.urls",
     "integrations.api.urls",
     "audit.api.urls",
+    "systems.api.urls",
     "compliance_site.urls",
 )
 
