@@ -82,7 +82,7 @@ def test_assessment_results_carry_the_period_asked_for():
 
 
 def test_assessment_plan_has_scope_activities_and_schedule():
-    system, rule, _ = system_with_a_rule()
+    system, _rule, _source = system_with_a_rule()
     start = timezone.now()
     plan = export_assessment_plan(system=system, start=start, end=start + timedelta(days=14))["assessment-plan"]
     (activity,) = plan["local-definitions"]["activities"]
