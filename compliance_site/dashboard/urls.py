@@ -4,6 +4,7 @@ from django.urls import path
 
 from compliance.api import analytics_urls
 from compliance.pages import urls as compliance_pages
+from systems import pages as system_pages
 
 from . import api, pages
 
@@ -12,6 +13,7 @@ app_name = "dashboard"
 urlpatterns = [
     path("", pages.overview, name="overview"),
     *compliance_pages.urlpatterns,
+    path("systems/<int:pk>/ksi/", system_pages.ksi_page, name="system-ksi"),
 ]
 
 analytics_urlpatterns = [

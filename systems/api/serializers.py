@@ -1,10 +1,11 @@
+from django.utils import timezone
 from rest_framework import serializers
 
 from common.api.serializers import ModelSerializer
 from compliance.models import Framework
 
-from ..choices import ComponentStatus, ComponentType
-from ..models import Component, ComponentDefinition, System
+from ..choices import ComponentStatus, ComponentType, ValidationKind
+from ..models import Component, ComponentDefinition, KsiValidation, System
 
 
 class ComponentSerializer(ModelSerializer):
@@ -87,3 +88,24 @@ class ComponentDefinitionSerializer(ModelSerializer):
             }
             for c in definition.components.all()
         ]
+
+
+class KsiValidationSerializer(ModelSerializer):
+    indicator = serializers.CharField(max_length=64, help_text="Indicator id, e.g. KSI-CMT-LMC.")
+    kind = serializers.ChoiceField(choices=ValidationKind.choices)
+    validated_at = serializers.DateTimeField(required=False)
+
+    class Meta:
+        model = KsiValidation
+        fields = ["id", "indicator", "kind", "passed", "validated_at", "notes", "recorded_at"]
+        read_only_fields = ["id", "recorded_at"]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["indicator"] = instance.indicator.control.ref_id
+        return data
+
+    def validate_validated_at(self, value):
+        if value > timezone.now():
+            raise serializers.ValidationError("A validation cannot have run in the future.")
+        return value

@@ -15,12 +15,12 @@ from common.api.writes import ServiceWritesMixin
 from compliance.oscal.catalog_import import load_json
 from compliance.oscal.common import OscalError
 
-from .. import services
+from .. import ksi, services
 from ..filtersets import ComponentDefinitionFilterSet, SystemFilterSet
-from ..models import Component, ComponentDefinition, System
+from ..models import Component, ComponentDefinition, KsiIndicator, System
 from ..oscal import exports
 from ..oscal.component_definition import export_component_definition, import_component_definition
-from .serializers import ComponentDefinitionSerializer, SystemSerializer
+from .serializers import ComponentDefinitionSerializer, KsiValidationSerializer, SystemSerializer
 
 OSCAL_JSON = OpenApiResponse(description="An OSCAL JSON document, validated before it is served")
 
@@ -100,6 +100,41 @@ class SystemViewSet(ServiceWritesMixin, viewsets.ModelViewSet):
         except OscalError as exc:
             raise ValidationError({"file": [str(exc)]}) from None
         return Response(counts, status=status.HTTP_200_OK)
+
+    @extend_schema(responses={200: OpenApiResponse(description="Indicator summary with its SHA-256")}, filters=False)
+    @action(detail=True, methods=["get"], url_path="ksi-summary", filterset_class=None, pagination_class=None)
+    def ksi_summary(self, request, pk=None):
+        return Response(ksi.ksi_summary(system=self.get_object()))
+
+    @extend_schema(request=KsiValidationSerializer, responses={201: KsiValidationSerializer}, filters=False)
+    @action(detail=True, methods=["post"], url_path="ksi-validations", filterset_class=None)
+    def ksi_validations(self, request, pk=None):
+        """Record one validation run of an indicator (enables the system's indicators on first use)."""
+        system = self.get_object()
+        if not request.user.has_perm("systems.add_ksivalidation"):
+            self.permission_denied(request)
+        serializer = KsiValidationSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            ksi.enable_ksi(system=system)
+        except ValueError as exc:
+            raise ValidationError({"indicator": [str(exc)]}) from None
+        indicator = (
+            KsiIndicator.objects.select_related("system", "control")
+            .filter(system=system, control__ref_id=data["indicator"])
+            .first()
+        )
+        if indicator is None:
+            raise ValidationError({"indicator": [f"No indicator {data['indicator']!r} (e.g. KSI-CMT-LMC)."]})
+        validation = ksi.record_validation(
+            indicator=indicator,
+            kind=data["kind"],
+            passed=data["passed"],
+            validated_at=data.get("validated_at"),
+            notes=data.get("notes", ""),
+        )
+        return Response(KsiValidationSerializer(validation).data, status=status.HTTP_201_CREATED)
 
 
 class ComponentDefinitionViewSet(
