@@ -1,6 +1,6 @@
 """Pieces the system exports share: metadata, roles and parties, the back-matter link to the catalog."""
 
-from compliance.oscal.catalog_export import control_tokens, ordered_controls
+from compliance.models import Control
 from compliance.oscal.common import NAMESPACE, TokenAllocator, oscal_version, stable_uuid
 
 __all__ = ["NAMESPACE", "catalog_resource", "control_ids", "metadata", "one_line", "prop", "stable_uuid"]
@@ -15,8 +15,14 @@ def prop(name, value):
 
 
 def control_ids(framework):
-    """{control pk: OSCAL control-id}, the same ids the framework's catalog export uses."""
-    return control_tokens(ordered_controls(framework))
+    """{control pk: OSCAL control-id}, the same ids the framework's catalog export uses.
+
+    The same order and allocator as compliance.oscal.catalog_export.control_tokens, on
+    (pk, ref_id) pairs only: a MODERATE catalog's statements need not be read for this.
+    """
+    allocator = TokenAllocator()
+    pairs = Control.objects.filter(framework=framework).order_by("sort_order", "ref_id", "pk")
+    return {pk: allocator.token(ref_id) for pk, ref_id in pairs.values_list("pk", "ref_id")}
 
 
 def role_id(text):

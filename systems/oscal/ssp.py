@@ -8,7 +8,7 @@ requirements, each with its by-component statements, inheritance from provider c
 The import-profile points at the framework's catalog in back-matter.
 """
 
-from django.db.models import Max, Prefetch
+from django.db.models import Max
 
 from compliance.oscal.common import validate
 
@@ -93,33 +93,49 @@ def _set_parameters(values):
     ]
 
 
+# Read as plain values: a MODERATE SSP has ~300 requirements and ~600 by-components, and
+# model instances (with the audit trail's snapshots) cost most of the export's time.
+_REQUIREMENT_FIELDS = ("pk", "control_id", "status", "responsible_role", "parameter_values", "statement")
+_BY_COMPONENT_FIELDS = (
+    "pk",
+    "requirement_id",
+    "requirement__control_id",
+    "component_id",
+    "statement",
+    "status",
+    "responsible_role",
+    "inherited_from_id",
+    "inherited_from__title",
+    "provided",
+    "responsibility",
+)
+
+
 def _by_component(bc):
+    control_id = bc["requirement__control_id"]
     node = {
-        "component-uuid": component_uuid(bc.component),
-        "uuid": stable_uuid("by-component", bc.pk),
-        "description": bc.statement.strip() or "No statement recorded.",
-        "implementation-status": {"state": bc.status},
+        "component-uuid": stable_uuid("component", bc["component_id"]),
+        "uuid": stable_uuid("by-component", bc["pk"]),
+        "description": bc["statement"].strip() or "No statement recorded.",
+        "implementation-status": {"state": bc["status"]},
     }
-    if bc.responsible_role:
-        node["responsible-roles"] = [{"role-id": role_id(bc.responsible_role)}]
-    if bc.inherited_from_id:
+    if bc["responsible_role"]:
+        node["responsible-roles"] = [{"role-id": role_id(bc["responsible_role"])}]
+    if bc["inherited_from_id"]:
         node["inherited"] = [
             {
-                "uuid": stable_uuid("inherited", bc.pk),
-                "provided-uuid": stable_uuid("provided", bc.inherited_from_id, bc.requirement.control_id),
-                "description": f"Inherited from {one_line(bc.inherited_from.title)}.",
+                "uuid": stable_uuid("inherited", bc["pk"]),
+                "provided-uuid": stable_uuid("provided", bc["inherited_from_id"], control_id),
+                "description": f"Inherited from {one_line(bc['inherited_from__title'])}.",
             }
         ]
     export = {}
-    if bc.provided.strip():
+    if bc["provided"].strip():
         export["provided"] = [
-            {
-                "uuid": stable_uuid("provided", bc.component_id, bc.requirement.control_id),
-                "description": bc.provided.strip(),
-            }
+            {"uuid": stable_uuid("provided", bc["component_id"], control_id), "description": bc["provided"].strip()}
         ]
-    if bc.responsibility.strip():
-        responsibility = {"uuid": stable_uuid("responsibility", bc.pk), "description": bc.responsibility.strip()}
+    if bc["responsibility"].strip():
+        responsibility = {"uuid": stable_uuid("responsibility", bc["pk"]), "description": bc["responsibility"].strip()}
         if "provided" in export:
             responsibility["provided-uuid"] = export["provided"][0]["uuid"]
         export["responsibilities"] = [responsibility]
@@ -128,42 +144,45 @@ def _by_component(bc):
     return node
 
 
-def _requirement(requirement, control_id, this_system):
-    node = {"uuid": stable_uuid("implemented-requirement", requirement.system_id, requirement.control_id)}
+def _requirement(requirement, control_id, this_system, by_components):
+    node = {"uuid": stable_uuid("implemented-requirement", requirement["pk"])}
     node["control-id"] = control_id
-    node["props"] = [prop("implementation-status", requirement.status)]
-    params = _set_parameters(requirement.parameter_values)
+    node["props"] = [prop("implementation-status", requirement["status"])]
+    params = _set_parameters(requirement["parameter_values"])
     if params:
         node["set-parameters"] = params
-    if requirement.responsible_role:
-        node["responsible-roles"] = [{"role-id": role_id(requirement.responsible_role)}]
-    by_components = []
-    if requirement.statement.strip() or not requirement.by_components.all():
-        by_components.append(
+    if requirement["responsible_role"]:
+        node["responsible-roles"] = [{"role-id": role_id(requirement["responsible_role"])}]
+    nodes = []
+    if requirement["statement"].strip() or not by_components:
+        nodes.append(
             {
                 "component-uuid": this_system,
-                "uuid": stable_uuid("by-component", "this-system", requirement.pk),
-                "description": requirement.statement.strip() or "Implementation not yet described.",
-                "implementation-status": {"state": requirement.status},
+                "uuid": stable_uuid("by-component", "this-system", requirement["pk"]),
+                "description": requirement["statement"].strip() or "Implementation not yet described.",
+                "implementation-status": {"state": requirement["status"]},
             }
         )
-    by_components.extend(_by_component(bc) for bc in requirement.by_components.all())
-    node["by-components"] = by_components
+    nodes.extend(_by_component(bc) for bc in by_components)
+    node["by-components"] = nodes
     return node
 
 
 def requirements_of(system):
-    return (
+    """(requirement rows, {requirement pk: [by-component rows]}) as plain values, in control order."""
+    requirements = list(
         ImplementedRequirement.objects.filter(system=system)
-        .select_related("control")
-        .prefetch_related(
-            Prefetch(
-                "by_components",
-                queryset=ByComponent.objects.select_related("component", "inherited_from", "requirement"),
-            )
-        )
-        .order_by("control__sort_order", "control__ref_id")
+        .order_by("control__sort_order", "control__ref_id", "pk")
+        .values(*_REQUIREMENT_FIELDS)
     )
+    by_requirement = {}
+    for bc in (
+        ByComponent.objects.filter(requirement__system=system)
+        .order_by("component__sort_order", "component__title", "pk")
+        .values(*_BY_COMPONENT_FIELDS)
+    ):
+        by_requirement.setdefault(bc["requirement_id"], []).append(bc)
+    return requirements, by_requirement
 
 
 def build_ssp(*, system):
@@ -171,7 +190,7 @@ def build_ssp(*, system):
     framework = system.framework
     ids = control_ids(framework)
     components = list(system.components.all())
-    requirements = list(requirements_of(system))
+    requirements, by_requirement = requirements_of(system)
     this_system = next(
         (component_uuid(c) for c in components if c.component_type == "this-system"), this_system_uuid(system)
     )
@@ -187,9 +206,9 @@ def build_ssp(*, system):
                 "status": {"state": "operational" if system.status == "operational" else "under-development"},
             },
         )
-    roles = ["system administrator"] + [r.responsible_role for r in requirements]
+    roles = ["system administrator"] + [r["responsible_role"] for r in requirements]
     roles += [c.responsible_role for c in components]
-    roles += [bc.responsible_role for r in requirements for bc in r.by_components.all()]
+    roles += [bc["responsible_role"] for rows in by_requirement.values() for bc in rows]
     level = _IMPACT[system.impact_level]
     characteristics = {
         "system-ids": [{"identifier-type": "https://ietf.org/rfc/rfc4122", "id": stable_uuid("system", system.pk)}],
@@ -238,7 +257,10 @@ def build_ssp(*, system):
                 "description": one_line(
                     f"How {system.name} implements the {len(requirements)} controls of {framework.name} in its scope."
                 ),
-                "implemented-requirements": [_requirement(r, ids[r.control_id], this_system) for r in requirements],
+                "implemented-requirements": [
+                    _requirement(r, ids[r["control_id"]], this_system, by_requirement.get(r["pk"], []))
+                    for r in requirements
+                ],
             },
             "back-matter": {"resources": [resource]},
         }

@@ -160,3 +160,11 @@ def test_component_definition_import_refuses_invalid_documents():
     with pytest.raises(OscalError):
         import_component_definition(document=[])
     assert not ComponentDefinition.objects.exists()
+
+
+def test_ssp_export_query_count_does_not_grow_with_requirements(django_assert_max_num_queries):
+    system = make_system()
+    for ref_id in ("acc-1", "acc-1.1", "acc-2", "log-1"):
+        implement(system, ref_id, "x", **{"Payments API": {"statement": "a"}, "Cloud provider": {"statement": "b"}})
+    with django_assert_max_num_queries(8):
+        export_ssp(system=system)
