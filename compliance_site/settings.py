@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "workflows",
     "integrations",
     "engagements",
+    "systems",
     # The top of the house as an app: cross-app wiring, the seed command, the cache table.
     "compliance_site",
 ]
@@ -376,3 +377,26 @@ if not DEBUG and (
     raise ImproperlyConfigured(
         "AUDIT_CHECKPOINT_HMAC_KEY must be set to a random value of 32+ characters when DEBUG is off."
     )
+
+# FedRAMP 20x persistent validation (systems/ksi.py): the longest a validation may be old before
+# the indicator fails, in hours, per impact level and kind (FRR.PVA: machine-based at least every
+# 3 days at Moderate and 7 days at Low, people-based at least every 3 months).
+KSI_VALIDATION_CYCLE_HOURS = {
+    "low": {
+        "machine": env_int("KSI_MACHINE_CYCLE_HOURS_LOW", 7 * 24),
+        "people": env_int("KSI_PEOPLE_CYCLE_HOURS", 92 * 24),
+    },
+    "moderate": {
+        "machine": env_int("KSI_MACHINE_CYCLE_HOURS_MODERATE", 3 * 24),
+        "people": env_int("KSI_PEOPLE_CYCLE_HOURS", 92 * 24),
+    },
+    "high": {
+        "machine": env_int("KSI_MACHINE_CYCLE_HOURS_HIGH", 3 * 24),
+        "people": env_int("KSI_PEOPLE_CYCLE_HOURS", 92 * 24),
+    },
+}
+# Findings opened by failed or late KSI validations are vulnerabilities (FRR.PVA FAV): this severity.
+KSI_FINDING_SEVERITY = env_str("KSI_FINDING_SEVERITY", "high")
+# POA&M deadlines (systems/oscal/poam.py): days from a finding's opening to remediate, per severity
+# (FedRAMP's continuous-monitoring expectations: high 30, moderate 90, low 180 days).
+POAM_REMEDIATION_DAYS = {"critical": 15, "high": 30, "medium": 90, "low": 180}

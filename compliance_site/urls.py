@@ -34,6 +34,7 @@ api_v1 = [
     path("", include("audit.api.urls")),
     path("", include("workflows.api.urls")),
     path("", include("engagements.api.urls")),
+    path("", include("systems.api.urls")),
 ]
 
 urlpatterns = [

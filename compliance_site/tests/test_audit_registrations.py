@@ -45,7 +45,7 @@ def test_every_recorded_action_is_registered(where, action):
 
 def test_every_app_registers_its_models_and_audit_names_none():
     labels = {model._meta.app_label for model in registry.audited_models()}
-    assert labels == {"auth", "compliance", "reports", "workflows", "integrations", "engagements"}
+    assert labels == {"auth", "compliance", "reports", "workflows", "integrations", "engagements", "systems"}
     audit_source = " ".join(
         path.read_text() for path in (Path(settings.BASE_DIR) / "audit").glob("*.py") if path.name != "testing.py"
     )

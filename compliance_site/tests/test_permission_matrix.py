@@ -40,6 +40,9 @@ TABLE = {
     "findings": (READERS, NoCreates(EDITORS)),
     "evidence": (READERS, EDITORS),  # each item's access level decides what a reader sees
     "engagements": (AUDIT_READERS, EDITORS),  # an auditor lists the ones they are on
+    "oscal/profiles": (READERS, EDITORS),
+    "systems": (READERS, EDITORS),
+    "oscal/component-definitions": (READERS, EDITORS),
     "report-templates": (READERS, EDITORS),
     "reports": (SIGNED_IN, EDITORS),  # reading needs a sign-in only: each report's access level decides
     "report-schedules": (READERS, EDITORS),
@@ -58,6 +61,7 @@ ROUTER_MODULES = (
     "integrations.api.urls",
     "audit.api.urls",
     "engagements.api.urls",
+    "systems.api.urls",
     "compliance_site.urls",
 )
 
