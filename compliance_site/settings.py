@@ -306,6 +306,15 @@ INTEGRATIONS_MAX_BACKOFF_SECONDS = float(env_str("INTEGRATIONS_MAX_BACKOFF_SECON
 INTEGRATIONS_FAILURES_BEFORE_ERROR = env_int("INTEGRATIONS_FAILURES_BEFORE_ERROR", 3)
 
 # --- Audit ------------------------------------------------------------------------------
+# The transparency log (docs/audit.md): Ed25519 key that signs tree checkpoints, kept out of
+# the database (base64 of the 32-byte seed, or a file holding that or a PEM PKCS#8 key).
+# Without one no checkpoints are published. Rotating: set the new key; old checkpoints
+# stay verifiable with the key that signed them (/api/v1/audit-logs/checkpoints/keys/).
+AUDIT_LOG_ORIGIN = env_str("AUDIT_LOG_ORIGIN", "compliance-platform/audit-log")
+AUDIT_SIGNING_KEY = env_str("AUDIT_SIGNING_KEY") or None
+AUDIT_SIGNING_KEY_FILE = env_str("AUDIT_SIGNING_KEY_FILE") or None
+AUDIT_SIGNING_KEY_NAME = env_str("AUDIT_SIGNING_KEY_NAME") or None  # defaults to the origin
+AUDIT_CHECKPOINT_INTERVAL_SECONDS = env_int("AUDIT_CHECKPOINT_INTERVAL_SECONDS", 60)
 # Signs audit checkpoints (docs/audit.md). Keep it outside the database: whoever can
 # rewrite the database must not also be able to re-sign the chain.
 DEV_AUDIT_CHECKPOINT_HMAC_KEY = "dev-only-audit-checkpoint-key-not-for-production"

@@ -47,6 +47,8 @@ TABLE = {
     "notifications": (SIGNED_IN, NoCreates(SIGNED_IN)),  # each user's own
     "integrations": (READERS, {ADMIN}),
     "audit-logs": (AUDIT_READERS, NoCreates()),  # append-only: nobody holds its add permission
+    "audit-logs/checkpoints": (AUDIT_READERS, NoCreates()),  # signed by the task alone
+    "audit-logs/proofs": (AUDIT_READERS, NoCreates(AUDIT_READERS)),
     "auth/tokens": (SIGNED_IN, SIGNED_IN),  # each user's own tokens
 }
 ROUTER_MODULES = (
