@@ -60,6 +60,17 @@ class SigningKeySerializer(FastReadMixin, ModelSerializer):
         read_only_fields = fields
 
 
+class PublicKeySerializer(serializers.Serializer):
+    name = serializers.CharField()
+    public_key = serializers.CharField(help_text="base64 of the 32 raw bytes of the Ed25519 public key")
+    key_id = serializers.CharField(help_text="hex of the C2SP key hash")
+
+
+class ProofIndexSerializer(serializers.Serializer):
+    proof = serializers.CharField()
+    url = serializers.CharField()
+
+
 class InclusionProofSerializer(serializers.Serializer):
     leaf_index = serializers.IntegerField()
     leaf_hash = serializers.CharField()

@@ -13,6 +13,8 @@ from ..models import AuditChainLink, AuditSigningKey, AuditTreeCheckpoint
 from .serializers import (
     ConsistencyProofSerializer,
     InclusionProofSerializer,
+    ProofIndexSerializer,
+    PublicKeySerializer,
     SigningKeySerializer,
     TreeCheckpointSerializer,
 )
@@ -57,7 +59,7 @@ class TreeCheckpointViewSet(viewsets.ReadOnlyModelViewSet):
             raise NotFound("No checkpoint has been published yet.")
         return Response(self.get_serializer(checkpoint).data)
 
-    @extend_schema(responses=SigningKeySerializer)
+    @extend_schema(responses=PublicKeySerializer)
     @action(detail=False, methods=["get"])
     def key(self, request):
         """The public key that signs checkpoints now (base64 of its 32 raw bytes)."""
@@ -83,13 +85,14 @@ class ProofViewSet(viewsets.ViewSet):
 
     required_permissions = ["audit.view_auditlog"]
 
-    @extend_schema(responses={200: {"type": "object", "additionalProperties": {"type": "string"}}})
+    @extend_schema(responses=ProofIndexSerializer(many=True))
     def list(self, request):
+        """The kinds of proof and where to ask for them."""
         return Response(
-            {
-                "inclusion": reverse("audit-proof-inclusion", request=request),
-                "consistency": reverse("audit-proof-consistency", request=request),
-            }
+            [
+                {"proof": name, "url": reverse(f"audit-proof-{name}", request=request)}
+                for name in ("inclusion", "consistency")
+            ]
         )
 
     @extend_schema(
