@@ -187,9 +187,28 @@ class AuditTreeCheckpoint(models.Model):
     timestamp = models.DateTimeField(default=timezone.now)
     key_id = models.CharField(max_length=8)
     note = models.TextField()
+    # base64 DER RFC 3161 TimeStampToken over SHA-256(note), when a TSA is configured (audit/timestamping.py)
+    timestamp_token = models.TextField(blank=True, default="")
 
     class Meta:
         ordering = ["-size"]
 
     def __str__(self):
         return f"tree checkpoint {self.size}"
+
+
+class AuditForwardCursor(models.Model):
+    """How far a destination has been sent the chain: entries up to `last_seq` were delivered.
+
+    The chain is the outbox: an entry exists only if its transaction committed, in commit
+    order (its seq), so a forwarder that advances this after each delivery sends every
+    entry at least once, in order, and never one that was rolled back.
+    """
+
+    name = models.CharField(max_length=64, unique=True)
+    last_seq = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+    last_error = models.TextField(blank=True)
+
+    def __str__(self):
+        return f"{self.name} at {self.last_seq}"

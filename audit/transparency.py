@@ -14,7 +14,7 @@ from django.db import connection, transaction
 from django.db.models import Max, Min
 from django.utils import timezone
 
-from . import merkle, signing
+from . import merkle, signing, timestamping
 from .models import AuditChainLink, AuditMerkleNode, AuditSigningKey, AuditTreeCheckpoint
 
 # Extensions of the tree wait for each other on this advisory lock (distinct from the seal's).
@@ -113,12 +113,14 @@ def publish_checkpoint():
     key = signing.current_key()
     now = timezone.now()
     _register_key(key, now)
+    note = signing.sign_note(signing.note_body(size, root), key)
     return AuditTreeCheckpoint.objects.create(
         size=size,
         root_hash=root.hex(),
         timestamp=now,
         key_id=key.key_id,
-        note=signing.sign_note(signing.note_body(size, root), key),
+        note=note,
+        timestamp_token=timestamping.token_or_blank(note),
     )
 
 
@@ -141,6 +143,7 @@ def checkpoint_dict(checkpoint):
         "timestamp": checkpoint.timestamp.isoformat(),
         "key_id": checkpoint.key_id,
         "note": checkpoint.note,
+        "timestamp_token": checkpoint.timestamp_token or None,
     }
 
 

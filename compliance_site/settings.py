@@ -315,6 +315,21 @@ AUDIT_SIGNING_KEY = env_str("AUDIT_SIGNING_KEY") or None
 AUDIT_SIGNING_KEY_FILE = env_str("AUDIT_SIGNING_KEY_FILE") or None
 AUDIT_SIGNING_KEY_NAME = env_str("AUDIT_SIGNING_KEY_NAME") or None  # defaults to the origin
 AUDIT_CHECKPOINT_INTERVAL_SECONDS = env_int("AUDIT_CHECKPOINT_INTERVAL_SECONDS", 60)
+# An RFC 3161 time-stamping authority that time-stamps each checkpoint (audit/timestamping.py); off when unset.
+AUDIT_TSA_URL = env_str("AUDIT_TSA_URL") or None
+AUDIT_TSA_TIMEOUT = env_int("AUDIT_TSA_TIMEOUT", 10)
+# Every audit entry as an OCSF 1.3.0 event over RFC 5424 syslog (audit/forwarding.py): TCP
+# with octet counting, in TLS by default (the collector's certificate is always verified,
+# against the system CAs or AUDIT_SYSLOG_CA_FILE). Off without a host.
+AUDIT_SYSLOG_HOST = env_str("AUDIT_SYSLOG_HOST") or None
+AUDIT_SYSLOG_PORT = env_int("AUDIT_SYSLOG_PORT", 6514)
+AUDIT_SYSLOG_TLS = env_bool("AUDIT_SYSLOG_TLS", True)
+AUDIT_SYSLOG_CA_FILE = env_str("AUDIT_SYSLOG_CA_FILE") or None
+AUDIT_SYSLOG_FACILITY = env_int("AUDIT_SYSLOG_FACILITY", 13)  # "log audit"
+AUDIT_SYSLOG_HOSTNAME = env_str("AUDIT_SYSLOG_HOSTNAME") or None  # defaults to the machine's name
+AUDIT_SYSLOG_SD_ID = env_str("AUDIT_SYSLOG_SD_ID", "audit@32473")
+AUDIT_SYSLOG_TIMEOUT = env_int("AUDIT_SYSLOG_TIMEOUT", 10)
+AUDIT_SYSLOG_INTERVAL_SECONDS = env_int("AUDIT_SYSLOG_INTERVAL_SECONDS", 10)
 # Signs audit checkpoints (docs/audit.md). Keep it outside the database: whoever can
 # rewrite the database must not also be able to re-sign the chain.
 DEV_AUDIT_CHECKPOINT_HMAC_KEY = "dev-only-audit-checkpoint-key-not-for-production"

@@ -49,7 +49,7 @@ class TreeCheckpointSerializer(FastReadMixin, ModelSerializer):
 
     class Meta:
         model = AuditTreeCheckpoint
-        fields = ["size", "root_hash", "timestamp", "key_id", "note"]
+        fields = ["size", "root_hash", "timestamp", "key_id", "note", "timestamp_token"]
         read_only_fields = fields
 
 
