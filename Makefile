@@ -67,7 +67,7 @@ bench-transparency: install-dev
 	./scripts/ensure_services.sh
 	$(PY) bench/bench_transparency.py
 
-## 60 s of mixed load against gunicorn (4 workers) on loopback; fails on any 5xx.
+## Open-loop capacity of gunicorn (4 workers) on loopback for three mixes, beside a hand-written floor; fails on any 500.
 loadtest: install-dev
 	./scripts/ensure_services.sh
 	$(PY) loadtest/run.py

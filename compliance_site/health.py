@@ -11,6 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from common.queueing import ping_broker
+from common.replica import lag_probe, replica_configured
 
 from .celery import app as celery_app
 from .version import VERSION
@@ -71,4 +72,7 @@ def healthz(request):
         "cache": "ok" if cache_ok else "error",
         "version": VERSION,
     }
+    if replica_configured():
+        # A lagging or missing replica degrades nothing (its reads go to the primary): shown, not a 503.
+        body["replica"] = lag_probe.status(fresh=True).as_dict()
     return JsonResponse(body, status=200 if database_ok and cache_ok else 503)
