@@ -100,3 +100,47 @@ def forward_syslog(*, max_batches=50):
         AuditForwardCursor.objects.filter(name=SYSLOG).update(last_error=text)
         raise
     return sent
+
+
+# --- event types, for webhooks ----------------------------------------------------------
+_namers = {}
+
+
+def register_event_namer(content_type_label, namer):
+    """`namer(entry)` returns domain event names for entries about that type (e.g. "finding.resolved").
+
+    Registered by the app that owns the type; audit knows none.
+    """
+    _namers.setdefault(content_type_label, []).append(namer)
+
+
+def event_types(entry):
+    """The names an entry answers to: "app.model.action" (or the bare action), then any domain events."""
+    label = entry.get("content_type")
+    names = [f"{label}.{entry['action']}" if label else entry["action"]]
+    for namer in _namers.get(label, ()):
+        names.extend(namer(entry))
+    return names
+
+
+def matches(patterns, names):
+    """Whether a subscription's patterns ("*", an exact name, "prefix.*") take any of `names`."""
+    for pattern in patterns:
+        if pattern == "*":
+            return True
+        for name in names:
+            if name == pattern or (pattern.endswith(".*") and name.startswith(pattern[:-1])):
+                return True
+    return False
+
+
+def entry_payload(entry):
+    """The entry as plain JSON data (webhook bodies)."""
+    data = {key: value for key, value in entry.items() if key != "content_type_id"}
+    data["timestamp"] = chain.utc_text(entry["timestamp"])
+    return data
+
+
+def last_seq():
+    """The seq of the end of the chain (0 when empty)."""
+    return chain.last_link()[0]

@@ -1,9 +1,9 @@
-"""Findings as OCSF Compliance Finding events (class 2003), for the audit trail's SIEM export.
+"""Findings as OCSF Compliance Finding events (class 2003) and as webhook event names, for the audit trail's forwarding.
 
 Registered with audit.ocsf in auditing.register(): the audit app knows no domain model.
 """
 
-from audit import ocsf
+from audit import forwarding, ocsf
 
 from .choices import FindingStatus
 from .models import Finding
@@ -54,3 +54,19 @@ def finding_event(entry, base_attributes):
 
 def register():
     ocsf.register_mapper("compliance.finding", finding_event)
+    forwarding.register_event_namer("compliance.finding", finding_events)
+
+
+def finding_events(entry):
+    """finding.opened / .resolved / .reopened, from a finding's audit entry."""
+    status = (entry["changes"] or {}).get("status")
+    if entry["action"] == "create":
+        return ["finding.opened"]
+    if entry["action"] != "update" or not isinstance(status, list) or len(status) != 2:
+        return []
+    old, new = status
+    if new == FindingStatus.RESOLVED:
+        return ["finding.resolved"]
+    if old == FindingStatus.RESOLVED and new == FindingStatus.OPEN:
+        return ["finding.reopened"]
+    return []

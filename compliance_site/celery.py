@@ -14,7 +14,7 @@ app = Celery("compliance_site")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 
 
-SCHEDULE_APPS = ("compliance", "audit", "reports", "workflows", "integrations", "compliance_site")
+SCHEDULE_APPS = ("compliance", "audit", "reports", "workflows", "integrations", "webhooks", "compliance_site")
 
 
 def _beat_schedule():

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "reports",
     "workflows",
     "integrations",
+    "webhooks",
     # The top of the house as an app: cross-app wiring, the seed command, the cache table.
     "compliance_site",
 ]
@@ -308,7 +309,7 @@ BULK_EVALUATION_MAX_ROWS = 10_000
 AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 365)
 
 # --- Integrations -----------------------------------------------------------------------
-# Outbound safety (integrations/http.py): https only and public addresses only, unless
+# Outbound safety (common/http.py: integrations and webhooks): https only and public addresses only, unless
 # an on-premise deployment (or the test suite) turns these on.
 INTEGRATIONS_ALLOW_HTTP = env_bool("INTEGRATIONS_ALLOW_HTTP", False)
 INTEGRATIONS_ALLOW_PRIVATE_NETWORKS = env_bool("INTEGRATIONS_ALLOW_PRIVATE_NETWORKS", False)
@@ -320,6 +321,13 @@ INTEGRATIONS_MAX_ATTEMPTS = env_int("INTEGRATIONS_MAX_ATTEMPTS", 4)
 INTEGRATIONS_BACKOFF_SECONDS = float(env_str("INTEGRATIONS_BACKOFF_SECONDS", "1.0"))
 INTEGRATIONS_MAX_BACKOFF_SECONDS = float(env_str("INTEGRATIONS_MAX_BACKOFF_SECONDS", "60"))
 INTEGRATIONS_FAILURES_BEFORE_ERROR = env_int("INTEGRATIONS_FAILURES_BEFORE_ERROR", 3)
+
+# --- Webhooks (webhooks/delivery.py): URLs obey the integrations' SSRF settings above ------
+WEBHOOK_TIMEOUT = env_int("WEBHOOK_TIMEOUT", 10)  # seconds to wait for the receiver's answer
+WEBHOOK_BACKOFF_SECONDS = float(env_str("WEBHOOK_BACKOFF_SECONDS", "5"))  # doubled on each failure
+WEBHOOK_MAX_BACKOFF_SECONDS = float(env_str("WEBHOOK_MAX_BACKOFF_SECONDS", "3600"))
+WEBHOOK_FAILURES_BEFORE_PAUSE = env_int("WEBHOOK_FAILURES_BEFORE_PAUSE", 10)
+WEBHOOK_DISPATCH_SECONDS = env_int("WEBHOOK_DISPATCH_SECONDS", 5)
 
 # --- Audit ------------------------------------------------------------------------------
 # The transparency log (docs/audit.md): Ed25519 key that signs tree checkpoints, kept out of

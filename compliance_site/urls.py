@@ -33,6 +33,7 @@ api_v1 = [
     path("", include("integrations.api.urls")),
     path("", include("audit.api.urls")),
     path("", include("workflows.api.urls")),
+    path("", include("webhooks.api.urls")),
 ]
 
 urlpatterns = [

@@ -49,7 +49,8 @@ TABLE = {
     "audit-logs": (AUDIT_READERS, NoCreates()),  # append-only: nobody holds its add permission
     "audit-logs/checkpoints": (AUDIT_READERS, NoCreates()),  # signed by the task alone
     "audit-logs/proofs": (AUDIT_READERS, NoCreates(AUDIT_READERS)),
-    "auth/tokens": (SIGNED_IN, SIGNED_IN),  # each user's own tokens
+    "auth/tokens": (SIGNED_IN, SIGNED_IN),
+    "webhooks": ({ADMIN, AUDITOR}, {ADMIN}),  # the secret is write-only  # each user's own tokens
 }
 ROUTER_MODULES = (
     "compliance.api.urls",
@@ -57,6 +58,7 @@ ROUTER_MODULES = (
     "workflows.api.urls",
     "integrations.api.urls",
     "audit.api.urls",
+    "webhooks.api.urls",
     "compliance_site.urls",
 )
 
