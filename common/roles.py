@@ -14,7 +14,7 @@ BUILTIN_ROLES = (COMPLIANCE_ADMIN, COMPLIANCE_MANAGER, AUDITOR, VIEWER)
 
 # Apps whose models the roles govern (Django's own auth/admin stay superuser business,
 # except that Compliance Admin manages users and roles).
-DOMAIN_APPS = ("compliance", "reports", "workflows", "integrations", "systems", "audit", "engagements")
+DOMAIN_APPS = ("compliance", "reports", "workflows", "integrations", "systems", "audit", "engagements", "webhooks")
 
 # (app_label, actions) each role gets on every model of that app.
 ROLE_GRANTS = {

@@ -19,6 +19,9 @@ from .models import (
 
 
 def register():
+    from . import ocsf
+
+    ocsf.register()
     register_app(
         "compliance",
         # Evaluations and everything derived from them: the ingest service writes one entry

@@ -14,7 +14,16 @@ app = Celery("compliance_site")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 
 
-SCHEDULE_APPS = ("compliance", "audit", "reports", "workflows", "integrations", "systems", "compliance_site")
+SCHEDULE_APPS = (
+    "compliance",
+    "audit",
+    "reports",
+    "workflows",
+    "integrations",
+    "systems",
+    "webhooks",
+    "compliance_site",
+)
 
 
 def _beat_schedule():

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "integrations",
     "engagements",
     "systems",
+    "webhooks",
     # The top of the house as an app: cross-app wiring, the seed command, the cache table.
     "compliance_site",
 ]
@@ -351,7 +352,7 @@ BULK_EVALUATION_MAX_ROWS = 10_000
 AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 365)
 
 # --- Integrations -----------------------------------------------------------------------
-# Outbound safety (integrations/http.py): https only and public addresses only, unless
+# Outbound safety (common/http.py: integrations and webhooks): https only and public addresses only, unless
 # an on-premise deployment (or the test suite) turns these on.
 INTEGRATIONS_ALLOW_HTTP = env_bool("INTEGRATIONS_ALLOW_HTTP", False)
 INTEGRATIONS_ALLOW_PRIVATE_NETWORKS = env_bool("INTEGRATIONS_ALLOW_PRIVATE_NETWORKS", False)
@@ -364,7 +365,38 @@ INTEGRATIONS_BACKOFF_SECONDS = float(env_str("INTEGRATIONS_BACKOFF_SECONDS", "1.
 INTEGRATIONS_MAX_BACKOFF_SECONDS = float(env_str("INTEGRATIONS_MAX_BACKOFF_SECONDS", "60"))
 INTEGRATIONS_FAILURES_BEFORE_ERROR = env_int("INTEGRATIONS_FAILURES_BEFORE_ERROR", 3)
 
+# --- Webhooks (webhooks/delivery.py): URLs obey the integrations' SSRF settings above ------
+WEBHOOK_TIMEOUT = env_int("WEBHOOK_TIMEOUT", 10)  # seconds to wait for the receiver's answer
+WEBHOOK_BACKOFF_SECONDS = float(env_str("WEBHOOK_BACKOFF_SECONDS", "5"))  # doubled on each failure
+WEBHOOK_MAX_BACKOFF_SECONDS = float(env_str("WEBHOOK_MAX_BACKOFF_SECONDS", "3600"))
+WEBHOOK_FAILURES_BEFORE_PAUSE = env_int("WEBHOOK_FAILURES_BEFORE_PAUSE", 10)
+WEBHOOK_DISPATCH_SECONDS = env_int("WEBHOOK_DISPATCH_SECONDS", 5)
+
 # --- Audit ------------------------------------------------------------------------------
+# The transparency log (docs/audit.md): Ed25519 key that signs tree checkpoints, kept out of
+# the database (base64 of the 32-byte seed, or a file holding that or a PEM PKCS#8 key).
+# Without one no checkpoints are published. Rotating: set the new key; old checkpoints
+# stay verifiable with the key that signed them (/api/v1/audit-logs/checkpoints/keys/).
+AUDIT_LOG_ORIGIN = env_str("AUDIT_LOG_ORIGIN", "compliance-platform/audit-log")
+AUDIT_SIGNING_KEY = env_str("AUDIT_SIGNING_KEY") or None
+AUDIT_SIGNING_KEY_FILE = env_str("AUDIT_SIGNING_KEY_FILE") or None
+AUDIT_SIGNING_KEY_NAME = env_str("AUDIT_SIGNING_KEY_NAME") or None  # defaults to the origin
+AUDIT_CHECKPOINT_INTERVAL_SECONDS = env_int("AUDIT_CHECKPOINT_INTERVAL_SECONDS", 60)
+# An RFC 3161 time-stamping authority that time-stamps each checkpoint (audit/timestamping.py); off when unset.
+AUDIT_TSA_URL = env_str("AUDIT_TSA_URL") or None
+AUDIT_TSA_TIMEOUT = env_int("AUDIT_TSA_TIMEOUT", 10)
+# Every audit entry as an OCSF 1.3.0 event over RFC 5424 syslog (audit/forwarding.py): TCP
+# with octet counting, in TLS by default (the collector's certificate is always verified,
+# against the system CAs or AUDIT_SYSLOG_CA_FILE). Off without a host.
+AUDIT_SYSLOG_HOST = env_str("AUDIT_SYSLOG_HOST") or None
+AUDIT_SYSLOG_PORT = env_int("AUDIT_SYSLOG_PORT", 6514)
+AUDIT_SYSLOG_TLS = env_bool("AUDIT_SYSLOG_TLS", True)
+AUDIT_SYSLOG_CA_FILE = env_str("AUDIT_SYSLOG_CA_FILE") or None
+AUDIT_SYSLOG_FACILITY = env_int("AUDIT_SYSLOG_FACILITY", 13)  # "log audit"
+AUDIT_SYSLOG_HOSTNAME = env_str("AUDIT_SYSLOG_HOSTNAME") or None  # defaults to the machine's name
+AUDIT_SYSLOG_SD_ID = env_str("AUDIT_SYSLOG_SD_ID", "audit@32473")
+AUDIT_SYSLOG_TIMEOUT = env_int("AUDIT_SYSLOG_TIMEOUT", 10)
+AUDIT_SYSLOG_INTERVAL_SECONDS = env_int("AUDIT_SYSLOG_INTERVAL_SECONDS", 10)
 # Signs audit checkpoints (docs/audit.md). Keep it outside the database: whoever can
 # rewrite the database must not also be able to re-sign the chain.
 DEV_AUDIT_CHECKPOINT_HMAC_KEY = "dev-only-audit-checkpoint-key-not-for-production"

@@ -35,6 +35,7 @@ api_v1 = [
     path("", include("workflows.api.urls")),
     path("", include("engagements.api.urls")),
     path("", include("systems.api.urls")),
+    path("", include("webhooks.api.urls")),
 ]
 
 urlpatterns = [

@@ -52,7 +52,10 @@ TABLE = {
     "notifications": (SIGNED_IN, NoCreates(SIGNED_IN)),  # each user's own
     "integrations": (READERS, {ADMIN}),
     "audit-logs": (AUDIT_READERS, NoCreates()),  # append-only: nobody holds its add permission
-    "auth/tokens": (SIGNED_IN, SIGNED_IN),  # each user's own tokens
+    "audit-logs/checkpoints": (AUDIT_READERS, NoCreates()),  # signed by the task alone
+    "audit-logs/proofs": (AUDIT_READERS, NoCreates(AUDIT_READERS)),
+    "auth/tokens": (SIGNED_IN, SIGNED_IN),
+    "webhooks": ({ADMIN, AUDITOR}, {ADMIN}),  # the secret is write-only  # each user's own tokens
 }
 ROUTER_MODULES = (
     "compliance.api.urls",
@@ -62,6 +65,7 @@ ROUTER_MODULES = (
     "audit.api.urls",
     "engagements.api.urls",
     "systems.api.urls",
+    "webhooks.api.urls",
     "compliance_site.urls",
 )
 
