@@ -10,8 +10,10 @@ only; the caller (compliance.services) owns the audit entry and the signals.
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 
+from common.partitions import ensure_partitions
+
 from ..models import Finding
-from .models import LatestEvaluation, RuleEvaluation
+from .models import LatestEvaluation, RuleEvaluation, StatusChange
 
 _EVALUATION_COLUMNS = (
     "id",
@@ -40,6 +42,17 @@ _FINDING_UPDATES = (
 
 def _postgres():
     return connection.vendor == "postgresql"
+
+
+def ensure_batch_partitions(evaluations):
+    """Partitions for the batch's time span, in both time-partitioned tables, before any row
+    goes in (one catalog query each when they exist; nothing outside PostgreSQL)."""
+    if not evaluations or not _postgres():
+        return
+    first = min(e.evaluated_at for e in evaluations)
+    last = max(e.evaluated_at for e in evaluations)
+    for model in (RuleEvaluation, StatusChange):
+        ensure_partitions(model._meta.db_table, first, last)
 
 
 def insert_evaluations(evaluations):

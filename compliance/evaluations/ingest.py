@@ -15,7 +15,7 @@ from audit.services import record_event
 from .. import signals
 from ..choices import ACTIVE_FINDING_STATUSES, EvaluationStatus, FindingStatus
 from ..models import ComplianceRule, DataSource, Finding
-from .bulk_writes import insert_evaluations, update_findings, upsert_latest
+from .bulk_writes import ensure_batch_partitions, insert_evaluations, update_findings, upsert_latest
 from .models import LatestEvaluation, RuleEvaluation
 from .rollups import add_evaluations
 from .status_history import record_batch as record_status_changes
@@ -210,6 +210,7 @@ def record_evaluations(*, rows, source=""):
         )
         for row in rows
     ]
+    ensure_batch_partitions(evaluations)  # before any row: never an insert into a missing partition
     insert_evaluations(evaluations)
     result.evaluations = evaluations
     add_evaluations(evaluations)  # daily rollups move in the same transaction: never stale
