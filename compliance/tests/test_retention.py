@@ -2,6 +2,7 @@
 rollups and status history verify; afterwards every answer about those dates is the same."""
 
 import random
+from itertools import pairwise
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -78,7 +79,7 @@ def answers(framework, oldest):
     return {
         "scores": [score_as_of(when) for when in dates],
         "framework_scores": [score_as_of(when, framework=framework) for when in dates],
-        "regressions": [regressions(a, b) for a, b in zip(dates, dates[1:], strict=False)],
+        "regressions": [regressions(a, b) for a, b in pairwise(dates)],
         "trend": trend(days=730),
         "framework_trend": trend(days=730, framework=framework),
         # The OSCAL result of the framework, less what is new on each export (uuids, times).
@@ -112,7 +113,7 @@ def test_dropping_an_expired_partition_keeps_every_answer(history, settings):
 
 
 def test_a_partition_whose_rollups_do_not_add_up_is_kept(history, settings):
-    framework, oldest = history
+    _, oldest = history
     settings.EVALUATION_RETENTION_DAYS = (timezone.now() - partitions.next_start(oldest)).days
     day = RuleEvaluation.objects.filter(evaluated_at__lt=partitions.next_start(oldest)).earliest("evaluated_at")
     EvaluationRollup.objects.filter(dimension=RollupDimension.ALL, day=day.evaluated_at.astimezone(UTC).date()).update(
@@ -126,7 +127,7 @@ def test_a_partition_whose_rollups_do_not_add_up_is_kept(history, settings):
 
 
 def test_a_partition_whose_status_history_is_incomplete_is_kept(history, settings):
-    framework, oldest = history
+    _, oldest = history
     settings.EVALUATION_RETENTION_DAYS = (timezone.now() - partitions.next_start(oldest)).days
     change = StatusChange.objects.filter(evaluated_at__lt=partitions.next_start(oldest)).latest("evaluated_at")
     with connection.cursor() as cursor:
