@@ -2,8 +2,8 @@
 rollups and status history verify; afterwards every answer about those dates is the same."""
 
 import random
-from itertools import pairwise
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 
 import pytest
 from django.db import connection
