@@ -235,7 +235,7 @@ class Finding(TimeStampedModel):
     recurrence_count = models.PositiveIntegerField(default=0)
     occurrences = models.PositiveIntegerField(default=1, help_text="Failed evaluations seen in total.")
     last_evaluation = models.ForeignKey(
-        RuleEvaluation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        RuleEvaluation, null=True, blank=True, on_delete=models.SET_NULL, db_constraint=False, related_name="+"
     )
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -350,6 +350,12 @@ LOGGING = {
 # --- Domain -----------------------------------------------------------------------------
 BULK_EVALUATION_MAX_ROWS = 10_000
 AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 365)
+# Partitioned history (common/partitions.py, docs/scaling.md): PostgreSQL only.
+PARTITION_INTERVAL = env_str("PARTITION_INTERVAL", "month")  # day, week, month or year
+PARTITION_AHEAD = env_int("PARTITION_AHEAD", 3)  # intervals created ahead by the beat task
+# Raw evaluations are kept this long (a 12-month audit period can always be replayed from
+# raw rows); older partitions are dropped once their rollups and status history verify.
+EVALUATION_RETENTION_DAYS = env_int("EVALUATION_RETENTION_DAYS", 400)
 
 # --- Integrations -----------------------------------------------------------------------
 # Outbound safety (common/http.py: integrations and webhooks): https only and public addresses only, unless
