@@ -286,6 +286,8 @@ SPECTACULAR_SETTINGS = {
         "StepStatusEnum": "workflows.choices.StepStatus",
         "IntegrationStatusEnum": "integrations.choices.IntegrationStatus",
         "IntegrationLogStatusEnum": "integrations.choices.LogStatus",
+        "PopulationKindEnum": "engagements.choices.PopulationKind",
+        "ValidationKindEnum": "systems.choices.ValidationKind",
     },
 }
 

@@ -72,6 +72,7 @@ class EngagementViewSet(ServiceWritesMixin, viewsets.ModelViewSet):
         parameters=[OpenApiParameter("offset", int), OpenApiParameter("limit", int)],
         responses={200: s.PopulationSerializer},
         filters=False,
+        operation_id="v1_engagements_population_members",
     )
     @action(detail=True, methods=["get"], url_path=r"populations/(?P<population_id>\d+)", filterset_class=None)
     def population_members(self, request, pk=None, population_id=None):
@@ -109,6 +110,7 @@ class EngagementViewSet(ServiceWritesMixin, viewsets.ModelViewSet):
         responses={200: s.EvidenceRequestSerializer, 409: OpenApiResponse(description="Not in a state for this.")},
         description='`answer` (the assignee: `{"evidence": [ids]}`), `accept` or `reject` (an auditor: `{"comment"}`).',
         filters=False,
+        operation_id="v1_engagements_request_step",
     )
     @action(
         detail=True,
