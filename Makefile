@@ -11,7 +11,7 @@ PIP_COMPILE_ARGS ?=
 PIP_COMPILE := CUSTOM_COMPILE_COMMAND="make requirements" $(VENV)/bin/pip-compile --quiet --generate-hashes \
 	--allow-unsafe --strip-extras --no-emit-find-links --no-emit-index-url --no-emit-trusted-host $(PIP_COMPILE_ARGS)
 
-.PHONY: install install-dev run test lint requirements bench bench-evidence loadtest fuzz clean
+.PHONY: install install-dev run test lint requirements bench bench-evidence bench-oscal bench-transparency loadtest fuzz clean
 
 # What production runs (requirements.txt); the stamp is rebuilt when the file changes.
 $(VENV)/.installed: requirements.txt
@@ -67,7 +67,17 @@ bench-evidence: install-dev
 	./scripts/ensure_services.sh
 	$(PY) bench/bench_evidence.py
 
-## 60 s of mixed load against gunicorn (4 workers) on loopback; fails on any 5xx.
+## SSP export of a MODERATE system (287 controls, 20 components) beside trestle alone validating it.
+bench-oscal: install-dev
+	./scripts/ensure_services.sh
+	$(PY) bench/bench_oscal.py
+
+## The transparency log alone: checkpoint and proof cost at 1k (baseline), 1M and 10M entries.
+bench-transparency: install-dev
+	./scripts/ensure_services.sh
+	$(PY) bench/bench_transparency.py
+
+## Open-loop capacity of gunicorn (4 workers) on loopback for three mixes, beside a hand-written floor; fails on any 500.
 loadtest: install-dev
 	./scripts/ensure_services.sh
 	$(PY) loadtest/run.py

@@ -139,3 +139,76 @@ class AuditCheckpoint(models.Model):
 
     def __str__(self):
         return f"checkpoint at {self.seq}"
+
+
+# --- the transparency log (audit/transparency.py) ---------------------------------------
+# None of these refers to an entry by a database foreign key (the entry table may be
+# partitioned by time): a leaf is known by its index, which is its link's seq - 1.
+class AuditMerkleNode(models.Model):
+    """One perfect subtree of the RFC 6962 tree over the chain (audit/merkle.py): written once.
+
+    `position` = level << 57 | index; the node covers leaves [index * 2**level, (index + 1) * 2**level).
+    """
+
+    position = models.BigIntegerField(primary_key=True)
+    hash = models.BinaryField(max_length=32)
+
+    class Meta:
+        ordering = ["position"]
+
+    def __str__(self):
+        return f"merkle node {self.position >> 57}/{self.position & ((1 << 57) - 1)}"
+
+
+class AuditSigningKey(models.Model):
+    """An Ed25519 public key that has signed checkpoints, and when (the private key is never here).
+
+    A key is valid from its first checkpoint until the first checkpoint of the key after it.
+    """
+
+    key_id = models.CharField(max_length=8, unique=True, help_text="hex of the C2SP signed-note key hash")
+    name = models.CharField(max_length=200)
+    public_key = models.CharField(max_length=64, help_text="base64 of the 32 raw bytes")
+    valid_from = models.DateTimeField()
+    valid_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-valid_from", "-id"]
+
+    def __str__(self):
+        return f"{self.name} {self.key_id}"
+
+
+class AuditTreeCheckpoint(models.Model):
+    """A signed tree head: the tree of the first `size` entries has root `root_hash` (C2SP signed note)."""
+
+    size = models.BigIntegerField(unique=True)
+    root_hash = models.CharField(max_length=64)
+    timestamp = models.DateTimeField(default=timezone.now)
+    key_id = models.CharField(max_length=8)
+    note = models.TextField()
+    # base64 DER RFC 3161 TimeStampToken over SHA-256(note), when a TSA is configured (audit/timestamping.py)
+    timestamp_token = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["-size"]
+
+    def __str__(self):
+        return f"tree checkpoint {self.size}"
+
+
+class AuditForwardCursor(models.Model):
+    """How far a destination has been sent the chain: entries up to `last_seq` were delivered.
+
+    The chain is the outbox: an entry exists only if its transaction committed, in commit
+    order (its seq), so a forwarder that advances this after each delivery sends every
+    entry at least once, in order, and never one that was rolled back.
+    """
+
+    name = models.CharField(max_length=64, unique=True)
+    last_seq = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+    last_error = models.TextField(blank=True)
+
+    def __str__(self):
+        return f"{self.name} at {self.last_seq}"

@@ -12,6 +12,7 @@ EXPORT_FIELDS = (
     "actor_id",
     "actor_username",
     "action",
+    "content_type_id",
     "content_type__app_label",
     "content_type__model",
     "object_id",

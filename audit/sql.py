@@ -177,3 +177,43 @@ def uninstall(schema_editor):
 def run_install(apps, schema_editor):
     """RunPython entry point for migrations that (re)install the triggers."""
     install(schema_editor)
+
+
+# The transparency log's nodes and checkpoints are append-only too (audit_refuse_change
+# refuses every UPDATE, DELETE and TRUNCATE of them). Signing keys are not: a key's
+# validity ends when the next key first signs.
+PG_TREE_TRIGGERS = """
+CREATE TRIGGER audit_merkle_append_only BEFORE UPDATE OR DELETE ON audit_auditmerklenode
+    FOR EACH ROW EXECUTE FUNCTION audit_refuse_change();
+CREATE TRIGGER audit_merkle_no_truncate BEFORE TRUNCATE ON audit_auditmerklenode
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change();
+CREATE TRIGGER audit_tree_checkpoint_append_only BEFORE UPDATE OR DELETE ON audit_audittreecheckpoint
+    FOR EACH ROW EXECUTE FUNCTION audit_refuse_change();
+CREATE TRIGGER audit_tree_checkpoint_no_truncate BEFORE TRUNCATE ON audit_audittreecheckpoint
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change();
+"""
+PG_TREE_DROP = """
+DROP TRIGGER IF EXISTS audit_merkle_append_only ON audit_auditmerklenode;
+DROP TRIGGER IF EXISTS audit_merkle_no_truncate ON audit_auditmerklenode;
+DROP TRIGGER IF EXISTS audit_tree_checkpoint_append_only ON audit_audittreecheckpoint;
+DROP TRIGGER IF EXISTS audit_tree_checkpoint_no_truncate ON audit_audittreecheckpoint;
+"""
+SQLITE_TREE_TRIGGERS = [
+    f"CREATE TRIGGER {table}_no_{op.lower()} BEFORE {op} ON {table} "
+    f"BEGIN SELECT RAISE(ABORT, 'the transparency log is append-only: {op} refused'); END"
+    for table in ("audit_auditmerklenode", "audit_audittreecheckpoint")
+    for op in ("UPDATE", "DELETE")
+]
+SQLITE_TREE_DROP = [
+    f"DROP TRIGGER IF EXISTS {table}_no_{op}"
+    for table in ("audit_auditmerklenode", "audit_audittreecheckpoint")
+    for op in ("update", "delete")
+]
+
+
+def install_tree_triggers(apps, schema_editor):
+    execute_for_vendor(schema_editor, postgresql=[PG_TREE_DROP, PG_TREE_TRIGGERS], sqlite=SQLITE_TREE_TRIGGERS)
+
+
+def uninstall_tree_triggers(apps, schema_editor):
+    execute_for_vendor(schema_editor, postgresql=[PG_TREE_DROP], sqlite=SQLITE_TREE_DROP)

@@ -44,8 +44,8 @@ SHAPE = {"frameworks": 6, "controls_per_framework": 40, "rules": 240, "sources":
 
 GENERATE = [
     """INSERT INTO compliance_framework (code, name, version, issuer, description, is_active, is_builtin,
-           created_at, updated_at)
-       SELECT 'bench' || i, 'Bench framework ' || i, '1', '', '', true, false, now(), now()
+           workflow_access_level, created_at, updated_at)
+       SELECT 'bench' || i, 'Bench framework ' || i, '1', '', '', true, false, '', now(), now()
        FROM generate_series(1, %(frameworks)s) i""",
     """INSERT INTO compliance_control (framework_id, parent_id, ref_id, title, description, is_group, sort_order,
            parameters, created_at, updated_at)
@@ -130,12 +130,16 @@ SELECT l.rule_id, e.status, count(*) FROM compliance_latestevaluation l CROSS JO
 
 def generate(rows):
     from django.db import connection, transaction
+    from django.utils import timezone
 
+    from common.partitions import ensure_partitions
     from compliance.evaluations.rollups import rebuild_rollups
     from compliance.evaluations.status_history import rebuild_status_history
 
     chunk = 1_000_000
     table = "compliance_ruleevaluation"
+    for name in (table, "compliance_statuschange"):  # the year's monthly partitions, before any row
+        ensure_partitions(name, timezone.now() - timedelta(days=366), timezone.now())
     with connection.cursor() as cursor:
         for statement in GENERATE:
             cursor.execute(statement, SHAPE)
@@ -158,7 +162,8 @@ def generate(rows):
         cursor.execute("SET session_replication_role = DEFAULT")
         began = time.perf_counter()
         for _, definition in indexes:
-            cursor.execute(definition)
+            # A partitioned table's index prints as "ON ONLY parent": rebuild it on every partition.
+            cursor.execute(definition.replace(" ON ONLY ", " ON ", 1))
         print(f"  {len(indexes)} indexes rebuilt ({time.perf_counter() - began:.1f} s)", flush=True)
         for statement in DERIVED:  # triggers on LatestEvaluation are on again: status counts follow
             cursor.execute(statement)

@@ -13,6 +13,7 @@ interleaved request by request, so load from anything else on the machine hits e
 """
 
 import argparse
+import datetime
 import json
 import os
 import statistics
@@ -59,6 +60,12 @@ def seed(total_evaluations):
         rule_ids = list(ComplianceRule.objects.values_list("pk", flat=True)[:1000])
         source_ids = list(DataSource.objects.values_list("pk", flat=True)[:50])
         print(f"seeding {total_evaluations - have:,} evaluations with generate_series ...", flush=True)
+        from django.utils import timezone
+
+        from common.partitions import ensure_partitions
+
+        span = datetime.timedelta(seconds=total_evaluations - have + 1)
+        ensure_partitions("compliance_ruleevaluation", timezone.now() - span, timezone.now())
         with connection.cursor() as cursor:
             cursor.execute(
                 """

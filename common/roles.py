@@ -14,7 +14,7 @@ BUILTIN_ROLES = (COMPLIANCE_ADMIN, COMPLIANCE_MANAGER, AUDITOR, VIEWER)
 
 # Apps whose models the roles govern (Django's own auth/admin stay superuser business,
 # except that Compliance Admin manages users and roles).
-DOMAIN_APPS = ("compliance", "reports", "workflows", "integrations", "audit", "engagements")
+DOMAIN_APPS = ("compliance", "reports", "workflows", "integrations", "systems", "audit", "engagements", "webhooks")
 
 # (app_label, actions) each role gets on every model of that app.
 ROLE_GRANTS = {
@@ -29,11 +29,12 @@ ROLE_GRANTS = {
         "reports": ("view", "add", "change", "delete"),
         "workflows": ("view", "add", "change", "delete"),
         "engagements": ("view", "add", "change", "delete"),
+        "systems": ("view", "add", "change", "delete"),
         "integrations": ("view",),
         "audit": ("view",),
     },
     AUDITOR: dict.fromkeys(DOMAIN_APPS, ("view",)),
-    VIEWER: dict.fromkeys(("compliance", "reports", "workflows", "integrations"), ("view",)),
+    VIEWER: dict.fromkeys(("compliance", "reports", "workflows", "integrations", "systems"), ("view",)),
 }
 
 # Permissions that are not model CRUD (declared in model Meta.permissions by each app).

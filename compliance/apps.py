@@ -7,7 +7,8 @@ class ComplianceConfig(AppConfig):
 
     def ready(self):
         from . import auditing
-        from .evaluations import receivers
+        from .evaluations import receivers, retention
 
         auditing.register()
         receivers.connect()
+        retention.register()

@@ -6,6 +6,7 @@ from audit.registry import ModelOptions, register_app
 from .models import (
     ComplianceRule,
     Control,
+    ControlRevision,
     EvaluationRollup,
     Evidence,
     Framework,
@@ -18,11 +19,15 @@ from .models import (
 
 
 def register():
+    from . import ocsf
+
+    ocsf.register()
     register_app(
         "compliance",
         # Evaluations and everything derived from them: the ingest service writes one entry
         # per batch with its counts instead of one per row.
         exclude=(
+            ControlRevision,  # the seeder's own history, summarised in its one "seeded" entry
             RuleEvaluation,
             LatestEvaluation,
             EvaluationRollup,
@@ -43,6 +48,7 @@ def register():
             "evaluations_recorded": LOW,
             "seeded": LOW,
             "oscal_catalog_imported": LOW,
+            "oscal_profile_imported": LOW,
             "oscal_catalog_exported": LOW,
             "oscal_assessment_results_exported": LOW,
             "evidence_versioned": MEDIUM,

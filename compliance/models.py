@@ -34,6 +34,7 @@ from .evaluations.models import (  # noqa: F401  (re-exported: the app's models 
     StatusChangeRollup,
 )
 from .evidence.models import Evidence  # noqa: F401  (re-exported likewise)
+from .oscal.models import ImportedProfile  # noqa: F401  (re-exported)
 
 
 class Framework(TimeStampedModel):
@@ -119,6 +120,24 @@ class Control(TimeStampedModel):
             raise ValidationError({"review_cadence_days": ["A review cadence is at least one day."]})
         if self.test_cadence_hours == 0:
             raise ValidationError({"test_cadence_hours": ["A test cadence is at least one hour."]})
+
+
+class ControlRevision(models.Model):
+    """One change the seeder made to a built-in control's content: what changed, when, from which version."""
+
+    control = models.ForeignKey(Control, on_delete=models.CASCADE, related_name="revisions")
+    field = models.CharField(max_length=50)
+    old_value = models.TextField(blank=True)
+    new_value = models.TextField(blank=True)
+    from_version = models.CharField(max_length=50, blank=True)
+    to_version = models.CharField(max_length=50, blank=True)
+    changed_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+
+    def __str__(self):
+        return f"{self.control_id} {self.field} @ {self.changed_at:%Y-%m-%d}"
 
 
 class ControlMapping(TimeStampedModel):
@@ -216,7 +235,7 @@ class Finding(TimeStampedModel):
     recurrence_count = models.PositiveIntegerField(default=0)
     occurrences = models.PositiveIntegerField(default=1, help_text="Failed evaluations seen in total.")
     last_evaluation = models.ForeignKey(
-        RuleEvaluation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        RuleEvaluation, null=True, blank=True, on_delete=models.SET_NULL, db_constraint=False, related_name="+"
     )
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL,

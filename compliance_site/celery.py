@@ -5,7 +5,7 @@ import importlib
 import os
 
 from celery import Celery
-from celery.signals import worker_process_init
+from celery.signals import task_postrun, task_prerun, worker_process_init
 from kombu import Exchange, Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "compliance_site.settings")
@@ -14,7 +14,17 @@ app = Celery("compliance_site")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 
 
-SCHEDULE_APPS = ("compliance", "audit", "reports", "workflows", "integrations", "engagements", "compliance_site")
+SCHEDULE_APPS = (
+    "compliance",
+    "audit",
+    "reports",
+    "workflows",
+    "integrations",
+    "engagements",
+    "systems",
+    "webhooks",
+    "compliance_site",
+)
 
 
 def _beat_schedule():
@@ -94,3 +104,24 @@ def _freeze_start_up_objects(**kwargs):
     (a 25-page PDF render: 5.3 s of CPU before, 4.9 s after)."""
     gc.collect()
     gc.freeze()
+
+
+_routing_tokens = {}  # task id -> the routing context it runs in (common/replica.py)
+
+
+@task_prerun.connect
+def _begin_routing_context(task_id=None, **kwargs):
+    """Each task starts unpinned: what an earlier task on this worker wrote is not its concern,
+    and a task that writes pins itself to the primary from then on."""
+    from common.replica import begin_context
+
+    _routing_tokens[task_id] = begin_context()
+
+
+@task_postrun.connect
+def _end_routing_context(task_id=None, **kwargs):
+    from common.replica import end_context
+
+    token = _routing_tokens.pop(task_id, None)
+    if token is not None:
+        end_context(token)

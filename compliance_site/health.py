@@ -10,7 +10,9 @@ from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from common.partitions import default_rows
 from common.queueing import ping_broker
+from common.replica import lag_probe, replica_configured
 
 from .celery import app as celery_app
 from .version import VERSION
@@ -30,6 +32,17 @@ def _database_ok():
     except Exception:  # any driver error means "down"; details go to logs, not to the caller
         connection.close_if_unusable_or_obsolete()
         return False
+
+
+def _partition_guard():
+    """{table: rows in its DEFAULT partition}: non-zero means partitions were not created
+    ahead (is beat running?); the rows are safe and move out when their partition is made."""
+    try:
+        return default_rows()
+    except Exception:
+        logger.warning("healthz: the partitions cannot be read", exc_info=True)
+        connection.close_if_unusable_or_obsolete()
+        return None
 
 
 def _cache_ok():
@@ -69,6 +82,10 @@ def healthz(request):
         "broker": broker,
         "workers": workers,
         "cache": "ok" if cache_ok else "error",
+        "partition_default_rows": _partition_guard() if database_ok else None,
         "version": VERSION,
     }
+    if replica_configured():
+        # A lagging or missing replica degrades nothing (its reads go to the primary): shown, not a 503.
+        body["replica"] = lag_probe.status(fresh=True).as_dict()
     return JsonResponse(body, status=200 if database_ok and cache_ok else 503)

@@ -9,7 +9,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from .env import env_bool, env_int, env_list, env_str
+from .env import env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "workflows",
     "integrations",
     "engagements",
+    "systems",
+    "webhooks",
     # The top of the house as an app: cross-app wiring, the seed command, the cache table.
     "compliance_site",
 ]
@@ -65,6 +67,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "common.middleware.ReplicaRoutingMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "audit.middleware.AuditContextMiddleware",
@@ -105,6 +108,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 if env_str("TEST_DATABASE_NAME"):
     DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME")}
+
+# A streaming replica for the reads that may lag a little (common/replica.py): analytics,
+# dashboards, report generation, exports. Writes, and reads that must see them, stay on
+# the primary; a replica lagging more than REPLICA_MAX_LAG_SECONDS is not read.
+if env_str("DATABASE_REPLICA_URL"):
+    if DATABASES["default"]["ENGINE"] != "audit.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL needs a PostgreSQL DATABASE_URL")
+    DATABASES["replica"] = dj_database_url.parse(
+        env_str("DATABASE_REPLICA_URL"), conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["common.replica.PrimaryReplicaRouter"]
+REPLICA_MAX_LAG_SECONDS = env_float("REPLICA_MAX_LAG_SECONDS", 10.0)
+REPLICA_LAG_CHECK_SECONDS = env_float("REPLICA_LAG_CHECK_SECONDS", 1.0)
+REPLICA_PIN_SECONDS = env_int("REPLICA_PIN_SECONDS", 15)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -271,6 +289,7 @@ SPECTACULAR_SETTINGS = {
         "PopulationKindEnum": "engagements.choices.PopulationKind",
         "EngagementStatusEnum": "engagements.choices.EngagementStatus",
         "RequestStatusEnum": "engagements.choices.RequestStatus",
+        "ValidationKindEnum": "systems.choices.ValidationKind",
     },
 }
 
@@ -335,9 +354,15 @@ LOGGING = {
 # --- Domain -----------------------------------------------------------------------------
 BULK_EVALUATION_MAX_ROWS = 10_000
 AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 365)
+# Partitioned history (common/partitions.py, docs/scaling.md): PostgreSQL only.
+PARTITION_INTERVAL = env_str("PARTITION_INTERVAL", "month")  # day, week, month or year
+PARTITION_AHEAD = env_int("PARTITION_AHEAD", 3)  # intervals created ahead by the beat task
+# Raw evaluations are kept this long (a 12-month audit period can always be replayed from
+# raw rows); older partitions are dropped once their rollups and status history verify.
+EVALUATION_RETENTION_DAYS = env_int("EVALUATION_RETENTION_DAYS", 400)
 
 # --- Integrations -----------------------------------------------------------------------
-# Outbound safety (integrations/http.py): https only and public addresses only, unless
+# Outbound safety (common/http.py: integrations and webhooks): https only and public addresses only, unless
 # an on-premise deployment (or the test suite) turns these on.
 INTEGRATIONS_ALLOW_HTTP = env_bool("INTEGRATIONS_ALLOW_HTTP", False)
 INTEGRATIONS_ALLOW_PRIVATE_NETWORKS = env_bool("INTEGRATIONS_ALLOW_PRIVATE_NETWORKS", False)
@@ -350,7 +375,38 @@ INTEGRATIONS_BACKOFF_SECONDS = float(env_str("INTEGRATIONS_BACKOFF_SECONDS", "1.
 INTEGRATIONS_MAX_BACKOFF_SECONDS = float(env_str("INTEGRATIONS_MAX_BACKOFF_SECONDS", "60"))
 INTEGRATIONS_FAILURES_BEFORE_ERROR = env_int("INTEGRATIONS_FAILURES_BEFORE_ERROR", 3)
 
+# --- Webhooks (webhooks/delivery.py): URLs obey the integrations' SSRF settings above ------
+WEBHOOK_TIMEOUT = env_int("WEBHOOK_TIMEOUT", 10)  # seconds to wait for the receiver's answer
+WEBHOOK_BACKOFF_SECONDS = float(env_str("WEBHOOK_BACKOFF_SECONDS", "5"))  # doubled on each failure
+WEBHOOK_MAX_BACKOFF_SECONDS = float(env_str("WEBHOOK_MAX_BACKOFF_SECONDS", "3600"))
+WEBHOOK_FAILURES_BEFORE_PAUSE = env_int("WEBHOOK_FAILURES_BEFORE_PAUSE", 10)
+WEBHOOK_DISPATCH_SECONDS = env_int("WEBHOOK_DISPATCH_SECONDS", 5)
+
 # --- Audit ------------------------------------------------------------------------------
+# The transparency log (docs/audit.md): Ed25519 key that signs tree checkpoints, kept out of
+# the database (base64 of the 32-byte seed, or a file holding that or a PEM PKCS#8 key).
+# Without one no checkpoints are published. Rotating: set the new key; old checkpoints
+# stay verifiable with the key that signed them (/api/v1/audit-logs/checkpoints/keys/).
+AUDIT_LOG_ORIGIN = env_str("AUDIT_LOG_ORIGIN", "compliance-platform/audit-log")
+AUDIT_SIGNING_KEY = env_str("AUDIT_SIGNING_KEY") or None
+AUDIT_SIGNING_KEY_FILE = env_str("AUDIT_SIGNING_KEY_FILE") or None
+AUDIT_SIGNING_KEY_NAME = env_str("AUDIT_SIGNING_KEY_NAME") or None  # defaults to the origin
+AUDIT_CHECKPOINT_INTERVAL_SECONDS = env_int("AUDIT_CHECKPOINT_INTERVAL_SECONDS", 60)
+# An RFC 3161 time-stamping authority that time-stamps each checkpoint (audit/timestamping.py); off when unset.
+AUDIT_TSA_URL = env_str("AUDIT_TSA_URL") or None
+AUDIT_TSA_TIMEOUT = env_int("AUDIT_TSA_TIMEOUT", 10)
+# Every audit entry as an OCSF 1.3.0 event over RFC 5424 syslog (audit/forwarding.py): TCP
+# with octet counting, in TLS by default (the collector's certificate is always verified,
+# against the system CAs or AUDIT_SYSLOG_CA_FILE). Off without a host.
+AUDIT_SYSLOG_HOST = env_str("AUDIT_SYSLOG_HOST") or None
+AUDIT_SYSLOG_PORT = env_int("AUDIT_SYSLOG_PORT", 6514)
+AUDIT_SYSLOG_TLS = env_bool("AUDIT_SYSLOG_TLS", True)
+AUDIT_SYSLOG_CA_FILE = env_str("AUDIT_SYSLOG_CA_FILE") or None
+AUDIT_SYSLOG_FACILITY = env_int("AUDIT_SYSLOG_FACILITY", 13)  # "log audit"
+AUDIT_SYSLOG_HOSTNAME = env_str("AUDIT_SYSLOG_HOSTNAME") or None  # defaults to the machine's name
+AUDIT_SYSLOG_SD_ID = env_str("AUDIT_SYSLOG_SD_ID", "audit@32473")
+AUDIT_SYSLOG_TIMEOUT = env_int("AUDIT_SYSLOG_TIMEOUT", 10)
+AUDIT_SYSLOG_INTERVAL_SECONDS = env_int("AUDIT_SYSLOG_INTERVAL_SECONDS", 10)
 # Signs audit checkpoints (docs/audit.md). Keep it outside the database: whoever can
 # rewrite the database must not also be able to re-sign the chain.
 DEV_AUDIT_CHECKPOINT_HMAC_KEY = "dev-only-audit-checkpoint-key-not-for-production"
@@ -363,3 +419,26 @@ if not DEBUG and (
     raise ImproperlyConfigured(
         "AUDIT_CHECKPOINT_HMAC_KEY must be set to a random value of 32+ characters when DEBUG is off."
     )
+
+# FedRAMP 20x persistent validation (systems/ksi.py): the longest a validation may be old before
+# the indicator fails, in hours, per impact level and kind (FRR.PVA: machine-based at least every
+# 3 days at Moderate and 7 days at Low, people-based at least every 3 months).
+KSI_VALIDATION_CYCLE_HOURS = {
+    "low": {
+        "machine": env_int("KSI_MACHINE_CYCLE_HOURS_LOW", 7 * 24),
+        "people": env_int("KSI_PEOPLE_CYCLE_HOURS", 92 * 24),
+    },
+    "moderate": {
+        "machine": env_int("KSI_MACHINE_CYCLE_HOURS_MODERATE", 3 * 24),
+        "people": env_int("KSI_PEOPLE_CYCLE_HOURS", 92 * 24),
+    },
+    "high": {
+        "machine": env_int("KSI_MACHINE_CYCLE_HOURS_HIGH", 3 * 24),
+        "people": env_int("KSI_PEOPLE_CYCLE_HOURS", 92 * 24),
+    },
+}
+# Findings opened by failed or late KSI validations are vulnerabilities (FRR.PVA FAV): this severity.
+KSI_FINDING_SEVERITY = env_str("KSI_FINDING_SEVERITY", "high")
+# POA&M deadlines (systems/oscal/poam.py): days from a finding's opening to remediate, per severity
+# (FedRAMP's continuous-monitoring expectations: high 30, moderate 90, low 180 days).
+POAM_REMEDIATION_DAYS = {"critical": 15, "high": 30, "medium": 90, "low": 180}

@@ -5,6 +5,8 @@ import os
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz")
 os.environ.setdefault("FIELD_ENCRYPTION_KEYS", "dGVzdC1vbmx5LWZpZWxkLWtleS0wMTIzNDU2Nzg5YWI=")
 os.environ.setdefault("AUDIT_CHECKPOINT_HMAC_KEY", "test-only-audit-checkpoint-key-0123456789abcdef")
+# An Ed25519 seed for signing tree checkpoints in tests (audit/signing.py).
+os.environ.setdefault("AUDIT_SIGNING_KEY", "dGVzdC1vbmx5LWF1ZGl0LXNpZ25pbmcta2V5LTAxMjM=")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/compliance")
 os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/14")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")

@@ -20,6 +20,7 @@ from knox.settings import CONSTANTS
 from rest_framework import exceptions, permissions
 
 from audit.services import record_event
+from common.replica import bookkeeping_writes
 
 from .models import ApiToken
 
@@ -92,7 +93,8 @@ def note_use(token, *, now):
     """Record that `token` was used: its first use is audited, later ones only move last_used_at."""
     first = token.last_used_at is None
     if first or now - token.last_used_at >= LAST_USED_RESOLUTION:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        with bookkeeping_writes():  # a GET that moves last_used_at may still read from the replica
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         if first:
             record_event(
                 action="api_token_first_used",

@@ -34,6 +34,8 @@ api_v1 = [
     path("", include("audit.api.urls")),
     path("", include("workflows.api.urls")),
     path("", include("engagements.api.urls")),
+    path("", include("systems.api.urls")),
+    path("", include("webhooks.api.urls")),
 ]
 
 urlpatterns = [

@@ -1,28 +1,28 @@
-"""`make loadtest`: 60 s of mixed traffic against gunicorn with several workers, loopback only.
+"""`make loadtest`: open-loop capacity of gunicorn with several workers, loopback only.
 
 Builds its own PostgreSQL database afresh with the demo data set, starts gunicorn (4 workers)
-and a Celery worker, then runs a bounded closed-loop load: N client threads, each sending
-one request after another for DURATION seconds. Prints throughput, p50/p95/p99 and errors
-per kind of request and exits 1 on any 5xx or connection error.
+and a Celery worker, then offers requests at fixed arrival rates (loadtest/openloop.py) and
+finds, for three mixes, the highest rate at which reads hold p95 < 200 ms and p99 < 400 ms
+with no errors: the mixed traffic of staff and API clients, GET /api/v1/evaluations/ alone,
+and the hand-written floor view for the same rows. The ratio to the floor is the figure
+that holds from machine to machine. Exits 1 on any 500, or if no rate holds.
 
-    .venv/bin/python loadtest/run.py [--duration 60] [--clients 12] [--workers 4]
+    .venv/bin/python loadtest/run.py [--step-seconds 15] [--start-rate 20] [--mix mixed ...]
 """
 
 import argparse
 import os
-import random
 import signal
 import statistics
 import subprocess
 import sys
-import threading
 import time
-from collections import defaultdict
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
 import requests
+from openloop import READ_TARGETS, LoadGenerator, percentile
+from traffic import Traffic
 
 ROOT = Path(__file__).resolve().parents[1]
 PY = sys.executable
@@ -30,7 +30,6 @@ DB = "loadtest_compliance"
 PORT = 8077
 BASE = f"http://127.0.0.1:{PORT}"
 PASSWORD = "load-test-password-0123"
-READ_TARGETS = {"p95": 200.0, "p99": 400.0}
 
 
 def environment():
@@ -40,6 +39,9 @@ def environment():
         "SECRET_KEY": "loadtest-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz",
         "FIELD_ENCRYPTION_KEYS": "bG9hZHRlc3Qtb25seS1maWVsZC1rZXktMDEyMzQ1Njc=",
         "AUDIT_CHECKPOINT_HMAC_KEY": "loadtest-only-hmac-key-0123456789",
+        # Production-shaped settings plus the hand-written floor's URL (bench/floors.py).
+        "DJANGO_SETTINGS_MODULE": "compliance_site.bench_settings",
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "bench"), str(ROOT)]),
         "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DB}",
         "CELERY_BROKER_URL": "redis://127.0.0.1:6379/11",
         "REDIS_CACHE_URL": "redis://127.0.0.1:6379/12",
@@ -144,152 +146,91 @@ def stop(procs):
             proc.kill()
 
 
-class Client:
-    def __init__(self, tokens, ids):
-        self.api = requests.Session()
-        self.api.headers["Authorization"] = f"Token {tokens['load-manager']}"
-        self.auditor = requests.Session()
-        self.auditor.headers["Authorization"] = f"Token {tokens['load-auditor']}"
-        self.pages = requests.Session()
-        self.pages.get(f"{BASE}/dashboard/login/")
-        self.pages.post(
-            f"{BASE}/dashboard/login/",
-            data={
-                "username": "load-manager",
-                "password": PASSWORD,
-                "csrfmiddlewaretoken": self.pages.cookies.get("csrftoken"),
-            },
-            headers={"Referer": f"{BASE}/dashboard/login/"},
-        )
-        self.ids = ids
-
-    def pick(self):
-        choices = [
-            (20, "read", "page /dashboard/", lambda: self.pages.get(f"{BASE}/dashboard/")),
-            (6, "read", "page /dashboard/findings/", lambda: self.pages.get(f"{BASE}/dashboard/findings/")),
-            (10, "read", "GET rules", lambda: self.api.get(f"{BASE}/api/v1/rules/")),
-            (10, "read", "GET findings", lambda: self.api.get(f"{BASE}/api/v1/findings/?status=open")),
-            (10, "read", "GET evaluations", lambda: self.api.get(f"{BASE}/api/v1/evaluations/")),
-            (5, "read", "GET data-sources", lambda: self.api.get(f"{BASE}/api/v1/data-sources/")),
-            (8, "read", "GET analytics/dashboard", lambda: self.api.get(f"{BASE}/api/v1/analytics/dashboard/")),
-            (5, "read", "GET analytics/trends", lambda: self.api.get(f"{BASE}/api/v1/analytics/trends/?days=90")),
-            (8, "read", "GET audit-logs", lambda: self.auditor.get(f"{BASE}/api/v1/audit-logs/")),
-            (6, "write", "POST evaluations/bulk (100)", self.bulk),
-            (2, "write", "POST reports/{id}/generate", self.generate),
-        ]
-        weights = [c[0] for c in choices]
-        return random.choices(choices, weights=weights)[0][1:]
-
-    def bulk(self):
-        now = datetime.now(UTC)
-        rows = [
-            {
-                "rule": random.choice(self.ids["rules"]),
-                "data_source": random.choice(self.ids["sources"]),
-                "status": random.choice(["passed", "passed", "passed", "failed"]),
-                "evaluated_at": (now - timedelta(seconds=random.randint(0, 60))).isoformat(),
-            }
-            for _ in range(100)
-        ]
-        return self.api.post(f"{BASE}/api/v1/evaluations/bulk/", json={"evaluations": rows})
-
-    def generate(self):
-        created = self.api.post(
-            f"{BASE}/api/v1/reports/",
-            json={
-                "name": "Load test report",
-                "report_type": "compliance_status",
-                "file_format": "json",
-                "access_level": "internal",
-            },
-        )
-        if created.status_code != 201:
-            return created
-        return self.api.post(f"{BASE}/api/v1/reports/{created.json()['id']}/generate/")
+MIXES = (
+    ("mixed", "mixed traffic (pages, API reads, bulk ingest, reports)"),
+    ("evaluations_only", "GET /api/v1/evaluations/ alone"),
+    ("floor", "hand-written floor: the same evaluations as a bare JsonResponse"),
+)
 
 
-def run_load(tokens, duration, clients):
+def load_ids(tokens):
     probe = requests.Session()
     probe.headers["Authorization"] = f"Token {tokens['load-manager']}"
-    ids = {
+    return {
         "rules": [r["id"] for r in probe.get(f"{BASE}/api/v1/rules/?page_size=500").json()["results"]],
         "sources": [s["id"] for s in probe.get(f"{BASE}/api/v1/data-sources/?page_size=500").json()["results"]],
     }
-    samples = defaultdict(list)
-    failures = defaultdict(int)
-    lock = threading.Lock()
-    deadline = time.monotonic() + duration
-
-    def worker():
-        client = Client(tokens, ids)
-        while time.monotonic() < deadline:
-            kind, label, call = client.pick()
-            start = time.perf_counter()
-            try:
-                response = call()
-                status = response.status_code
-            except requests.RequestException:
-                status = 599
-            elapsed = (time.perf_counter() - start) * 1000
-            with lock:
-                samples[(kind, label)].append(elapsed)
-                if status >= 500 or status in (401, 403):
-                    failures[(kind, label, status)] += 1
-
-    threads = [threading.Thread(target=worker) for _ in range(clients)]
-    started = time.monotonic()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return samples, failures, time.monotonic() - started
 
 
-def percentile(values, p):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
-
-
-def report(samples, failures, elapsed, args):
-    total = sum(len(v) for v in samples.values())
+def print_steps(title, capacity, steps):
     print(
-        f"\nLoad test: {args.clients} clients, gunicorn {args.workers} workers, {elapsed:.0f} s, "
-        f"{total} requests, {total / elapsed:.1f} req/s, {os.cpu_count()} cores"
+        f"\n{title}: capacity {capacity:g} req/s (reads p95 < {READ_TARGETS['p95']:.0f} ms, "
+        f"p99 < {READ_TARGETS['p99']:.0f} ms, no errors)"
     )
+    print(f"{'rate/s':>8}{'sent':>7}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}  holds")
+    for step in steps:
+        p50, p95, p99 = step.read_percentiles()
+        sent = sum(len(v) for v in step.samples.values())
+        holds = "yes" if step.holds else "no"
+        print(f"{step.rate:>8g}{sent:>7}{p50:>9.1f}{p95:>9.1f}{p99:>9.1f}{step.errors:>8}  {holds}")
+
+
+def print_breakdown(step):
+    print(f"\nper request at {step.rate:g} req/s (the highest rate that held):")
     print(f"{'request':<32}{'count':>7}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}")
-    for (_kind, label), values in sorted(samples.items()):
+    for (_kind, label), values in sorted(step.samples.items()):
         print(
             f"{label:<32}{len(values):>7}{statistics.median(values):>9.1f}{percentile(values, 95):>9.1f}"
             f"{percentile(values, 99):>9.1f}"
         )
-    reads = [v for (kind, _), values in samples.items() if kind == "read" for v in values]
-    p95, p99 = percentile(reads, 95), percentile(reads, 99)
-    print(
-        f"{'ALL READS':<32}{len(reads):>7}{statistics.median(reads):>9.1f}{p95:>9.1f}{p99:>9.1f}"
-        f"   targets p95 < {READ_TARGETS['p95']:.0f}, p99 < {READ_TARGETS['p99']:.0f}: "
-        f"{'met' if p95 < READ_TARGETS['p95'] and p99 < READ_TARGETS['p99'] else 'MISSED'}"
-    )
-    errors = sum(failures.values())
-    print(f"errors: {errors}")
-    for (_kind, label, status), count in sorted(failures.items()):
-        print(f"  {status} x{count}  {label}")
-    return errors
 
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--duration", type=int, default=60)
-    parser.add_argument("--clients", type=int, default=12)
+    parser.add_argument("--step-seconds", type=int, default=15, help="length of each fixed-rate step")
+    parser.add_argument("--start-rate", type=float, default=20, help="first arrival rate, requests/s")
+    parser.add_argument("--refine", type=int, default=3, help="bisection steps after the first miss")
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--mix", choices=[name for name, _ in MIXES], action="append", help="default: all three")
     args = parser.parse_args()
     env = environment()
     tokens = prepare(env)
     procs = start(env, args.workers)
+    server_errors = 0
+    capacities = {}
     try:
-        samples, failures, elapsed = run_load(tokens, args.duration, args.clients)
+        ids = load_ids(tokens)
+        generator = LoadGenerator(lambda: Traffic(BASE, tokens, ids, PASSWORD))
+        try:
+            for name, title in MIXES:
+                if args.mix and name not in args.mix:
+                    continue
+                capacity, steps = generator.find_capacity(
+                    name, start_rate=args.start_rate, seconds=args.step_seconds, refine_steps=args.refine
+                )
+                capacities[name] = capacity
+                print_steps(title, capacity, steps)
+                held = [step for step in steps if step.rate == capacity]
+                if held:
+                    print_breakdown(held[-1])
+                server_errors += sum(
+                    count for step in steps for (_label, status), count in step.failures.items() if status == 500
+                )
+        finally:
+            generator.close()
     finally:
         stop(procs)
-    sys.exit(1 if report(samples, failures, elapsed, args) else 0)
+    print(
+        f"\nopen-loop capacity on {os.cpu_count()} cores, gunicorn {args.workers} workers, "
+        f"{args.step_seconds} s steps: " + ", ".join(f"{name} {value:g} req/s" for name, value in capacities.items())
+    )
+    floor = capacities.get("floor")
+    if floor:
+        for name in ("mixed", "evaluations_only"):
+            if name in capacities:
+                print(f"  {name} / floor: {capacities[name] / floor:.2f}")
+    # Overload shows as latency or refused connections; a 500 is a bug at any rate.
+    sys.exit(1 if server_errors or not any(capacities.values()) else 0)
 
 
 if __name__ == "__main__":

@@ -12,8 +12,10 @@ import logging
 import time
 
 from django.core.exceptions import ValidationError
-from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connection, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections, transaction
 from django.utils import timezone
+
+from common.replica import replica_reads
 
 from . import content
 from .catalog import DEFAULT_SECTIONS
@@ -41,16 +43,21 @@ class GenerationCancelled(Exception):
 def consistent_snapshot():
     """One REPEATABLE READ, READ ONLY transaction: every section sees the same data.
 
-    Yields whether a snapshot was opened. Inside a caller's transaction (or on SQLite,
-    whose transactions are serialisable anyway) the caller's view is used as it is.
+    The snapshot is taken on the replica when there is a usable one (common/replica.py):
+    the report's own claim just written does not matter to its content. Yields whether the
+    snapshot holds the primary's main connection (then progress needs a side connection).
+    Inside a caller's transaction (or on SQLite, whose transactions are serialisable anyway)
+    the caller's view is used as it is.
     """
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
-        yield False
-        return
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        yield True
+    with replica_reads(own_writes_visible=False) as alias:
+        snapshot_connection = connections[alias]
+        if snapshot_connection.vendor != "postgresql" or snapshot_connection.in_atomic_block:
+            yield False
+            return
+        with transaction.atomic(using=alias):
+            with snapshot_connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            yield alias == DEFAULT_DB_ALIAS
 
 
 class ProgressReporter:

@@ -11,7 +11,7 @@ from rest_framework.exceptions import ValidationError
 from common.api.filtering import FilterBackend
 from common.api.pagination import KeysetPagination
 
-from .. import exports, selectors
+from .. import exports, selectors, transparency
 from ..filtersets import AuditLogFilterSet
 from ..services import record_event
 from .serializers import AuditLogSerializer
@@ -37,7 +37,7 @@ class AuditLogViewSet(viewsets.ReadOnlyModelViewSet):
         parameters=[OpenApiParameter("file_format", enum=list(EXPORT_FORMATS), default="csv")],
         responses={
             (200, "text/csv"): OpenApiTypes.STR,
-            (200, "application/json"): {"type": "array", "items": {"type": "object", "additionalProperties": True}},
+            (200, "application/json"): {"type": "object", "additionalProperties": True},
         },
     )
     @action(detail=False, methods=["get"])
@@ -54,7 +54,16 @@ class AuditLogViewSet(viewsets.ReadOnlyModelViewSet):
             message=f"Audit log exported as {file_format}.",
         )
         content_type, chunks = EXPORT_FORMATS[file_format]
-        response = StreamingHttpResponse(chunks(queryset), content_type=content_type)
+        if file_format == "json":
+            # A fresh signed checkpoint (this export's own entry included), and the entries
+            # it covers: the export ends on a signed tree head.
+            checkpoint = transparency.publish_checkpoint()
+            if checkpoint is not None:
+                queryset = queryset.filter(link__seq__lte=checkpoint.size)
+            stream = chunks(queryset, transparency.export_envelope(queryset))
+        else:
+            stream = chunks(queryset)
+        response = StreamingHttpResponse(stream, content_type=content_type)
         stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
         response["Content-Disposition"] = f'attachment; filename="audit-log-{stamp}.{file_format}"'
         return response

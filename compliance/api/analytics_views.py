@@ -6,6 +6,8 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.replica import replica_reads
+
 from .. import analytics
 from ..models import ComplianceRule, DataSource, Framework
 
@@ -74,7 +76,21 @@ def rule_trend(request, rule):
 
 
 class AnalyticsView(APIView):
+    """Analytics read history that may lag a few seconds: from the replica when there is one."""
+
     required_permissions = READ_PERMISSIONS
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)  # authentication and permissions read the primary
+        self._replica_scope = replica_reads()
+        self._replica_scope.__enter__()
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        scope = getattr(self, "_replica_scope", None)
+        if scope is not None:
+            self._replica_scope = None
+            scope.__exit__(None, None, None)
+        return super().finalize_response(request, response, *args, **kwargs)
 
 
 DAYS = OpenApiParameter("days", int, description="1..730, default 30")

@@ -17,7 +17,12 @@ from ..choices import EvaluationStatus
 
 
 class RuleEvaluation(models.Model):
-    """One observation of a rule on a data source. Immutable once written."""
+    """One observation of a rule on a data source. Immutable once written.
+
+    On PostgreSQL the table is partitioned by range of evaluated_at (migration 0007,
+    common/partitions.py); its primary key there is (id, evaluated_at), ids still unique
+    from the one sequence, and no foreign key constraint points at it.
+    """
 
     rule = models.ForeignKey("compliance.ComplianceRule", on_delete=models.CASCADE, related_name="evaluations")
     data_source = models.ForeignKey("compliance.DataSource", on_delete=models.CASCADE, related_name="evaluations")
@@ -52,7 +57,9 @@ class LatestEvaluation(models.Model):
     data_source = models.ForeignKey(
         "compliance.DataSource", on_delete=models.CASCADE, related_name="latest_evaluations"
     )
-    evaluation = models.ForeignKey("RuleEvaluation", on_delete=models.CASCADE, related_name="+")
+    # No constraint: evaluations are partitioned by time (their key is (id, evaluated_at)),
+    # and a pair silent for longer than the retention keeps naming a dropped evaluation.
+    evaluation = models.ForeignKey("RuleEvaluation", on_delete=models.CASCADE, db_constraint=False, related_name="+")
     status = models.CharField(max_length=16, choices=EvaluationStatus.choices)
     score = models.FloatField(null=True, blank=True)
     evaluated_at = models.DateTimeField()

@@ -12,6 +12,8 @@ from django.core.paginator import Paginator
 from django.db.models import F
 from django.shortcuts import get_object_or_404, render
 
+from common.replica import replica_reads
+
 from .. import analytics
 from ..api.analytics_views import READ_PERMISSIONS
 from ..charts import line_chart_svg
@@ -44,7 +46,8 @@ def dashboard_view(view):
     def wrapped(request, *args, **kwargs):
         if not request.user.has_perms(READ_PERMISSIONS):
             raise PermissionDenied
-        return view(request, *args, **kwargs)
+        with replica_reads():  # dashboards may lag a few seconds: the replica when there is one
+            return view(request, *args, **kwargs)
 
     return wrapped
 

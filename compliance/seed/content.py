@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import record_event
-from compliance.models import Control, ControlMapping, Framework
+from compliance.models import Control, ControlMapping, ControlRevision, Framework
 
 from .frameworks import builtin_frameworks
 from .mappings import builtin_mappings
@@ -19,6 +19,8 @@ from .tally import Tally
 
 _FRAMEWORK_FIELDS = ("name", "version", "issuer", "description")
 _CONTROL_FIELDS = ("title", "is_group", "sort_order", "parent_id")
+# Content whose changes between versions of a built-in framework are kept as ControlRevisions.
+_REVISED_FIELDS = ("title", "description")
 
 
 def _changed(instance, values):
@@ -29,15 +31,18 @@ def _changed(instance, values):
     return changed
 
 
-def upsert_controls(*, framework, specs, tally, extra_fields=None):
+def upsert_controls(*, framework, specs, tally, extra_fields=None, previous=None):
     """Create or update controls of one framework from ControlSpec-like objects.
 
     `extra_fields` maps ref_id -> {field: value} for content that carries more than the
     outline does (description, parameters from OSCAL). Controls of the framework that the
-    specs do not mention are left alone. Returns {ref_id: Control}.
+    specs do not mention are left alone. Returns {ref_id: Control}. A `previous` dict gets
+    the revised fields of every control that existed, as they were before this call.
     """
     extra_fields = extra_fields or {}
     existing = {c.ref_id: c for c in Control.objects.filter(framework=framework)}
+    if previous is not None:
+        previous.update({ref: {name: getattr(c, name) for name in _REVISED_FIELDS} for ref, c in existing.items()})
     new = [
         Control(
             framework=framework,
@@ -81,15 +86,43 @@ def upsert_controls(*, framework, specs, tally, extra_fields=None):
     return existing
 
 
+def _record_revisions(*, framework, before, from_version, controls):
+    """One ControlRevision per changed title/description of a control that existed before."""
+    now = timezone.now()
+    revisions = [
+        ControlRevision(
+            control=control,
+            field=name,
+            old_value=before[ref_id][name],
+            new_value=getattr(control, name),
+            from_version=from_version,
+            to_version=framework.version,
+            changed_at=now,
+        )
+        for ref_id, control in controls.items()
+        if ref_id in before
+        for name in _REVISED_FIELDS
+        if before[ref_id][name] != getattr(control, name)
+    ]
+    ControlRevision.objects.bulk_create(revisions, batch_size=500)
+    return len(revisions)
+
+
 @transaction.atomic
-def seed_framework(*, fields, specs, tally, log):
-    """Create or update one built-in framework and its controls. Returns it, or None if skipped."""
+def seed_framework(*, fields, specs, tally, log, extra_fields=None):
+    """Create or update one built-in framework and its controls. Returns it, or None if skipped.
+
+    Changed titles and statements of existing controls are kept as ControlRevisions
+    (old and new text, the versions between which it changed, when).
+    """
     framework = Framework.objects.filter(code=fields["code"]).first()
     if framework is not None and not framework.is_builtin:
         tally.add("skipped", "framework")
         log(f"  {fields['code']}: a user-made framework has this code; left alone")
         return None
     values = {name: fields.get(name, "") for name in _FRAMEWORK_FIELDS}
+    from_version = framework.version if framework is not None else ""
+    before = {}
     if framework is None:
         framework = Framework.objects.create(code=fields["code"], is_builtin=True, **values)
         tally.add("created", "framework")
@@ -99,14 +132,21 @@ def seed_framework(*, fields, specs, tally, log):
         if changed:
             framework.save()
         tally.add("updated" if changed else "skipped", "framework")
-    before = {outcome: tally.counts[outcome]["control"] for outcome in Tally.OUTCOMES}
-    upsert_controls(framework=framework, specs=specs, tally=tally)
-    delta = {outcome: tally.counts[outcome]["control"] - before[outcome] for outcome in Tally.OUTCOMES}
+    counted = {outcome: tally.counts[outcome]["control"] for outcome in Tally.OUTCOMES}
+    controls = upsert_controls(
+        framework=framework, specs=specs, tally=tally, extra_fields=extra_fields, previous=before
+    )
+    delta = {outcome: tally.counts[outcome]["control"] - counted[outcome] for outcome in Tally.OUTCOMES}
+    revised = _record_revisions(framework=framework, before=before, from_version=from_version, controls=controls)
     if changed or delta["created"] or delta["updated"]:
         record_event(
             action="seeded",
             instance=framework,
-            changes={"controls_created": [None, delta["created"]], "controls_updated": [None, delta["updated"]]},
+            changes={
+                "controls_created": [None, delta["created"]],
+                "controls_updated": [None, delta["updated"]],
+                "statements_revised": [None, revised],
+            },
             message=f"Built-in content for {framework.code}: {delta['created']} control(s) created, "
             f"{delta['updated']} updated.",
         )
@@ -120,8 +160,8 @@ def seed_framework(*, fields, specs, tally, log):
 def seed_frameworks(*, tally, log):
     """Seed every built-in framework. Returns {code: Framework} for those seeded."""
     seeded = {}
-    for fields, specs in builtin_frameworks():
-        framework = seed_framework(fields=fields, specs=specs, tally=tally, log=log)
+    for fields, specs, extra_fields in builtin_frameworks():
+        framework = seed_framework(fields=fields, specs=specs, tally=tally, log=log, extra_fields=extra_fields)
         if framework is not None:
             seeded[framework.code] = framework
     return seeded
@@ -174,6 +214,6 @@ def seed_mappings(*, tally, log):
         )
     log(
         f"  mappings: {len(specs)} ({len(new)} new, {len(dirty)} updated"
-        + (f", {len(missing)} skipped because a framework is user-made" if missing else "")
+        + (f", {len(missing)} skipped: a framework is user-made or the control is not shipped" if missing else "")
         + ")"
     )

@@ -141,8 +141,23 @@ class MappingSpec:
     rationale: str
 
 
+def ksi_mappings():
+    """Each FedRAMP 20x indicator → the SP 800-53 controls FRMR says it relies on."""
+    from .frameworks import fedramp_ksi, nist_800_53
+
+    return [
+        MappingSpec(
+            source=(fedramp_ksi.CODE, ksi_id),
+            target=(nist_800_53.CODE, control),
+            relationship=MappingRelationship.INTERSECT,
+            rationale="The indicator relies on this control (FedRAMP machine-readable documentation).",
+        )
+        for ksi_id, control in fedramp_ksi.control_references()
+    ]
+
+
 def builtin_mappings():
-    """Parse MAPPINGS into MappingSpecs; raises ValueError on a malformed line."""
+    """Parse MAPPINGS into MappingSpecs (and add the KSI ones); raises ValueError on a malformed line."""
     specs, theme = [], ""
     for number, raw in enumerate(MAPPINGS.splitlines(), start=1):
         line = raw.strip()
@@ -162,4 +177,4 @@ def builtin_mappings():
                 rationale=f"Both address {theme}.",
             )
         )
-    return specs
+    return specs + ksi_mappings()

@@ -200,6 +200,8 @@ class TestStatusHistory:
             reads = [
                 q["sql"]
                 for q in late.captured_queries
-                if q["sql"].lstrip().startswith("SELECT") and "compliance_statuschange" in q["sql"]
+                if q["sql"].lstrip().startswith("SELECT")
+                and "compliance_statuschange" in q["sql"]
+                and "pg_inherits" not in q["sql"]  # the partition check before writing
             ]
             assert len(reads) == 1 and "CROSS JOIN LATERAL" in reads[0]

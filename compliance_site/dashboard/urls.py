@@ -5,6 +5,7 @@ from django.urls import path
 from compliance.api import analytics_urls
 from compliance.pages import urls as compliance_pages
 from engagements import pages as engagement_pages
+from systems import pages as system_pages
 
 from . import api, pages
 
@@ -14,6 +15,7 @@ urlpatterns = [
     path("", pages.overview, name="overview"),
     *compliance_pages.urlpatterns,
     path("engagements/<int:pk>/", engagement_pages.engagement_progress, name="engagement"),
+    path("systems/<int:pk>/ksi/", system_pages.ksi_page, name="system-ksi"),
 ]
 
 analytics_urlpatterns = [

@@ -45,9 +45,18 @@ def test_every_recorded_action_is_registered(where, action):
 
 def test_every_app_registers_its_models_and_audit_names_none():
     labels = {model._meta.app_label for model in registry.audited_models()}
-    assert labels == {"auth", "compliance", "reports", "workflows", "integrations", "engagements"}
+    assert labels == {
+        "auth",
+        "compliance",
+        "reports",
+        "workflows",
+        "integrations",
+        "engagements",
+        "systems",
+        "webhooks",
+    }
     audit_source = " ".join(
         path.read_text() for path in (Path(settings.BASE_DIR) / "audit").glob("*.py") if path.name != "testing.py"
     )
-    for app in ("compliance", "reports", "workflows", "integrations"):
+    for app in ("compliance", "reports", "workflows", "integrations", "webhooks"):
         assert f"{app}." not in audit_source.replace("compliance_site.", ""), f"audit names {app}"

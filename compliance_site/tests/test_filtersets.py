@@ -7,7 +7,7 @@ import pytest
 
 from common.filtersets import StrictFilterSet
 
-APPS = ("compliance", "audit", "reports", "workflows", "integrations", "engagements")
+APPS = ("compliance", "audit", "reports", "workflows", "integrations", "engagements", "systems")
 
 
 def all_filtersets():

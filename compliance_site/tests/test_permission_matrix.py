@@ -40,6 +40,9 @@ TABLE = {
     "findings": (READERS, NoCreates(EDITORS)),
     "evidence": (READERS, EDITORS),  # each item's access level decides what a reader sees
     "engagements": (AUDIT_READERS, EDITORS),  # an auditor lists the ones they are on
+    "oscal/profiles": (READERS, EDITORS),
+    "systems": (READERS, EDITORS),
+    "oscal/component-definitions": (READERS, EDITORS),
     "report-templates": (READERS, EDITORS),
     "reports": (SIGNED_IN, EDITORS),  # reading needs a sign-in only: each report's access level decides
     "report-schedules": (READERS, EDITORS),
@@ -49,7 +52,10 @@ TABLE = {
     "notifications": (SIGNED_IN, NoCreates(SIGNED_IN)),  # each user's own
     "integrations": (READERS, {ADMIN}),
     "audit-logs": (AUDIT_READERS, NoCreates()),  # append-only: nobody holds its add permission
-    "auth/tokens": (SIGNED_IN, SIGNED_IN),  # each user's own tokens
+    "audit-logs/checkpoints": (AUDIT_READERS, NoCreates()),  # signed by the task alone
+    "audit-logs/proofs": (AUDIT_READERS, NoCreates(AUDIT_READERS)),
+    "auth/tokens": (SIGNED_IN, SIGNED_IN),
+    "webhooks": ({ADMIN, AUDITOR}, {ADMIN}),  # the secret is write-only  # each user's own tokens
 }
 ROUTER_MODULES = (
     "compliance.api.urls",
@@ -58,6 +64,8 @@ ROUTER_MODULES = (
     "integrations.api.urls",
     "audit.api.urls",
     "engagements.api.urls",
+    "systems.api.urls",
+    "webhooks.api.urls",
     "compliance_site.urls",
 )
 

@@ -12,7 +12,7 @@ from common.roles import COMPLIANCE_MANAGER
 from compliance.models import Control
 from compliance.tests.factories import ControlFactory, FrameworkFactory
 
-APPS = ("audit", "compliance", "reports", "workflows", "integrations")
+APPS = ("audit", "compliance", "reports", "workflows", "integrations", "webhooks")
 
 
 def model_serializers():

@@ -122,7 +122,7 @@ class EngagementViewSet(ServiceWritesMixin, viewsets.ModelViewSet):
         responses={200: s.EvidenceRequestSerializer, 409: OpenApiResponse(description="Not in a state for this.")},
         description='`answer` (the assignee: `{"evidence": [ids]}`), `accept` or `reject` (an auditor: `{"comment"}`).',
         filters=False,
-        operation_id="v1_engagements_requests_step",
+        operation_id="v1_engagements_request_step",
     )
     @action(
         detail=True,

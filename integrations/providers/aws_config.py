@@ -17,8 +17,9 @@ from botocore.exceptions import (
 )
 from django.conf import settings
 
+from common.http import DestinationRefused, _vetted_addresses, check_url
+
 from ..choices import Capability, IntegrationType
-from ..http import DestinationRefused, _vetted_addresses, check_url
 from ..registry import register
 from .base import (
     AuthenticationFailed,

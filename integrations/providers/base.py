@@ -13,8 +13,7 @@ from datetime import UTC, datetime
 import jsonschema
 
 from common.dates import parse_iso_datetime
-
-from ..http import DestinationRefused, check_url
+from common.http import DestinationRefused, check_url
 
 
 # --- errors: their messages are shown to people, so they never carry a secret ---------

@@ -11,7 +11,8 @@ from urllib.parse import urljoin, urlsplit
 import requests
 from django.conf import settings
 
-from ..http import DestinationRefused, SafeSession
+from common.http import DestinationRefused, SafeSession
+
 from .base import AuthenticationFailed, ConfigurationError, RemoteError, TransientError
 
 

@@ -5,7 +5,7 @@ import ipaddress
 import pytest
 import requests
 
-from integrations.http import DestinationRefused, SafeSession, address_refusal, check_url
+from common.http import DestinationRefused, SafeSession, address_refusal, check_url
 
 from .fakes.server import FakeVendor, Reply
 
