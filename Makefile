@@ -11,7 +11,7 @@ PIP_COMPILE_ARGS ?=
 PIP_COMPILE := CUSTOM_COMPILE_COMMAND="make requirements" $(VENV)/bin/pip-compile --quiet --generate-hashes \
 	--allow-unsafe --strip-extras --no-emit-find-links --no-emit-index-url --no-emit-trusted-host $(PIP_COMPILE_ARGS)
 
-.PHONY: install install-dev run test lint requirements bench bench-oscal bench-transparency loadtest fuzz clean
+.PHONY: install install-dev run test lint requirements bench bench-evidence bench-oscal bench-transparency loadtest fuzz clean
 
 # What production runs (requirements.txt); the stamp is rebuilt when the file changes.
 $(VENV)/.installed: requirements.txt
@@ -61,6 +61,11 @@ requirements: install-dev
 bench: install-dev
 	./scripts/ensure_services.sh
 	$(PY) bench/run.py
+
+## Evidence upload and hashing (100 MB vs sha256sum) and freezing a 1,000,000-evaluation population.
+bench-evidence: install-dev
+	./scripts/ensure_services.sh
+	$(PY) bench/bench_evidence.py
 
 ## SSP export of a MODERATE system (287 controls, 20 components) beside trestle alone validating it.
 bench-oscal: install-dev

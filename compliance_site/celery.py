@@ -20,6 +20,7 @@ SCHEDULE_APPS = (
     "reports",
     "workflows",
     "integrations",
+    "engagements",
     "systems",
     "webhooks",
     "compliance_site",

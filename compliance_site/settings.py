@@ -287,6 +287,8 @@ SPECTACULAR_SETTINGS = {
         "IntegrationStatusEnum": "integrations.choices.IntegrationStatus",
         "IntegrationLogStatusEnum": "integrations.choices.LogStatus",
         "PopulationKindEnum": "engagements.choices.PopulationKind",
+        "EngagementStatusEnum": "engagements.choices.EngagementStatus",
+        "RequestStatusEnum": "engagements.choices.RequestStatus",
         "ValidationKindEnum": "systems.choices.ValidationKind",
     },
 }

@@ -13,6 +13,7 @@ class EngagementStatus(models.TextChoices):
 class PopulationKind(models.TextChoices):
     EVALUATIONS = "evaluations", "Evaluations of the control's rules"
     AUDIT_ENTRIES = "audit_entries", "Audit entries (change and access controls)"
+    WORKFLOW_RUNS = "workflow_runs", "Workflow runs started in the period (change controls)"
 
 
 class Frequency(models.TextChoices):

@@ -2,9 +2,10 @@
 
 Layout: manifest.json; populations/<id>.txt (the exact member text each SHA-256 is over);
 evidence/<id>/<name> (every evidence file the requests were answered with);
-audit-trail.json (the audit entries of the period about this engagement, its evidence and
-its controls' rules). manifest.json lists every other file with its SHA-256 and size, the
-populations with their hashes, the samples with their seeds, the requests and sign-offs.
+audit-trail.json (every audit entry about this engagement and its populations, samples,
+requests and sign-offs, and the period's entries about its evidence and its controls'
+rules). manifest.json lists every other file with its SHA-256 and size, the populations
+with their hashes, the samples with their seeds, the requests and sign-offs.
 """
 
 import hashlib
@@ -40,7 +41,13 @@ def _audit_rows(engagement, evidence_ids):
     about = Q(content_type=types[Evidence], object_id__in=[str(pk) for pk in evidence_ids]) | Q(
         content_type=ContentType.objects.get_for_model(ComplianceRule), object_id__in=[str(pk) for pk in rule_ids]
     )
-    own = Q(content_type__in=[types[model] for model in (Engagement, Population, Sample, EvidenceRequest, SignOff)])
+    own = Q(content_type=types[Engagement], object_id=str(engagement.pk))
+    for model, related in ((Population, "populations"), (Sample, "samples"), (EvidenceRequest, "requests")):
+        ids = [str(pk) for pk in getattr(engagement, related).values_list("pk", flat=True)]
+        own |= Q(content_type=types[model], object_id__in=ids)
+    own |= Q(
+        content_type=types[SignOff], object_id__in=[str(pk) for pk in engagement.sign_offs.values_list("pk", flat=True)]
+    )
     entries = AuditLog.objects.filter((about & Q(timestamp__gte=start, timestamp__lt=end)) | own).order_by("id")
     return [
         {

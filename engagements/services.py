@@ -19,6 +19,7 @@ from common.roles import AUDITOR, is_compliance_admin
 from common.writes import ModelWrites, create_row, update_row
 from compliance.models import Evidence, RuleEvaluation
 from compliance.services import open_finding_from_exception
+from workflows.models import Workflow
 
 from . import sampling
 from .choices import EngagementStatus, PopulationKind, RequestStatus, SignOffResult
@@ -113,6 +114,11 @@ def population_member_ids(*, engagement, control, kind, actions=()):
         rows = RuleEvaluation.objects.filter(
             rule__in=control.rules.values("pk"), evaluated_at__gte=start, evaluated_at__lt=end
         )
+    elif kind == PopulationKind.WORKFLOW_RUNS:
+        # `actions` names workflow types here (e.g. ["approval", "remediation"]).
+        rows = Workflow.objects.filter(started_at__gte=start, started_at__lt=end)
+        if actions:
+            rows = rows.filter(workflow_type__in=actions)
     else:
         rows = AuditLog.objects.filter(timestamp__gte=start, timestamp__lt=end)
         if actions:

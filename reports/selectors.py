@@ -13,6 +13,7 @@ from audit.models import AuditLog
 from compliance.analytics import history, trends
 from compliance.choices import EvaluationStatus, Severity
 from compliance.evaluations import ScoreTally, tally
+from compliance.freshness import decide, with_state_inputs
 from compliance.models import Control, ControlMapping, Finding, LatestEvaluation
 
 from .choices import ReportStatus
@@ -146,8 +147,17 @@ def control_coverage(scope, *, limit):
         ),
     ).order_by("framework__code", "sort_order", "ref_id")
     total = controls.count()
-    rows = controls.values("ref_id", "title", "rule_total", "passed", "failing", framework_code=F("framework__code"))
-    return list(rows[:limit]), total
+    rows = list(
+        controls.values(
+            "pk", "ref_id", "title", "rule_total", "passed", "failing", framework_code=F("framework__code")
+        )[:limit]
+    )
+    # The control's own derived state (compliance/freshness.py), so stale shows apart from failing.
+    listed = with_state_inputs(Control.objects.filter(pk__in=[row["pk"] for row in rows]))
+    states = {control.pk: decide(control).state for control in listed}
+    for row in rows:
+        row["state"] = states.get(row["pk"], "")
+    return rows, total
 
 
 def control_mappings(scope, *, limit):

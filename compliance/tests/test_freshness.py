@@ -110,10 +110,22 @@ def test_api_filter_and_summary_show_stale_apart_from_failing(client_as):
     assert [row["control_id"] for row in summary["failing"]] == [failing.pk]
 
 
-def test_control_list_query_count_does_not_grow(client_as, django_assert_max_num_queries):
-    for _ in range(5):
-        add_record_evidence(ControlFactory(), days_ago=1, valid_for_days=5)
+def test_control_list_query_count_does_not_grow(client_as):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     manager = client_as(COMPLIANCE_MANAGER)
-    with django_assert_max_num_queries(8):
-        response = manager.get("/api/v1/controls/")
-    assert response.status_code == 200 and {row["state"] for row in response.json()["results"]} == {"passing"}
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            response = manager.get("/api/v1/controls/")
+        assert response.status_code == 200 and {row["state"] for row in response.json()["results"]} == {"passing"}
+        return len(captured)
+
+    for _ in range(3):
+        add_record_evidence(ControlFactory(), days_ago=1, valid_for_days=5)
+    queries()  # the token's first use writes once; count from the second request on
+    few = queries()
+    for _ in range(6):
+        add_record_evidence(ControlFactory(), days_ago=1, valid_for_days=5)
+    assert queries() == few <= 10

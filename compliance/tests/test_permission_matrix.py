@@ -8,7 +8,17 @@ import pytest
 from django.contrib.auth.models import Group
 
 from common.roles import AUDITOR, COMPLIANCE_ADMIN, COMPLIANCE_MANAGER, VIEWER
-from compliance.models import ComplianceRule, Control, ControlMapping, DataSource, Finding, Framework, RuleEvaluation
+from compliance.evidence.services import add_evidence
+from compliance.models import (
+    ComplianceRule,
+    Control,
+    ControlMapping,
+    DataSource,
+    Evidence,
+    Finding,
+    Framework,
+    RuleEvaluation,
+)
 
 from .factories import (
     ControlFactory,
@@ -90,6 +100,16 @@ MATRIX = {
         None,
         {"status": "in_progress"},
         {"list": READERS, "retrieve": READERS, "update": EDITORS},
+    ),
+    # Immutable: no update at all (405); reading an internal item needs a role.
+    "evidence": (
+        Evidence,
+        "/api/v1/evidence/",
+        "pk",
+        lambda: add_evidence(data={"access_level": "internal"}, record={"matrix": True}),
+        lambda: {"record": {"matrix": True}},
+        None,
+        {"list": READERS, "retrieve": READERS, "create": EDITORS, "delete": EDITORS},
     ),
 }
 

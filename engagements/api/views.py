@@ -56,7 +56,10 @@ class EngagementViewSet(ServiceWritesMixin, viewsets.ModelViewSet):
         created = create(dict(body.validated_data))
         return Response(read(created, context=self.get_serializer_context()).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=s.PopulationWriteSerializer, responses={201: s.PopulationSerializer}, filters=False)
+    @extend_schema(methods=["GET"], responses=s.PopulationSerializer(many=True), filters=False)
+    @extend_schema(
+        methods=["POST"], request=s.PopulationWriteSerializer, responses={201: s.PopulationSerializer}, filters=False
+    )
     @action(detail=True, methods=["get", "post"], filterset_class=None)
     def populations(self, request, pk=None):
         engagement = self.get_object()
@@ -81,7 +84,10 @@ class EngagementViewSet(ServiceWritesMixin, viewsets.ModelViewSet):
         context = {"members_offset": query["offset"], "members_limit": query["limit"]}
         return Response(s.PopulationSerializer(population, context=context).data)
 
-    @extend_schema(request=s.SampleWriteSerializer, responses={201: s.SampleSerializer}, filters=False)
+    @extend_schema(methods=["GET"], responses=s.SampleSerializer(many=True), filters=False)
+    @extend_schema(
+        methods=["POST"], request=s.SampleWriteSerializer, responses={201: s.SampleSerializer}, filters=False
+    )
     @action(detail=True, methods=["get", "post"], filterset_class=None)
     def samples(self, request, pk=None):
         engagement = self.get_object()
@@ -93,7 +99,13 @@ class EngagementViewSet(ServiceWritesMixin, viewsets.ModelViewSet):
             create=lambda data: services.draw_sample(engagement=engagement, actor=request.user, **data),
         )
 
-    @extend_schema(request=s.EvidenceRequestSerializer, responses={201: s.EvidenceRequestSerializer}, filters=False)
+    @extend_schema(methods=["GET"], responses=s.EvidenceRequestSerializer(many=True), filters=False)
+    @extend_schema(
+        methods=["POST"],
+        request=s.EvidenceRequestSerializer,
+        responses={201: s.EvidenceRequestSerializer},
+        filters=False,
+    )
     @action(detail=True, methods=["get", "post"], filterset_class=None)
     def requests(self, request, pk=None):
         engagement = self.get_object()
@@ -129,7 +141,8 @@ class EngagementViewSet(ServiceWritesMixin, viewsets.ModelViewSet):
         pbc.refresh_from_db()
         return Response(s.EvidenceRequestSerializer(pbc).data)
 
-    @extend_schema(request=s.SignOffSerializer, responses={201: s.SignOffSerializer}, filters=False)
+    @extend_schema(methods=["GET"], responses=s.SignOffSerializer(many=True), filters=False)
+    @extend_schema(methods=["POST"], request=s.SignOffSerializer, responses={201: s.SignOffSerializer}, filters=False)
     @action(detail=True, methods=["get", "post"], url_path="sign-offs", filterset_class=None)
     def sign_offs(self, request, pk=None):
         engagement = self.get_object()

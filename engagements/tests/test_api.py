@@ -239,3 +239,59 @@ def test_anonymous_and_unknown(world):
     outsider.credentials(HTTP_AUTHORIZATION=f"Token {token_for(UserFactory(username='x-aud', roles=[AUDITOR]))}")
     assert outsider.get(world["url"] + "/").status_code == 404  # not on it: it does not exist for them
     assert world["manager"].get("/api/v1/engagements/999999/populations/").status_code == 404
+
+
+def test_overdue_requests_notify_the_assignee_and_escalate_once(world):
+    from engagements.escalation import notify_overdue_requests
+    from workflows.models import Notification
+
+    auditor, manager, url, control = world["auditor"], world["manager"], world["url"], world["control"]
+    past = (timezone.now() - timedelta(hours=3)).isoformat()
+    auditor.post(
+        f"{url}/requests/", {"control": control.pk, "title": "Late", "due_at": past, "assignee": manager.user.pk}
+    )
+    future = (timezone.now() + timedelta(days=3)).isoformat()
+    auditor.post(
+        f"{url}/requests/", {"control": control.pk, "title": "Fine", "due_at": future, "assignee": manager.user.pk}
+    )
+    listed = auditor.get(f"{url}/requests/").json()["results"]
+    assert [row["overdue"] for row in listed] == [True, False]
+    assert notify_overdue_requests() == 1
+    assert Notification.objects.get(verb="overdue").recipient == manager.user
+    assert Notification.objects.get(verb="escalated").recipient == auditor.user
+    assert notify_overdue_requests() == 0
+    assert AuditLog.objects.filter(action="request_overdue").count() == 1
+
+
+def test_populations_of_audit_entries_and_workflow_runs(world):
+    from workflows.models import Workflow
+    from workflows.tests.factories import WorkflowFactory
+
+    auditor, url, control = world["auditor"], world["url"], world["control"]
+    runs = [WorkflowFactory(workflow_type="approval"), WorkflowFactory(workflow_type="approval"), WorkflowFactory()]
+    Workflow.objects.filter(pk__in=[w.pk for w in runs]).update(started_at=timezone.now() - timedelta(days=2))
+    WorkflowFactory(workflow_type="approval")  # never started: not a run
+    frozen = auditor.post(
+        f"{url}/populations/", {"control": control.pk, "kind": "workflow_runs", "actions": ["approval"]}
+    )
+    assert frozen.status_code == 201, frozen.content
+    assert frozen.json()["members"] == sorted(w.pk for w in runs[:2])
+    entries = auditor.post(
+        f"{url}/populations/", {"control": control.pk, "kind": "audit_entries", "actions": ["create"]}
+    )
+    assert entries.status_code == 201 and entries.json()["size"] > 0
+    assert auditor.post(f"{url}/populations/", {"control": control.pk, "kind": "tickets"}).status_code == 400
+
+
+def test_the_export_holds_only_this_engagements_trail(world, client_as):
+    import json
+
+    auditor, url, control = world["auditor"], world["url"], world["control"]
+    other = EngagementFactory(framework=world["framework"], auditors=[auditor.user])
+    auditor.post(f"/api/v1/engagements/{other.pk}/populations/", {"control": control.pk})
+    mine = auditor.post(f"{url}/populations/", {"control": control.pk}).json()
+    data = b"".join(auditor.get(f"{url}/export/").streaming_content)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        trail = json.loads(archive.read("audit-trail.json"))
+    frozen = [row for row in trail if row["action"] == "population_frozen"]
+    assert [row["object_id"] for row in frozen] == [str(mine["id"])]

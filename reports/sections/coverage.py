@@ -27,6 +27,7 @@ def framework_coverage(scope, params):
             "passed": c["passed"],
             "failing": c["failing"],
             "status": _control_status(c),
+            "state": c["state"],
         }
         for c in controls
     ]
@@ -37,6 +38,8 @@ def framework_coverage(scope, params):
             ("Controls", total),
             ("With rules", covered),
             ("Failing", sum(1 for row in rows if row["status"] == "failing")),
+            # Stale: proof out of date (cadence or expired evidence), counted apart from failing.
+            ("Stale", sum(1 for row in rows if row["state"] == "stale")),
         ],
         columns=[
             ("framework", "Framework"),
@@ -46,6 +49,7 @@ def framework_coverage(scope, params):
             ("passed", "Passed"),
             ("failing", "Failing"),
             ("status", "Status"),
+            ("state", "State"),
         ],
         rows=rows,
         total_rows=total,
