@@ -19,6 +19,7 @@ from compliance.models import ComplianceRule, Control, DataSource, Framework, Ru
 from . import activity
 from .catalog import DATA_SOURCES, RULE_THEMES, USERS
 from .history import SOURCE, generate_history, make_pairs
+from .system import seed_demo_system
 
 
 def _users(tally):
@@ -148,4 +149,5 @@ def seed_demo(*, seed, tally, log):
     activity.seed_workflows(users=users, tally=tally, log=log)
     activity.seed_integrations(users=users, tally=tally, log=log)
     activity.seed_reports(users=users, tally=tally, log=log)
+    seed_demo_system(sources=sources, tally=tally, log=log)
     log(f"  demo organisation ready in {time.monotonic() - started:.1f}s")
