@@ -9,6 +9,7 @@ from django.utils import timezone
 from audit.services import record_event
 from compliance.oscal.common import OscalError
 
+from . import ksi
 from .models import (
     ByComponent,
     Component,
@@ -45,7 +46,7 @@ class SystemAdmin(admin.ModelAdmin):
     search_fields = ["name", "short_name", "description"]
     autocomplete_fields = ["framework", "data_source"]
     inlines = [ComponentInline]
-    actions = ["export_ssp", "export_assessment_plan", "export_assessment_results", "export_poam"]
+    actions = ["export_ssp", "export_assessment_plan", "export_assessment_results", "export_poam", "enable_ksi"]
 
     def _export(self, request, queryset, kind, build, **kwargs):
         if queryset.count() != 1:
@@ -83,6 +84,15 @@ class SystemAdmin(admin.ModelAdmin):
     @admin.action(description="Export OSCAL assessment results, last 30 days (JSON)", permissions=["view"])
     def export_assessment_results(self, request, queryset):
         return self._export(request, queryset, "assessment_results", exports.export_system_results, **self._period())
+
+    @admin.action(description="Enable the FedRAMP 20x Key Security Indicators", permissions=["change"])
+    def enable_ksi(self, request, queryset):
+        try:
+            added = sum(ksi.enable_ksi(system=system) for system in queryset)
+        except ValueError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return
+        self.message_user(request, f"{added} indicator(s) added.", messages.SUCCESS)
 
     @admin.action(description="Export OSCAL POA&M (JSON)", permissions=["view"])
     def export_poam(self, request, queryset):

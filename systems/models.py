@@ -111,6 +111,13 @@ class DefinedImplementation(models.Model):
         return f"{self.component} {self.control_id}"
 
 
+class RequirementQuerySet(models.QuerySet):
+    def in_scope(self, system):
+        """The system's requirements on controls of its framework (a control moved to
+        another framework since it was put in scope is not the system's any more)."""
+        return self.filter(system=system, control__framework_id=system.framework_id)
+
+
 class ImplementedRequirement(TimeStampedModel):
     """A control in a system's scope and how it is implemented."""
 
@@ -120,6 +127,8 @@ class ImplementedRequirement(TimeStampedModel):
     responsible_role = models.CharField(max_length=100, blank=True)
     parameter_values = models.JSONField(default=dict, blank=True, help_text='{"ac-1_prm_1": ["value", ...]}')
     statement = models.TextField(blank=True)
+
+    objects = RequirementQuerySet.as_manager()
 
     class Meta:
         ordering = ["system", "control__sort_order", "id"]

@@ -69,7 +69,8 @@ def resolve_profile(*, profile, catalog):
         profile_path.write_text(json.dumps(profile))
         try:
             resolved = ProfileResolver.get_resolved_profile_catalog(root, str(profile_path))
-        except (TrestleError, KeyError, ValueError) as exc:
+        # trestle's pipeline reports malformed but schema-valid input in many ways; each is a refusal.
+        except (TrestleError, KeyError, ValueError, IndexError, TypeError, AttributeError, OSError) as exc:
             raise PairError("profile", f"The profile does not resolve against the catalog: {exc}") from None
     return json.loads(resolved.oscal_serialize_json(wrapped=True))
 

@@ -20,6 +20,7 @@ from . import activity
 from .catalog import DATA_SOURCES, RULE_THEMES, USERS
 from .engagement import seed_engagement
 from .history import SOURCE, generate_history, make_pairs
+from .system import seed_demo_system
 
 
 def _users(tally):
@@ -150,4 +151,5 @@ def seed_demo(*, seed, tally, log):
     activity.seed_integrations(users=users, tally=tally, log=log)
     activity.seed_reports(users=users, tally=tally, log=log)
     seed_engagement(users=users, rng=rng, tally=tally, log=log)
+    seed_demo_system(sources=sources, tally=tally, log=log)
     log(f"  demo organisation ready in {time.monotonic() - started:.1f}s")

@@ -98,6 +98,20 @@ def test_demo_organisation_is_realistic_and_a_second_run_adds_nothing():
     assert engagement.samples.exists() and engagement.requests.filter(status="open").count() == 3
     assert first["evidence"] == 3
 
+    from systems.models import System
+    from systems.oscal.poam import export_poam
+    from systems.oscal.ssp import export_ssp
+
+    system = System.objects.get(name="Demo cloud platform")
+    assert system.requirements.count() == 287 and system.components.count() == 4
+    assert system.components.get(title="Windows fleet").rules.exists()
+    ssp = export_ssp(system=system)["system-security-plan"]
+    assert len(ssp["control-implementation"]["implemented-requirements"]) == 287
+    assert any(
+        item["title"] != "No open findings"
+        for item in export_poam(system=system)["plan-of-action-and-milestones"]["poam-items"]
+    )
+
     again = seed("--seed", "7")
     assert _snapshot() == first
     assert "created: 0" in again and "evaluation history already present" in again

@@ -2,6 +2,7 @@
 
 from compliance.oscal.common import validate
 
+from ..models import ImplementedRequirement
 from .common import catalog_resource, control_ids, metadata, one_line, prop, stable_uuid
 from .scope import system_rules
 from .ssp import component_uuid
@@ -31,7 +32,10 @@ def export_assessment_plan(*, system, start, end):
     ids = control_ids(system.framework)
     rules = list(system_rules(system).filter(is_active=True).prefetch_related("controls").order_by("name", "pk"))
     in_scope = [
-        ids[pk] for pk in system.requirements.order_by("control__sort_order").values_list("control_id", flat=True)
+        ids[pk]
+        for pk in ImplementedRequirement.objects.in_scope(system)
+        .order_by("control__sort_order")
+        .values_list("control_id", flat=True)
     ]
     components = list(system.components.all())
     activities = [_activity(rule, ids) for rule in rules]

@@ -7,6 +7,7 @@ export, import again gives the same content apart from UUIDs and timestamps. Con
 are kept as text: a definition may speak of a catalog we do not hold.
 """
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -53,7 +54,10 @@ def import_component_definition(*, document):
             protocols=node.get("protocols") or [],
             sort_order=order,
         )
-        component.full_clean(exclude=["component_type", "status"])
+        try:
+            component.full_clean(exclude=["component_type", "status"])
+        except ValidationError as exc:
+            raise OscalError(f"Component {order}: {'; '.join(exc.messages)}") from None
         component.save()
         for ci in node.get("control-implementations") or []:
             for n, req in enumerate(ci["implemented-requirements"], start=1):

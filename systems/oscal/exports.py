@@ -28,9 +28,13 @@ def period_from(params):
             parsed = parse_iso_datetime(raw)
             if parsed is None:
                 raise ValidationError({name: ["An ISO 8601 date-time, e.g. 2026-01-31T00:00:00Z."]})
-            values[name] = parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, UTC)
+            # In UTC: PostgreSQL refuses offsets past ±15:59 that ISO 8601 allows.
+            values[name] = (parsed if timezone.is_aware(parsed) else parsed.replace(tzinfo=UTC)).astimezone(UTC)
     end = values.get("end", end)
-    start = values.get("start", end - DEFAULT_PERIOD)
+    try:
+        start = values.get("start", end - DEFAULT_PERIOD)
+    except OverflowError:
+        raise ValidationError({"end": ["Too early for a period of 30 days before it."]}) from None
     if start > end:
         raise ValidationError({"start": ["The period starts after it ends."]})
     return start, end

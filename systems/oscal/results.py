@@ -12,6 +12,7 @@ from compliance.choices import EvaluationStatus
 from compliance.models import ComplianceRule, Finding, RuleEvaluation
 from compliance.oscal.common import validate
 
+from ..models import ImplementedRequirement
 from .common import catalog_resource, control_ids, metadata, one_line, prop, stable_uuid
 from .scope import system_data_sources, system_rules
 
@@ -60,7 +61,7 @@ def export_system_results(*, system, start, end):
     from trestle.oscal.assessment_results import Model
 
     ids = control_ids(system.framework)
-    in_scope = set(system.requirements.values_list("control_id", flat=True))
+    in_scope = set(ImplementedRequirement.objects.in_scope(system).values_list("control_id", flat=True))
     evaluations = _newest_per_pair(system, start, end)
     by_rule = defaultdict(list)
     for evaluation in evaluations:

@@ -171,13 +171,13 @@ def _requirement(requirement, control_id, this_system, by_components):
 def requirements_of(system):
     """(requirement rows, {requirement pk: [by-component rows]}) as plain values, in control order."""
     requirements = list(
-        ImplementedRequirement.objects.filter(system=system)
+        ImplementedRequirement.objects.in_scope(system)
         .order_by("control__sort_order", "control__ref_id", "pk")
         .values(*_REQUIREMENT_FIELDS)
     )
     by_requirement = {}
     for bc in (
-        ByComponent.objects.filter(requirement__system=system)
+        ByComponent.objects.filter(requirement__in=ImplementedRequirement.objects.in_scope(system))
         .order_by("component__sort_order", "component__title", "pk")
         .values(*_BY_COMPONENT_FIELDS)
     ):

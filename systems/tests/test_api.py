@@ -123,6 +123,10 @@ def test_period_parameters_are_checked(client_as):
     assert backwards.status_code == 400
     ok = client.get(f"{URL}{system.pk}/oscal/assessment-results/?start=2026-01-01T00:00:00&end=2026-02-01T00:00:00Z")
     assert ok.status_code == 200
+    far_offset = client.get(f"{URL}{system.pk}/oscal/assessment-results/?start=2026-01-01T00:00:00%2B23:59")
+    assert far_offset.status_code == 200
+    too_early = client.get(f"{URL}{system.pk}/oscal/assessment-results/?end=0001-01-02T00:00:00Z")
+    assert too_early.status_code == 400 and "end" in too_early.json()
 
 
 def test_ssp_import_over_the_api(client_as):

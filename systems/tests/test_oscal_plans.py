@@ -126,3 +126,17 @@ def test_exports_are_stable_between_runs():
     args = {"system": system, "start": now - timedelta(days=1), "end": now}
     assert export_system_results(**args) == export_system_results(**args)
     assert export_assessment_plan(**args) == export_assessment_plan(**args)
+
+
+def test_a_control_moved_to_another_framework_leaves_the_scope_of_every_export():
+    from compliance.models import Control
+    from compliance.tests.factories import FrameworkFactory
+
+    system, _rule, _source = system_with_a_rule()
+    other = FrameworkFactory(code="elsewhere")
+    Control.objects.filter(framework=system.framework, ref_id="gov-1").update(framework=other)  # found by fuzzing
+    now = timezone.now()
+    ssp = export_ssp(system=system)["system-security-plan"]
+    assert "gov-1" not in {r["control-id"] for r in ssp["control-implementation"]["implemented-requirements"]}
+    export_assessment_plan(system=system, start=now, end=now + timedelta(days=1))
+    export_system_results(system=system, start=now - timedelta(days=1), end=now)
