@@ -151,7 +151,7 @@ def batch(*, backfill, seed):
     return rows
 
 
-def in_process_ingest(*, backfill, rounds=3):
+def in_process_ingest(*, backfill, rounds=2):
     """(evaluations/s of record_evaluations, of a raw COPY of the same rows), rolled back."""
     from django.db import connection, transaction
 
@@ -192,7 +192,7 @@ def in_process_ingest(*, backfill, rounds=3):
     return 10_000 / statistics.median(ours), 10_000 / statistics.median(raw)
 
 
-def api_ingest(api, *, backfill, rounds=3):
+def api_ingest(api, *, backfill, rounds=2):
     """Evaluations/s of POST /api/v1/evaluations/bulk/ (committed), JSON encoded beforehand."""
     bodies = [json.dumps(batch(backfill=backfill, seed=100 + r)) for r in range(rounds)]
     times = []
