@@ -11,7 +11,7 @@ PIP_COMPILE_ARGS ?=
 PIP_COMPILE := CUSTOM_COMPILE_COMMAND="make requirements" $(VENV)/bin/pip-compile --quiet --generate-hashes \
 	--allow-unsafe --strip-extras --no-emit-find-links --no-emit-index-url --no-emit-trusted-host $(PIP_COMPILE_ARGS)
 
-.PHONY: install install-dev run test lint requirements bench bench-evidence bench-oscal bench-transparency loadtest fuzz clean
+.PHONY: install install-dev run test lint requirements bench bench-evidence bench-oscal bench-transparency bench-scale loadtest fuzz clean
 
 # What production runs (requirements.txt); the stamp is rebuilt when the file changes.
 $(VENV)/.installed: requirements.txt
@@ -76,6 +76,11 @@ bench-oscal: install-dev
 bench-transparency: install-dev
 	./scripts/ensure_services.sh
 	$(PY) bench/bench_transparency.py
+
+## The same reads, ingest and retention at two history sizes (BENCH_SCALE_SIZES, default 1M,10M); not CI.
+bench-scale: install-dev
+	./scripts/ensure_services.sh
+	cd bench && ../$(PY) bench_scale.py
 
 ## Open-loop capacity of gunicorn (4 workers) on loopback for three mixes, beside a hand-written floor; fails on any 500.
 loadtest: install-dev

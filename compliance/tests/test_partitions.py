@@ -212,3 +212,21 @@ def _bump(before):
     assert key.year == now.year and key.month == now.month
     n, total = before[key]
     return {key: (n + 1, total + 3001)}
+
+
+def test_the_partitions_command_lists_creates_and_refuses_unknown_tables():
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    out = StringIO()
+    call_command("partitions", "list", "--table", TABLE, stdout=out)
+    assert f"{TABLE}_default  DEFAULT" in out.getvalue()
+    out = StringIO()
+    call_command("partitions", "ahead", stdout=out)
+    assert f"{TABLE}: created 0 partition(s)" in out.getvalue()
+    out = StringIO()
+    call_command("partitions", "split", "--table", TABLE, stdout=out)
+    assert "nothing left to split" in out.getvalue()  # the test database's legacy partition is one month
+    with pytest.raises(CommandError, match="not a registered partitioned table"):
+        call_command("partitions", "list", "--table", "compliance_finding")
