@@ -255,3 +255,22 @@ def test_a_key_listed_when_none_is_configured_any_more(entries, client_as, setti
 
 def test_node_positions_round_trip():
     assert merkle.key(3, 5) >> merkle.LEVEL_SHIFT == 3 and merkle.key(3, 5) & ((1 << merkle.LEVEL_SHIFT) - 1) == 5
+
+
+def test_checkpoints_and_keys_read_as_drf_would(entries):
+    """FastReadMixin must give exactly DRF's output for the checkpoint and key serializers."""
+    from rest_framework import serializers
+
+    from audit.api.serializers import SigningKeySerializer, TreeCheckpointSerializer
+
+    entries(3)
+    checkpoint = transparency.publish_checkpoint()
+    assert checkpoint is not None
+    for serializer_class, rows in (
+        (TreeCheckpointSerializer, list(AuditTreeCheckpoint.objects.all())),
+        (SigningKeySerializer, list(AuditSigningKey.objects.all())),
+    ):
+        assert rows
+        drf = [serializers.Serializer.to_representation(serializer_class(), row) for row in rows]
+        assert serializer_class(rows, many=True).data == drf
+        assert serializer_class(rows[0]).data == drf[0]
