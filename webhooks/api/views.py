@@ -33,13 +33,13 @@ class WebhookSubscriptionViewSet(viewsets.ModelViewSet):
         serializer.save(owner=self.request.user, last_seq=last_seq())
 
     @extend_schema(responses=WebhookDeliverySerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=DeliveryPagination)
     def deliveries(self, request, pk=None):
+        # The action's own pagination class, so the schema documents the cursor pages it serves.
         subscription = self.get_object()
         rows = WebhookDelivery.objects.filter(subscription=subscription).order_by("-id")
-        paginator = DeliveryPagination()
-        page = paginator.paginate_queryset(rows, request, view=self)
-        return paginator.get_paginated_response(WebhookDeliverySerializer(page, many=True).data)
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(WebhookDeliverySerializer(page, many=True).data)
 
     @extend_schema(request=ReplaySerializer, responses=WebhookSubscriptionSerializer)
     @action(detail=True, methods=["post"])
