@@ -72,40 +72,51 @@ def ensure_batch_partitions(evaluations):
         ensure_partitions(model._meta.db_table, first, last)
 
 
-def insert_evaluations(evaluations):
-    """Insert new RuleEvaluation instances; their pk is set afterwards."""
+def reserve_ids(evaluations):
+    """Give new RuleEvaluation instances their pk. On PostgreSQL the ids come from the
+    sequence and the rows go in later (copy_evaluations), so the status history can be
+    planned against the stored rows alone; elsewhere the rows are inserted here."""
     if not evaluations:
         return
     if not _postgres():
         RuleEvaluation.objects.bulk_create(evaluations, batch_size=2000)
         return
-    table = RuleEvaluation._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-            [table, len(evaluations)],
+            [RuleEvaluation._meta.db_table, len(evaluations)],
         )
         for evaluation, (pk,) in zip(evaluations, cursor.fetchall(), strict=True):
             evaluation.pk = pk
             evaluation._state.adding = False
             evaluation._state.db = connection.alias
-        encode = DjangoJSONEncoder().encode
-        with cursor.cursor.copy(f'COPY "{table}" ({", ".join(_EVALUATION_COLUMNS)}) FROM STDIN') as copy:
-            for e in evaluations:
-                copy.write_row(
-                    (
-                        e.pk,
-                        e.rule_id,
-                        e.data_source_id,
-                        e.status,
-                        e.score,
-                        e.evaluated_at,
-                        encode(e.details),
-                        e.duration_ms,
-                        e.source,
-                        e.recorded_at,
-                    )
+
+
+def copy_evaluations(evaluations):
+    """PostgreSQL: COPY the instances reserve_ids numbered (elsewhere they are in already)."""
+    if not evaluations or not _postgres():
+        return
+    table = RuleEvaluation._meta.db_table
+    encode = DjangoJSONEncoder().encode
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f'COPY "{table}" ({", ".join(_EVALUATION_COLUMNS)}) FROM STDIN') as copy,
+    ):
+        for e in evaluations:
+            copy.write_row(
+                (
+                    e.pk,
+                    e.rule_id,
+                    e.data_source_id,
+                    e.status,
+                    e.score,
+                    e.evaluated_at,
+                    encode(e.details),
+                    e.duration_ms,
+                    e.source,
+                    e.recorded_at,
                 )
+            )
 
 
 def upsert_latest(rows):

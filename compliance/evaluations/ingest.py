@@ -15,7 +15,14 @@ from audit.services import record_event
 from .. import signals
 from ..choices import ACTIVE_FINDING_STATUSES, EvaluationStatus, FindingStatus
 from ..models import ComplianceRule, DataSource, Finding
-from .bulk_writes import ensure_batch_partitions, insert_evaluations, new_instances, update_findings, upsert_latest
+from .bulk_writes import (
+    copy_evaluations,
+    ensure_batch_partitions,
+    new_instances,
+    reserve_ids,
+    update_findings,
+    upsert_latest,
+)
 from .models import LatestEvaluation, RuleEvaluation
 from .rollups import add_evaluations
 from .status_history import record_batch as record_status_changes
@@ -220,9 +227,8 @@ def record_evaluations(*, rows, source=""):
         ),
     )
     ensure_batch_partitions(evaluations)  # before any row: never an insert into a missing partition
-    insert_evaluations(evaluations)
+    reserve_ids(evaluations)
     result.evaluations = evaluations
-    add_evaluations(evaluations)  # daily rollups move in the same transaction: never stale
 
     by_pair = defaultdict(list)
     for evaluation in evaluations:
@@ -230,7 +236,11 @@ def record_evaluations(*, rows, source=""):
     pairs = set(by_pair)
     _lock_pairs(pairs)
     latest = _latest(pairs)
-    record_status_changes(by_pair, latest)  # point-in-time history, late arrivals included
+    # Point-in-time history, late arrivals included; planned from the stored rows, so on
+    # PostgreSQL before the batch's own rows go in (no need to tell them apart).
+    record_status_changes(by_pair, latest)
+    copy_evaluations(evaluations)
+    add_evaluations(evaluations)  # daily rollups move in the same transaction: never stale
     rules = {
         pk: (name, severity)
         for pk, name, severity in ComplianceRule.objects.filter(pk__in={p[0] for p in pairs}).values_list(
