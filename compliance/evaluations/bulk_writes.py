@@ -11,6 +11,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 from django.db.models.base import ModelState
 
+from common import bound
 from common.partitions import ensure_partitions
 
 from ..models import Finding
@@ -133,9 +134,8 @@ def upsert_latest(rows):
         )
         return
     table = LatestEvaluation._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
+    bound.execute(
+        f"""
             INSERT INTO "{table}" (rule_id, data_source_id, evaluation_id, status, score, evaluated_at)
             SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::text[], %s::float8[],
                                  %s::timestamptz[])
@@ -143,15 +143,15 @@ def upsert_latest(rows):
                 evaluation_id = EXCLUDED.evaluation_id, status = EXCLUDED.status,
                 score = EXCLUDED.score, evaluated_at = EXCLUDED.evaluated_at
             """,
-            [
-                [r.rule_id for r in rows],
-                [r.data_source_id for r in rows],
-                [r.evaluation_id for r in rows],
-                [r.status for r in rows],
-                [r.score for r in rows],
-                [r.evaluated_at for r in rows],
-            ],
-        )
+        [
+            [r.rule_id for r in rows],
+            [r.data_source_id for r in rows],
+            [r.evaluation_id for r in rows],
+            [r.status for r in rows],
+            [r.score for r in rows],
+            [r.evaluated_at for r in rows],
+        ],
+    )
 
 
 def _db_value(value):
@@ -175,9 +175,8 @@ def update_findings(findings):
     arrays = ", ".join(f"%s::{kind}[]" for _, kind in _FINDING_UPDATES)
     assignments = ", ".join(f"{name} = v.{name}" for name, _ in _FINDING_UPDATES)
     params = [[f.pk for f in findings]] + [[getattr(f, name) for f in findings] for name, _ in _FINDING_UPDATES]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f'UPDATE "{table}" AS f SET {assignments} FROM unnest(%s::bigint[], {arrays}) AS v(id, {columns}) '
-            "WHERE f.id = v.id",
-            params,
-        )
+    bound.execute(
+        f'UPDATE "{table}" AS f SET {assignments} FROM unnest(%s::bigint[], {arrays}) AS v(id, {columns}) '
+        "WHERE f.id = v.id",
+        params,
+    )

@@ -16,6 +16,8 @@ from django.db import connection, transaction
 from django.db.models import Count, DecimalField, IntegerField, Q, Sum, Value
 from django.db.models.functions import Cast, ExtractHour, Round, TruncDate
 
+from common import bound
+
 from ..choices import EvaluationStatus
 from .models import EvaluationRollup, RollupDimension, RuleEvaluation
 
@@ -124,19 +126,19 @@ def add_evaluations(evaluations):
     if not totals:
         return
     keys = sorted(totals)
+    if connection.vendor == "postgresql":
+        columns = [[k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys]]
+        columns += [[totals[k][i] for k in keys] for i in range(len(COUNT_FIELDS))]
+        bound.execute(_PG_UPSERT, columns)
+        return
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            columns = [[k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys]]
-            columns += [[totals[k][i] for k in keys] for i in range(len(COUNT_FIELDS))]
-            cursor.execute(_PG_UPSERT, columns)
-        else:
-            cursor.executemany(
-                _SQLITE_UPSERT,
-                [
-                    (k[0], k[1], k[2].isoformat(), *(str(v) if isinstance(v, Decimal) else v for v in totals[k]))
-                    for k in keys
-                ],
-            )
+        cursor.executemany(
+            _SQLITE_UPSERT,
+            [
+                (k[0], k[1], k[2].isoformat(), *(str(v) if isinstance(v, Decimal) else v for v in totals[k]))
+                for k in keys
+            ],
+        )
 
 
 def _live_counts():

@@ -21,6 +21,8 @@ from datetime import UTC
 from django.db import connection, transaction
 from django.db.models import Count, Q
 
+from common import bound
+
 from ..models import ComplianceRule
 from .models import RollupPeriod, RuleEvaluation, StatusChange, StatusChangeRollup
 
@@ -154,9 +156,8 @@ def _neighbours(late):
 def _pg_neighbours(probes):
     # Runs before the batch's rows are written (ingest.record_evaluations), so every
     # RuleEvaluation row it finds is stored history. Each side is one index probe.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
+    found = bound.execute(
+        f"""
             SELECT t.id,
                 (SELECT new_status FROM {_CHANGES} c
                  WHERE c.rule_id = t.rule_id AND c.data_source_id = t.source_id AND c.evaluated_at <= t.at
@@ -171,17 +172,17 @@ def _pg_neighbours(probes):
                 ORDER BY e.evaluated_at, e.id LIMIT 1
             ) AS a ON true
             """,
-            [
-                [pair[0] for pair, _ in probes],
-                [pair[1] for pair, _ in probes],
-                [link[1] for _, link in probes],
-                [link[0] for _, link in probes],
-            ],
-        )
-        return {
-            pk: (before or "", None if after_pk is None else (after_pk, at, status))
-            for pk, before, after_pk, at, status in cursor.fetchall()
-        }
+        [
+            [pair[0] for pair, _ in probes],
+            [pair[1] for pair, _ in probes],
+            [link[1] for _, link in probes],
+            [link[0] for _, link in probes],
+        ],
+    )
+    return {
+        pk: (before or "", None if after_pk is None else (after_pk, at, status))
+        for pk, before, after_pk, at, status in found
+    }
 
 
 def _delete_changes(pks):
@@ -237,25 +238,25 @@ def add_to_rollups(deltas):
     keys = sorted(key for key, pairs in totals.items() if pairs)
     if not keys:
         return
+    if connection.vendor == "postgresql":
+        bound.execute(
+            f"INSERT INTO {_ROLLUP} (period, start, rule_id, status, pairs) SELECT * FROM "
+            f"unnest(%s::text[], %s::date[], %s::bigint[], %s::text[], %s::int[]) {_ROLLUP_CONFLICT}",
+            [
+                [k[0] for k in keys],
+                [k[1] for k in keys],
+                [k[2] for k in keys],
+                [k[3] for k in keys],
+                [totals[k] for k in keys],
+            ],
+        )
+        return
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                f"INSERT INTO {_ROLLUP} (period, start, rule_id, status, pairs) SELECT * FROM "
-                f"unnest(%s::text[], %s::date[], %s::bigint[], %s::text[], %s::int[]) {_ROLLUP_CONFLICT}",
-                [
-                    [k[0] for k in keys],
-                    [k[1] for k in keys],
-                    [k[2] for k in keys],
-                    [k[3] for k in keys],
-                    [totals[k] for k in keys],
-                ],
-            )
-        else:
-            cursor.executemany(
-                f"INSERT INTO {_ROLLUP} (period, start, rule_id, status, pairs) "
-                f"VALUES (%s, %s, %s, %s, %s) {_ROLLUP_CONFLICT}",
-                [(k[0], k[1].isoformat(), k[2], k[3], totals[k]) for k in keys],
-            )
+        cursor.executemany(
+            f"INSERT INTO {_ROLLUP} (period, start, rule_id, status, pairs) "
+            f"VALUES (%s, %s, %s, %s, %s) {_ROLLUP_CONFLICT}",
+            [(k[0], k[1].isoformat(), k[2], k[3], totals[k]) for k in keys],
+        )
 
 
 def forget(*, rule_id=None, data_source_id=None):
