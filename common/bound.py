@@ -11,6 +11,11 @@ backend holds back for the next round trip (a folded BEGIN, pending audit INSERT
 first, so the statement runs in the transaction, after them, as through a Django cursor.
 The cursor is Django's wrapper around the psycopg one, so the statement is logged and
 counted (CaptureQueriesContext) like any other. Other databases get a Django cursor.
+
+`binary=True` asks for results in binary too: psycopg's C loaders read timestamps many
+times faster than the Python loader Django registers for text ones (0.16 s for the 5,000
+latest-state rows of a batch). Only for plain columns (numbers, text, timestamps, dates):
+Django's field converters (JSON, encrypted fields) expect the text form.
 """
 
 from contextlib import contextmanager
@@ -19,7 +24,7 @@ from django.db import connection
 
 
 @contextmanager
-def bound_cursor():
+def bound_cursor(*, binary=False):
     """A cursor whose `execute(sql, params)` binds on the server (PostgreSQL; %s placeholders)."""
     if connection.vendor != "postgresql":
         with connection.cursor() as cursor:
@@ -32,6 +37,8 @@ def bound_cursor():
     if flush is not None:
         flush()
     raw = psycopg.Cursor(connection.connection)
+    if binary:
+        raw.format = psycopg.pq.Format.BINARY
     wrapped = connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
     try:
         yield wrapped
@@ -39,8 +46,8 @@ def bound_cursor():
         raw.close()
 
 
-def execute(sql, params):
+def execute(sql, params, *, binary=False):
     """Run one statement with server-side binding; returns its rows if it returns any."""
-    with bound_cursor() as cursor:
+    with bound_cursor(binary=binary) as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall() if cursor.description else None

@@ -11,6 +11,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from audit.services import record_event
+from common import bound
 
 from .. import signals
 from ..choices import ACTIVE_FINDING_STATUSES, EvaluationStatus, FindingStatus
@@ -86,13 +87,12 @@ def _superset(model, pairs):
 def _latest(pairs):
     """{pair: (evaluated_at, evaluation id, status)} of each pair's stored latest evaluation."""
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                *_join_pairs(
-                    LatestEvaluation, "t.rule_id, t.data_source_id, t.evaluated_at, t.evaluation_id, t.status", pairs
-                )
-            )
-            rows = cursor.fetchall()
+        rows = bound.execute(
+            *_join_pairs(
+                LatestEvaluation, "t.rule_id, t.data_source_id, t.evaluated_at, t.evaluation_id, t.status", pairs
+            ),
+            binary=True,
+        )
     else:
         rows = _superset(LatestEvaluation, pairs).values_list(
             "rule_id", "data_source_id", "evaluated_at", "evaluation_id", "status"

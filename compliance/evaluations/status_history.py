@@ -178,6 +178,7 @@ def _pg_neighbours(probes):
             [link[1] for _, link in probes],
             [link[0] for _, link in probes],
         ],
+        binary=True,
     )
     return {
         pk: (before or "", None if after_pk is None else (after_pk, at, status))
