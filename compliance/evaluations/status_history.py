@@ -29,6 +29,7 @@ from .models import RollupPeriod, RuleEvaluation, StatusChange, StatusChangeRoll
 _CHANGES = StatusChange._meta.db_table
 _ROLLUP = StatusChangeRollup._meta.db_table
 _EVALUATIONS = RuleEvaluation._meta.db_table
+_PROBE_WINDOW_DAYS = 7  # how near a late arrival's neighbours are looked for first (_pg_neighbours)
 _CHANGE_COLUMNS = ("evaluation_id", "rule_id", "data_source_id", "evaluated_at", "day", "old_status", "new_status")
 
 
@@ -102,22 +103,31 @@ def _fold_late(wanted, stored, late, neighbours):
     Only two stored neighbours of each batch evaluation b matter: the stored status just
     before b, and the first stored evaluation s after b. The changes at stored evaluations
     further on keep their predecessor, so they stay as they are; s's predecessor becomes b
-    (when no other batch evaluation comes between). So each late evaluation costs two
-    index probes, however much history lies between a pair's late evaluations.
+    (when no other batch evaluation comes between). So each late evaluation costs at most
+    two index probes, however much history lies between a pair's late evaluations. And
+    when b has the status just before it, s's change is the same either way, and so is the
+    status the next batch evaluation follows: s is then not needed (nor probed).
     """
     for pair, links in late.items():
         for i, (pk, at, status) in enumerate(links):
             before, after = neighbours[pk]
-            previous_after = neighbours[links[i - 1][0]][1] if i else None
             # The new chain's status before b: the previous batch evaluation's, unless a
-            # stored evaluation comes between them (then the stored status just before b).
-            if i and (previous_after is None or _in_order(previous_after) > (at, pk)):
-                previous = links[i - 1][2]
-            else:
-                previous = before
+            # stored evaluation comes between them (then the stored status just before b;
+            # the same thing when the previous one repeated the status before it).
+            previous = before
+            if i:
+                previous_status, (previous_before, previous_after) = links[i - 1][2], neighbours[links[i - 1][0]]
+                if previous_status != previous_before and (
+                    previous_after is None or _in_order(previous_after) > (at, pk)
+                ):
+                    previous = previous_status
             if status != previous:
                 wanted[pk] = (pair, at, previous, status)
-            if after is not None and (i + 1 == len(links) or _in_order(after) < (links[i + 1][1], links[i + 1][0])):
+            if (
+                status != before
+                and after is not None
+                and (i + 1 == len(links) or _in_order(after) < (links[i + 1][1], links[i + 1][0]))
+            ):
                 after_pk, after_at, after_status = after
                 if after_status != before:
                     stored[after_pk] = (pair, after_at, before, after_status)
@@ -127,7 +137,8 @@ def _fold_late(wanted, stored, late, neighbours):
 
 def _neighbours(late):
     """{batch evaluation id: (stored status just before it or "", first stored (id,
-    evaluated_at, status) after it or None)} for every evaluation of the late pairs."""
+    evaluated_at, status) after it or None)} for every evaluation of the late pairs; on
+    PostgreSQL "after" is None too where the status is the one before (see _fold_late)."""
     probes = [(pair, link) for pair, links in late.items() for link in links]
     if connection.vendor == "postgresql":
         return _pg_neighbours(probes)
@@ -155,21 +166,38 @@ def _neighbours(late):
 
 def _pg_neighbours(probes):
     # Runs before the batch's rows are written (ingest.record_evaluations), so every
-    # RuleEvaluation row it finds is stored history. Each side is one index probe.
+    # RuleEvaluation row it finds is stored history. The "before" side reads the
+    # status_change_pair_time index alone; the "after" side (a heap fetch per partition it
+    # touches) runs only where b changes the status. Each
+    # looks within a week first: a probe over every partition on one side of its time is
+    # a Merge Append over all of them (the DEFAULT partition rules out an ordered Append),
+    # and the nearest neighbour is almost always that close; the unbounded probe runs
+    # only when the week holds none (COALESCE and LIMIT stop at the first that answers).
+    near = f"{_PROBE_WINDOW_DAYS} days"
+    before_sql = (
+        "(SELECT new_status FROM {_CHANGES} c WHERE c.rule_id = t.rule_id AND c.data_source_id = t.source_id "
+        "AND c.evaluated_at <= t.at {window} AND (c.evaluated_at, c.evaluation_id) < (t.at, t.id) "
+        "ORDER BY c.evaluated_at DESC, c.evaluation_id DESC LIMIT 1)"
+    )
+    after_sql = (
+        "(SELECT e.id, e.evaluated_at, e.status FROM {_EVALUATIONS} e WHERE t.status <> t.before "
+        "AND e.rule_id = t.rule_id AND e.data_source_id = t.source_id AND e.evaluated_at >= t.at {window} "
+        "AND (e.evaluated_at, e.id) > (t.at, t.id) ORDER BY e.evaluated_at, e.id LIMIT 1)"
+    )
     found = bound.execute(
         f"""
-            SELECT t.id,
-                (SELECT new_status FROM {_CHANGES} c
-                 WHERE c.rule_id = t.rule_id AND c.data_source_id = t.source_id AND c.evaluated_at <= t.at
-                   AND (c.evaluated_at, c.evaluation_id) < (t.at, t.id)
-                 ORDER BY c.evaluated_at DESC, c.evaluation_id DESC LIMIT 1),
-                a.id, a.evaluated_at, a.status
-            FROM unnest(%s::bigint[], %s::bigint[], %s::timestamptz[], %s::bigint[]) AS t(rule_id, source_id, at, id)
+            WITH t AS MATERIALIZED (
+                SELECT t.*, COALESCE(
+                    {before_sql.format(_CHANGES=_CHANGES, window=f"AND c.evaluated_at > t.at - interval '{near}'")},
+                    {before_sql.format(_CHANGES=_CHANGES, window="")}, '') AS before
+                FROM unnest(%s::bigint[], %s::bigint[], %s::timestamptz[], %s::bigint[], %s::text[])
+                     AS t(rule_id, source_id, at, id, status)
+            )
+            SELECT t.id, t.before, a.id, a.evaluated_at, a.status FROM t
             LEFT JOIN LATERAL (
-                SELECT e.id, e.evaluated_at, e.status FROM {_EVALUATIONS} e
-                WHERE e.rule_id = t.rule_id AND e.data_source_id = t.source_id AND e.evaluated_at >= t.at
-                  AND (e.evaluated_at, e.id) > (t.at, t.id)
-                ORDER BY e.evaluated_at, e.id LIMIT 1
+                {after_sql.format(_EVALUATIONS=_EVALUATIONS, window=f"AND e.evaluated_at < t.at + interval '{near}'")}
+                UNION ALL {after_sql.format(_EVALUATIONS=_EVALUATIONS, window="")}
+                LIMIT 1
             ) AS a ON true
             """,
         [
@@ -177,6 +205,7 @@ def _pg_neighbours(probes):
             [pair[1] for pair, _ in probes],
             [link[1] for _, link in probes],
             [link[0] for _, link in probes],
+            [link[2] for _, link in probes],
         ],
         binary=True,
     )

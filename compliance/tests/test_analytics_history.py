@@ -200,7 +200,7 @@ class TestStatusHistory:
             reads = [
                 q["sql"]
                 for q in late.captured_queries
-                if q["sql"].lstrip().startswith("SELECT")
+                if q["sql"].lstrip().startswith(("SELECT", "WITH"))
                 and "compliance_statuschange" in q["sql"]
                 and "pg_inherits" not in q["sql"]  # the partition check before writing
             ]
