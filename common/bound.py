@@ -51,3 +51,24 @@ def execute(sql, params, *, binary=False):
     with bound_cursor(binary=binary) as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall() if cursor.description else None
+
+
+@contextmanager
+def staged(name, columns, rows):
+    """PostgreSQL: a temporary table `name` holding `rows`, sent with COPY, for one statement
+    to read (an upsert joining it); dropped afterwards, and with the transaction in any case.
+
+    `columns` is [(name, SQL type)]. For tens of thousands of rows this beats binding them
+    as arrays: psycopg's COPY writes rows in C, while its array dumper walks every element
+    in Python (~0.3 s for the 22,000 rollup rows of a backfill batch).
+    """
+    definition = ", ".join(f"{column} {kind}" for column, kind in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMPORARY TABLE {name} ({definition}) ON COMMIT DROP")
+        with cursor.cursor.copy(f"COPY {name} FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        try:
+            yield cursor
+        finally:
+            cursor.execute(f"DROP TABLE IF EXISTS {name}")
