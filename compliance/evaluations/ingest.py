@@ -104,7 +104,13 @@ def _findings(pairs):
     # Full rows (each snapshotted for the audit trail) for the batch's own pairs only: the
     # rule x source superset of a 100-row batch can hold 1,650 findings to use 30.
     if connection.vendor == "postgresql":
-        found = Finding.objects.raw(*_join_pairs(Finding, "t.*", pairs))
+        # Binary rows straight into Model.from_db (audit snapshot included): Django's Python
+        # loader for text timestamps was half the cost of 3,500 findings through raw().
+        # Finding's columns are plain, so no field converter is skipped.
+        fields = Finding._meta.concrete_fields
+        rows = bound.execute(*_join_pairs(Finding, ", ".join(f't."{f.column}"' for f in fields), pairs), binary=True)
+        names = [f.attname for f in fields]
+        found = [Finding.from_db(connection.alias, names, row) for row in rows]
     else:
         found = Finding.objects.filter(
             pk__in=[
