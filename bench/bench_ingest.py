@@ -20,6 +20,7 @@ bench_ingest).
 import argparse
 import cProfile
 import datetime
+import gc
 import json
 import os
 import pstats
@@ -238,6 +239,8 @@ def main():
     from django.db import connection
 
     rules, sources = seed(args.history)
+    gc.collect()
+    gc.freeze()  # as the web workers do at start-up (compliance_site/wsgi.py)
     if args.profile:
         return profile(rules, sources, args.profile)
     rng = random.Random(42)
