@@ -260,7 +260,7 @@ def default_rows():
     return counts
 
 
-def convert_to_partitioned(table, column, *, pk="id"):
+def convert_to_partitioned(table, column, *, pk="id", keep_foreign_keys=False):
     """Turn a plain table into one partitioned by range of `column`, keeping every row.
 
     The table is renamed to <table>_legacy and attached as one partition spanning its
@@ -270,6 +270,12 @@ def convert_to_partitioned(table, column, *, pk="id"):
     the one build that reads every row. Indexes keep their names on the new table; the
     legacy partition's own are attached to them, not rebuilt. The id sequence carries
     on. Foreign keys pointing at the table must be dropped first (db_constraint=False).
+
+    keep_foreign_keys: the table's own foreign keys are declared again on the new parent,
+    so every partition made later has them too (PostgreSQL adopts the legacy partition's
+    identical constraint instead of checking its rows again). Without it only the legacy
+    partition keeps them: compliance 0007 ran that way, and stays so for databases made
+    since.
     """
     if not _postgres() or is_partitioned(table):
         return
@@ -288,6 +294,14 @@ def convert_to_partitioned(table, column, *, pk="id"):
             [table],
         )
         indexes = cursor.fetchall()
+        foreign_keys = []
+        if keep_foreign_keys:
+            cursor.execute(
+                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = to_regclass(%s) "
+                "AND contype = 'f' ORDER BY conname",
+                [table],
+            )
+            foreign_keys = cursor.fetchall()
         cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [table, pk])
         (sequence,) = cursor.fetchone()
         next_id = 1
@@ -330,6 +344,8 @@ def convert_to_partitioned(table, column, *, pk="id"):
         )
         cursor.execute(f"ALTER TABLE {q} ATTACH PARTITION {ql} FOR VALUES FROM (%s) TO (%s)", [lower, upper])
         cursor.execute(f"ALTER TABLE {ql} DROP CONSTRAINT {bounds}")
+        for name, definition in foreign_keys:
+            cursor.execute(f"ALTER TABLE {q} ADD CONSTRAINT {_quote(name)} {definition}")
         cursor.execute(f"CREATE TABLE {_quote(table + '_default')} PARTITION OF {q} DEFAULT")
     last = upper
     for _ in range(getattr(settings, "PARTITION_AHEAD", 3)):
