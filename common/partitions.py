@@ -45,6 +45,12 @@ class PartitionedTable:
     retention_setting: str | None = None
     # before_drop(partition): clear references into the partition (e.g. nullable ids).
     before_drop: object = None
+    # on_create(name): what PostgreSQL does not copy from the parent to a new partition
+    # (statement-level triggers such as BEFORE TRUNCATE).
+    on_create: object = None
+    # False: rows that landed in the DEFAULT partition must not be moved out by a DELETE and
+    # an INSERT (the audit log's triggers refuse the one and would seal the other again).
+    movable: bool = True
 
 
 @dataclass(frozen=True)
@@ -58,8 +64,8 @@ class Partition:
 _REGISTRY: dict[str, PartitionedTable] = {}
 
 
-def register(table, column, *, verify=None, retention_setting=None, before_drop=None):
-    _REGISTRY[table] = PartitionedTable(table, column, verify, retention_setting, before_drop)
+def register(table, column, *, verify=None, retention_setting=None, before_drop=None, on_create=None, movable=True):
+    _REGISTRY[table] = PartitionedTable(table, column, verify, retention_setting, before_drop, on_create, movable)
 
 
 def registered():
@@ -196,6 +202,11 @@ def _create(table, lower, upper, default=None):
             where = f"{column} >= %s AND {column} < %s"
             cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {_quote(default.name)} WHERE {where})", [lower, upper])
             stranded = cursor.fetchone()[0]
+            if stranded and not spec(table).movable:
+                raise ValueError(
+                    f"{default.name} holds rows from {lower:%Y-%m-%d} to {upper:%Y-%m-%d}: they cannot be moved, "
+                    "so that partition is not created (see docs/scaling.md)."
+                )
             if stranded:
                 cursor.execute(f"CREATE TEMPORARY TABLE partition_rescue (LIKE {q}) ON COMMIT DROP")
                 cursor.execute(
@@ -204,6 +215,8 @@ def _create(table, lower, upper, default=None):
                     [lower, upper],
                 )
         cursor.execute(f"CREATE TABLE {_quote(name)} PARTITION OF {q} FOR VALUES FROM (%s) TO (%s)", [lower, upper])
+        if table in _REGISTRY and _REGISTRY[table].on_create:
+            _REGISTRY[table].on_create(name)
         if stranded:
             cursor.execute(f"INSERT INTO {q} SELECT * FROM partition_rescue")
             cursor.execute("DROP TABLE partition_rescue")
@@ -367,6 +380,8 @@ def split_oldest(table):
     """
     if not is_partitioned(table):
         return None
+    if not spec(table).movable:
+        raise ValueError(f"{table}: its rows cannot be moved between partitions, so it is not split.")
     column = _quote(spec(table).column)
     wide = [
         p
@@ -406,12 +421,18 @@ class RetentionBlocked(Exception):
     """A partition past retention whose derived state is not complete: it is kept."""
 
 
-def expired(table, now=None):
-    """The bounded partitions of `table` wholly older than its retention ([] if kept forever)."""
-    item = spec(table)
-    if item.retention_setting is None or not is_partitioned(table):
+def _retention_days(item, days):
+    if days is not None:
+        return days
+    return None if item.retention_setting is None else getattr(settings, item.retention_setting)
+
+
+def expired(table, now=None, *, days=None):
+    """The bounded partitions of `table` wholly older than its retention (`days`, else its
+    setting; [] if kept forever)."""
+    days = _retention_days(spec(table), days)
+    if days is None or not is_partitioned(table):
         return []
-    days = getattr(settings, item.retention_setting)
     cutoff = (now or timezone.now()) - timedelta(days=days)
     return [p for p in partitions(table) if not p.is_default and p.upper is not None and p.upper <= cutoff]
 
@@ -431,15 +452,16 @@ def drop_partition(table, part):
             cursor.execute(f"DROP TABLE {_quote(part.name)}")
 
 
-def drop_older_than(table, now=None):
-    """Drop every partition past retention, first splitting the legacy partition where its
-    oldest interval is past it. Returns (dropped names, {name: problem}) ."""
-    item = spec(table)
-    if item.retention_setting is None or not is_partitioned(table):
+def drop_older_than(table, now=None, *, days=None):
+    """Drop every partition past retention (`days`, else the table's setting), first
+    splitting the legacy partition where its oldest interval is past it. Returns (dropped
+    names, {name: problem}), oldest first."""
+    days = _retention_days(spec(table), days)
+    if days is None or not is_partitioned(table):
         return [], {}
     now = now or timezone.now()
-    cutoff = now - timedelta(days=getattr(settings, item.retention_setting))
-    while True:
+    cutoff = now - timedelta(days=days)
+    while spec(table).movable:  # a table whose rows cannot move keeps its legacy partition whole
         wide = [
             p
             for p in partitions(table)
@@ -449,7 +471,7 @@ def drop_older_than(table, now=None):
             break
         split_oldest(table)
     dropped, blocked = [], {}
-    for part in expired(table, now):
+    for part in expired(table, now, days=days):
         try:
             drop_partition(table, part)
         except RetentionBlocked as exc:
