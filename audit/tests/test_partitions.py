@@ -90,6 +90,20 @@ def test_every_partition_has_the_triggers_a_new_one_too_and_refuses_changes(seal
     assert "not split" in out.getvalue()
 
 
+@pytest.mark.django_db
+def test_entries_in_the_default_partition_are_never_moved_out(client, sealed):
+    stray = month_start(timezone.now() - timedelta(days=900)) + timedelta(days=1)
+    written = entry(stray, "no partition for its month")
+    sealed()
+    assert client.get("/healthz").json()["partition_default_rows"][TABLE] == 1
+    link = AuditChainLink.objects.get(entry_id=written.pk)
+    with pytest.raises(ValueError, match="cannot be moved"):
+        partitions.ensure_partitions(TABLE, stray, stray)  # the move would seal it again
+    assert partitions.create_ahead(stray)[TABLE] == []  # logged; the other tables still get theirs
+    assert AuditChainLink.objects.get(entry_id=written.pk) == link and chain.last_link()[0] == link.seq
+    assert client.get("/healthz").json()["partition_default_rows"][TABLE] == 1
+
+
 def _plain_table_as_0010_left_it():
     """The partitioned table's rows put back into the plain table migration 0010 left, with
     its triggers (this test's transaction is rolled back)."""
