@@ -70,6 +70,10 @@ def test_every_partition_has_the_triggers_a_new_one_too_and_refuses_changes(seal
     assert created == [partitions.partition_name(TABLE, month_start(old))]
     for part in partitions.partitions(TABLE):
         assert triggers(part.name) == ALL_TRIGGERS, part.name
+    with connection.cursor() as cursor:
+        # Nothing points at entries by a foreign key (links and the tree know them by id and seq).
+        cursor.execute("SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND confrelid = %s::regclass", [TABLE])
+        assert cursor.fetchone()[0] == 0
     written = entry(old, "into a new partition")
     sealed()
     assert AuditChainLink.objects.get(entry_id=written.pk).seq == chain.last_link()[0]
