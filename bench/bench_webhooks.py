@@ -140,8 +140,7 @@ def main():
     from compliance_site.celery import app
     from webhooks.models import WebhookSubscription
 
-    with app.connection_for_write() as conn:
-        conn.default_channel.client.flushdb()  # no task left from an earlier, interrupted run
+    app.control.purge()  # no task left in the queues from an earlier, interrupted run
     owner, _ = get_user_model().objects.get_or_create(username="bench-webhooks")
     WebhookSubscription.objects.filter(owner=owner).update(is_active=False)
     print(f"webhook delivery, {args.events} events a round, {args.rounds} rounds; {machine_note()}")
