@@ -11,7 +11,7 @@ PIP_COMPILE_ARGS ?=
 PIP_COMPILE := CUSTOM_COMPILE_COMMAND="make requirements" $(VENV)/bin/pip-compile --quiet --generate-hashes \
 	--allow-unsafe --strip-extras --no-emit-find-links --no-emit-index-url --no-emit-trusted-host $(PIP_COMPILE_ARGS)
 
-.PHONY: install install-dev run test lint requirements bench bench-evidence bench-oscal bench-transparency bench-scale bench-ingest loadtest fuzz clean
+.PHONY: install install-dev run test lint requirements bench bench-evidence bench-oscal bench-transparency bench-webhooks bench-scale bench-ingest loadtest fuzz clean
 
 # What production runs (requirements.txt); the stamp is rebuilt when the file changes.
 $(VENV)/.installed: requirements.txt
@@ -76,6 +76,11 @@ bench-oscal: install-dev
 bench-transparency: install-dev
 	./scripts/ensure_services.sh
 	$(PY) bench/bench_transparency.py
+
+## Webhook delivery: events/s per Celery worker to a receiver on 127.0.0.1, beside a bare loop of the same signed POSTs.
+bench-webhooks: install-dev
+	./scripts/ensure_services.sh
+	$(PY) bench/bench_webhooks.py
 
 ## The same reads, ingest and retention at two history sizes (BENCH_SCALE_SIZES, default 1M,10M); not CI.
 bench-scale: install-dev

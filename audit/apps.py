@@ -6,7 +6,7 @@ class AuditConfig(AppConfig):
     verbose_name = "Audit trail"
 
     def ready(self):
-        from . import propagation, receivers, registry
+        from . import partitioning, propagation, receivers, registry
         from .impact import HIGH, MEDIUM
 
         # Who may do what is the first thing an auditor asks about. The domain apps register
@@ -21,3 +21,4 @@ class AuditConfig(AppConfig):
         receivers.connect_auth()
         propagation.connect_celery()
         propagation.install_command_context()
+        partitioning.register()

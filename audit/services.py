@@ -12,6 +12,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.utils import timezone
 
+from common import partitions
+
 from . import chain
 from .context import get_context
 from .impact import impact_for
@@ -99,32 +101,65 @@ def purge_audit_log(*, older_than_days=None):
     still within the period), leaves a signed checkpoint at the cut so verification
     starts from it, and records its own entry. The link at the cut stays (its entry goes):
     the chain continues from it even when every entry was old enough to go. Returns the
-    number of entries deleted.
+    number of entries deleted. On a partitioned table whole partitions go first.
     """
     days = settings.AUDIT_RETENTION_DAYS if older_than_days is None else older_than_days
     if days < 1:
         raise ValueError("The retention period must be at least one day.")
     cutoff = timezone.now() - timedelta(days=days)
+    dropped, through = [], None
+    if partitions.is_partitioned(AuditLog._meta.db_table):
+        dropped, cutoff = _drop_partitions(days, cutoff)
+        through = dropped[-1][1] if dropped else None
+    deleted, cut = _purge_rows(cutoff)
+    deleted += sum(n for _, _, n in dropped)
+    changes = {"deleted": [None, deleted], "through_seq": [None, cut or through], "retention_days": [None, days]}
+    if dropped:
+        changes["partitions_dropped"] = [None, [name for name, _, _ in dropped]]
+    record_event(
+        action="audit_purge", changes=changes, message=f"Purged {deleted} audit entries older than {days} days."
+    )
+    return deleted
+
+
+def _drop_partitions(days, cutoff):
+    """Drop the whole partitions past retention (audit/partitioning.py leaves the checkpoint);
+    ([(name, cut seq, entries)], the cutoff for the row purge of what is left).
+
+    Rows of a one-interval partition are left for its drop (they are kept up to one
+    interval longer than the period); the row purge takes those of the legacy partition
+    (never split) and of the DEFAULT guard, as before the table was partitioned."""
+    from . import partitioning
+
+    log = []
+    tokens = partitioning.cutoff.set(cutoff), partitioning.dropped.set(log)
+    try:
+        partitions.drop_older_than(partitioning.TABLE, days=days)
+    finally:
+        partitioning.cutoff.reset(tokens[0])
+        partitioning.dropped.reset(tokens[1])
+    holding = [
+        p
+        for p in partitions.partitions(partitioning.TABLE)
+        if not p.is_default and p.lower and p.upper and p.lower <= cutoff < p.upper
+    ]
+    if holding and partitions.next_start(partitions.interval_start(holding[0].lower)) >= holding[0].upper:
+        cutoff = holding[0].lower
+    return log, cutoff
+
+
+def _purge_rows(cutoff):
+    """(entries deleted, seq of the cut or None): the prefix of the chain older than `cutoff`."""
     links = AuditChainLink.objects.all()
     first_kept = links.filter(entry__timestamp__gte=cutoff).order_by("seq").values_list("seq", flat=True).first()
     through = (first_kept - 1) if first_kept is not None else chain.last_link()[0]
     cut = None
     if AuditLog.objects.filter(link__seq__lte=through).exists():  # not just a previous purge's cut
         cut = links.filter(seq__lte=through).order_by("-seq").values_list("seq", "entry_hash").first()
-    deleted = 0
-    if cut is not None:
-        _checkpoint(seq=cut[0], entry_hash=cut[1], reason="purge")
-        deleted = _delete_through(cut[0])
-    record_event(
-        action="audit_purge",
-        changes={
-            "deleted": [None, deleted],
-            "through_seq": [None, cut[0] if cut else None],
-            "retention_days": [None, days],
-        },
-        message=f"Purged {deleted} audit entries older than {days} days.",
-    )
-    return deleted
+    if cut is None:
+        return 0, None
+    _checkpoint(seq=cut[0], entry_hash=cut[1], reason="purge")
+    return _delete_through(cut[0]), cut[0]
 
 
 def _delete_through(seq):

@@ -11,9 +11,12 @@ SEAL_LOCK_KEY = 0x617564697400  # "audit\0"
 
 PG_FUNCTIONS = r"""
 CREATE OR REPLACE FUNCTION audit_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    -- A row trigger on a partitioned table fires on the partition: name the table itself.
+    root text := coalesce(pg_partition_root(TG_RELID), TG_RELID)::regclass::text;
 BEGIN
     -- The retention purge (audit.services.purge_audit_log) is the one sanctioned delete.
-    IF TG_OP = 'DELETE' AND TG_TABLE_NAME IN ('audit_auditlog', 'audit_auditchainlink')
+    IF TG_OP = 'DELETE' AND root IN ('audit_auditlog', 'audit_auditchainlink')
        AND current_setting('audit.purge', true) = 'on' THEN
         RETURN OLD;
     END IF;
@@ -23,7 +26,7 @@ BEGIN
        AND coalesce(current_setting('audit.enforce_truncate', true), '') <> 'on' THEN
         RETURN NULL;
     END IF;
-    RAISE EXCEPTION 'the audit trail is append-only: % on % refused', TG_OP, TG_TABLE_NAME
+    RAISE EXCEPTION 'the audit trail is append-only: % on % refused', TG_OP, root
         USING ERRCODE = 'insufficient_privilege';
 END
 $$;
@@ -90,13 +93,40 @@ $$;
     "values": ", ".join(f"p_{name}" for name, _ in ENTRY_COLUMNS),
 }
 
-PG_TRIGGERS = """
+# The entry table's own triggers. On the partitioned table (migration 0011) PostgreSQL
+# copies the row triggers, the seal included, to every partition; the statement-level
+# TRUNCATE one it does not, so each partition gets PG_PARTITION_TRUNCATE_TRIGGER too.
+PG_LOG_TRIGGERS = """
 CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_auditlog
     FOR EACH ROW EXECUTE FUNCTION audit_refuse_change();
 CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_auditlog
     FOR EACH ROW EXECUTE FUNCTION audit_refuse_change();
 CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_auditlog
     FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change();
+-- Every entry is sealed when its transaction commits.
+CREATE CONSTRAINT TRIGGER audit_seal AFTER INSERT ON audit_auditlog
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION audit_seal_entry();
+"""
+PG_LOG_DROP = """
+DROP TRIGGER IF EXISTS audit_seal ON audit_auditlog;
+DROP TRIGGER IF EXISTS audit_log_append_only ON audit_auditlog;
+DROP TRIGGER IF EXISTS audit_log_no_update ON audit_auditlog;
+DROP TRIGGER IF EXISTS audit_log_no_delete ON audit_auditlog;
+DROP TRIGGER IF EXISTS audit_log_no_truncate ON audit_auditlog;
+"""
+
+
+def pg_partition_truncate_trigger(partition):
+    """A TRUNCATE of one partition is refused as one of the table is (idempotent)."""
+    return (
+        f'CREATE OR REPLACE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON "{partition}" '
+        "FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change()"
+    )
+
+
+PG_TRIGGERS = (
+    PG_LOG_TRIGGERS
+    + """
 CREATE TRIGGER audit_link_append_only BEFORE UPDATE OR DELETE ON audit_auditchainlink
     FOR EACH ROW EXECUTE FUNCTION audit_refuse_change();
 CREATE TRIGGER audit_link_no_truncate BEFORE TRUNCATE ON audit_auditchainlink
@@ -105,10 +135,8 @@ CREATE TRIGGER audit_checkpoint_append_only BEFORE UPDATE OR DELETE ON audit_aud
     FOR EACH ROW EXECUTE FUNCTION audit_refuse_change();
 CREATE TRIGGER audit_checkpoint_no_truncate BEFORE TRUNCATE ON audit_auditcheckpoint
     FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change();
--- Every entry is sealed when its transaction commits.
-CREATE CONSTRAINT TRIGGER audit_seal AFTER INSERT ON audit_auditlog
-    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION audit_seal_entry();
 """
+)
 
 PG_DROP = """
 DROP TRIGGER IF EXISTS audit_seal ON audit_auditlog;

@@ -48,8 +48,8 @@ GENERATE = [
        SELECT 'bench' || i, 'Bench framework ' || i, '1', '', '', true, false, '', now(), now()
        FROM generate_series(1, %(frameworks)s) i""",
     """INSERT INTO compliance_control (framework_id, parent_id, ref_id, title, description, is_group, sort_order,
-           parameters, created_at, updated_at)
-       SELECT f.id, NULL, 'C-' || i, 'Control ' || i, '', false, i, '[]', now(), now()
+           parameters, implementation_status, not_applicable_justification, created_at, updated_at)
+       SELECT f.id, NULL, 'C-' || i, 'Control ' || i, '', false, i, '[]', 'implemented', '', now(), now()
        FROM compliance_framework f, generate_series(1, %(controls_per_framework)s) i""",
     """INSERT INTO compliance_compliancerule (name, description, framework_id, severity, rule_type, is_active, tags,
            remediation, created_at, updated_at)

@@ -20,6 +20,7 @@ Other databases (the embedded SQLite mode) keep plain tables: every function her
 no-op there, and `is_partitioned` is False.
 """
 
+import logging
 import re
 import zlib
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+logger = logging.getLogger(__name__)
 INTERVALS = ("day", "week", "month", "year")
 _LOCK_NAMESPACE = 0x50415254  # "PART": advisory locks that serialise partition DDL per table
 _BOUND = re.compile(r"FOR VALUES FROM \((?P<lower>[^)]*)\) TO \((?P<upper>[^)]*)\)")
@@ -45,6 +47,12 @@ class PartitionedTable:
     retention_setting: str | None = None
     # before_drop(partition): clear references into the partition (e.g. nullable ids).
     before_drop: object = None
+    # on_create(name): what PostgreSQL does not copy from the parent to a new partition
+    # (statement-level triggers such as BEFORE TRUNCATE).
+    on_create: object = None
+    # False: rows that landed in the DEFAULT partition must not be moved out by a DELETE and
+    # an INSERT (the audit log's triggers refuse the one and would seal the other again).
+    movable: bool = True
 
 
 @dataclass(frozen=True)
@@ -58,8 +66,8 @@ class Partition:
 _REGISTRY: dict[str, PartitionedTable] = {}
 
 
-def register(table, column, *, verify=None, retention_setting=None, before_drop=None):
-    _REGISTRY[table] = PartitionedTable(table, column, verify, retention_setting, before_drop)
+def register(table, column, *, verify=None, retention_setting=None, before_drop=None, on_create=None, movable=True):
+    _REGISTRY[table] = PartitionedTable(table, column, verify, retention_setting, before_drop, on_create, movable)
 
 
 def registered():
@@ -196,6 +204,11 @@ def _create(table, lower, upper, default=None):
             where = f"{column} >= %s AND {column} < %s"
             cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {_quote(default.name)} WHERE {where})", [lower, upper])
             stranded = cursor.fetchone()[0]
+            if stranded and not spec(table).movable:
+                raise ValueError(
+                    f"{default.name} holds rows from {lower:%Y-%m-%d} to {upper:%Y-%m-%d}: they cannot be moved, "
+                    "so that partition is not created (see docs/scaling.md)."
+                )
             if stranded:
                 cursor.execute(f"CREATE TEMPORARY TABLE partition_rescue (LIKE {q}) ON COMMIT DROP")
                 cursor.execute(
@@ -204,6 +217,8 @@ def _create(table, lower, upper, default=None):
                     [lower, upper],
                 )
         cursor.execute(f"CREATE TABLE {_quote(name)} PARTITION OF {q} FOR VALUES FROM (%s) TO (%s)", [lower, upper])
+        if table in _REGISTRY and _REGISTRY[table].on_create:
+            _REGISTRY[table].on_create(name)
         if stranded:
             cursor.execute(f"INSERT INTO {q} SELECT * FROM partition_rescue")
             cursor.execute("DROP TABLE partition_rescue")
@@ -243,7 +258,16 @@ def create_ahead(now=None):
     last = interval_start(now)
     for _ in range(ahead):
         last = next_start(last)
-    return {spec.table: ensure_partitions(spec.table, now, last) for spec in registered()}
+    created = {}
+    for item in registered():
+        try:
+            created[item.table] = ensure_partitions(item.table, now, last)
+        except ValueError:
+            # A table whose DEFAULT rows cannot move (the audit log): the others still get
+            # theirs, and /healthz shows the rows that block this one.
+            logger.exception("partitions of %s not created ahead", item.table)
+            created[item.table] = []
+    return created
 
 
 def default_rows():
@@ -260,7 +284,7 @@ def default_rows():
     return counts
 
 
-def convert_to_partitioned(table, column, *, pk="id"):
+def convert_to_partitioned(table, column, *, pk="id", keep_foreign_keys=False):
     """Turn a plain table into one partitioned by range of `column`, keeping every row.
 
     The table is renamed to <table>_legacy and attached as one partition spanning its
@@ -270,6 +294,12 @@ def convert_to_partitioned(table, column, *, pk="id"):
     the one build that reads every row. Indexes keep their names on the new table; the
     legacy partition's own are attached to them, not rebuilt. The id sequence carries
     on. Foreign keys pointing at the table must be dropped first (db_constraint=False).
+
+    keep_foreign_keys: the table's own foreign keys are declared again on the new parent,
+    so every partition made later has them too (PostgreSQL adopts the legacy partition's
+    identical constraint instead of checking its rows again). Without it only the legacy
+    partition keeps them: compliance 0007 ran that way, and stays so for databases made
+    since.
     """
     if not _postgres() or is_partitioned(table):
         return
@@ -288,6 +318,14 @@ def convert_to_partitioned(table, column, *, pk="id"):
             [table],
         )
         indexes = cursor.fetchall()
+        foreign_keys = []
+        if keep_foreign_keys:
+            cursor.execute(
+                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = to_regclass(%s) "
+                "AND contype = 'f' ORDER BY conname",
+                [table],
+            )
+            foreign_keys = cursor.fetchall()
         cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [table, pk])
         (sequence,) = cursor.fetchone()
         next_id = 1
@@ -330,6 +368,8 @@ def convert_to_partitioned(table, column, *, pk="id"):
         )
         cursor.execute(f"ALTER TABLE {q} ATTACH PARTITION {ql} FOR VALUES FROM (%s) TO (%s)", [lower, upper])
         cursor.execute(f"ALTER TABLE {ql} DROP CONSTRAINT {bounds}")
+        for name, definition in foreign_keys:
+            cursor.execute(f"ALTER TABLE {q} ADD CONSTRAINT {_quote(name)} {definition}")
         cursor.execute(f"CREATE TABLE {_quote(table + '_default')} PARTITION OF {q} DEFAULT")
     last = upper
     for _ in range(getattr(settings, "PARTITION_AHEAD", 3)):
@@ -351,6 +391,8 @@ def split_oldest(table):
     """
     if not is_partitioned(table):
         return None
+    if not spec(table).movable:
+        raise ValueError(f"{table}: its rows cannot be moved between partitions, so it is not split.")
     column = _quote(spec(table).column)
     wide = [
         p
@@ -390,12 +432,18 @@ class RetentionBlocked(Exception):
     """A partition past retention whose derived state is not complete: it is kept."""
 
 
-def expired(table, now=None):
-    """The bounded partitions of `table` wholly older than its retention ([] if kept forever)."""
-    item = spec(table)
-    if item.retention_setting is None or not is_partitioned(table):
+def _retention_days(item, days):
+    if days is not None:
+        return days
+    return None if item.retention_setting is None else getattr(settings, item.retention_setting)
+
+
+def expired(table, now=None, *, days=None):
+    """The bounded partitions of `table` wholly older than its retention (`days`, else its
+    setting; [] if kept forever)."""
+    days = _retention_days(spec(table), days)
+    if days is None or not is_partitioned(table):
         return []
-    days = getattr(settings, item.retention_setting)
     cutoff = (now or timezone.now()) - timedelta(days=days)
     return [p for p in partitions(table) if not p.is_default and p.upper is not None and p.upper <= cutoff]
 
@@ -415,15 +463,16 @@ def drop_partition(table, part):
             cursor.execute(f"DROP TABLE {_quote(part.name)}")
 
 
-def drop_older_than(table, now=None):
-    """Drop every partition past retention, first splitting the legacy partition where its
-    oldest interval is past it. Returns (dropped names, {name: problem}) ."""
-    item = spec(table)
-    if item.retention_setting is None or not is_partitioned(table):
+def drop_older_than(table, now=None, *, days=None):
+    """Drop every partition past retention (`days`, else the table's setting), first
+    splitting the legacy partition where its oldest interval is past it. Returns (dropped
+    names, {name: problem}), oldest first."""
+    days = _retention_days(spec(table), days)
+    if days is None or not is_partitioned(table):
         return [], {}
     now = now or timezone.now()
-    cutoff = now - timedelta(days=getattr(settings, item.retention_setting))
-    while True:
+    cutoff = now - timedelta(days=days)
+    while spec(table).movable:  # a table whose rows cannot move keeps its legacy partition whole
         wide = [
             p
             for p in partitions(table)
@@ -433,7 +482,7 @@ def drop_older_than(table, now=None):
             break
         split_oldest(table)
     dropped, blocked = [], {}
-    for part in expired(table, now):
+    for part in expired(table, now, days=days):
         try:
             drop_partition(table, part)
         except RetentionBlocked as exc:

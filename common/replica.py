@@ -18,7 +18,6 @@ shows what it just did. A worker's task starts unpinned, and pins itself when it
 import contextlib
 import contextvars
 import dataclasses
-import functools
 import logging
 import threading
 import time
@@ -159,24 +158,6 @@ def replica_reads(*, own_writes_visible=True):
         yield alias
     finally:
         state.read_alias = outer
-
-
-def reads_from_replica(view):
-    """Run a view inside `replica_reads()`, after the request's user is known.
-
-    The user (and its session or token) is read before the scope opens, on the primary: a
-    session or token made a moment ago may not have reached the replica yet.
-    """
-
-    @functools.wraps(view)
-    def wrapped(*args, **kwargs):
-        request = next((arg for arg in args if hasattr(arg, "user")), None)
-        if request is not None:
-            getattr(request.user, "pk", None)
-        with replica_reads():
-            return view(*args, **kwargs)
-
-    return wrapped
 
 
 class PrimaryReplicaRouter:

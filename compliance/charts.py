@@ -17,6 +17,10 @@ _FONT = 'font-family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif"'
 _MARGIN = {"left": 48, "right": 16, "top": 36, "bottom": 44}
 
 
+# About the advance of one character at 12 px in the sans-serif fonts we render with.
+_CHAR_WIDTH = 7.2
+
+
 def nice_ticks(top, count=5):
     """Round tick values from 0 to at least `top` (e.g. 0, 20, 40 … 100)."""
     if top is None or top <= 0:
@@ -71,10 +75,15 @@ def _axes(width, height, ticks, unit, labels, x_positions):
             f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" fill="#333">{_fmt(tick, unit)}</text>'
         )
     step = max(1, math.ceil(len(labels) / 8))
+    # A label wider than its slot would run into the next: cut it, the whole one on hover.
+    fits = max(3, int((right - left) / max(1, len(labels)) * step / _CHAR_WIDTH))
     for index in range(0, len(labels), step):
+        label = labels[index]
+        shown = (
+            escape(label) if len(label) <= fits else f"<title>{escape(label)}</title>{escape(label[: fits - 1])}\u2026"
+        )
         parts.append(
-            f'<text x="{x_positions[index]:.1f}" y="{bottom + 18}" text-anchor="middle" fill="#333">'
-            f"{escape(labels[index])}</text>"
+            f'<text x="{x_positions[index]:.1f}" y="{bottom + 18}" text-anchor="middle" fill="#333">{shown}</text>'
         )
     parts.append(f'<line x1="{left}" x2="{right}" y1="{bottom}" y2="{bottom}" stroke="#555" stroke-width="1"/>')
     return "".join(parts)

@@ -47,18 +47,22 @@ def _configure(settings):
     if broker_url.startswith("filesystem://"):
         # Embedded mode: the broker is a folder, so `make run` needs no Redis.
         folder = settings.VAR_DIR / "broker"
-        for sub in ("in", "processed", "control"):
+        for sub in ("in", "staging", "processed", "control"):
             (folder / sub).mkdir(parents=True, exist_ok=True)
         broker_options.update(
             data_folder_in=str(folder / "in"),
             data_folder_out=str(folder / "in"),
+            staging_folder=str(folder / "staging"),  # messages are renamed in whole (embedded_broker.py)
             processed_folder=str(folder / "processed"),
             control_folder=str(folder / "control"),  # kombu's default is ./control in the cwd
             store_processed=False,
         )
     default_exchange = Exchange("default", type="direct")
+    # The explicit transport wins over the URL's scheme; None leaves the scheme's.
+    folder_transport = "compliance_site.embedded_broker:Transport" if broker_url.startswith("filesystem://") else None
     app.conf.update(
         broker_url=broker_url,
+        broker_transport=folder_transport,
         broker_transport_options=broker_options,
         result_backend=None,
         task_ignore_result=True,

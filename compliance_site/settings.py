@@ -365,6 +365,9 @@ PARTITION_AHEAD = env_int("PARTITION_AHEAD", 3)  # intervals created ahead by th
 # Raw evaluations are kept this long (a 12-month audit period can always be replayed from
 # raw rows); older partitions are dropped once their rollups and status history verify.
 EVALUATION_RETENTION_DAYS = env_int("EVALUATION_RETENTION_DAYS", 400)
+# Integration sync logs go a month's partition at a time past this (the same audit-period
+# reasoning; nothing is derived from them: the integration keeps its own counters).
+INTEGRATION_LOG_RETENTION_DAYS = env_int("INTEGRATION_LOG_RETENTION_DAYS", 400)
 
 # --- Integrations -----------------------------------------------------------------------
 # Outbound safety (common/http.py: integrations and webhooks): https only and public addresses only, unless

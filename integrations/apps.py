@@ -6,7 +6,8 @@ class IntegrationsConfig(AppConfig):
     verbose_name = "Integrations"
 
     def ready(self):
-        from . import auditing, registry
+        from . import auditing, partitioning, registry
 
         registry.load()
         auditing.register()
+        partitioning.register()

@@ -15,6 +15,7 @@ from compliance.models import DataSource, Finding, Framework
 
 from .choices import Health, IntegrationStatus, IntegrationType, LogKind, LogStatus
 from .fields import EncryptedJSONField
+from .partitioning import ensure_for
 
 
 def success_rate(succeeded, failed):
@@ -116,6 +117,13 @@ class IntegrationLog(models.Model):
 
     def __str__(self):
         return f"{self.integration} {self.kind} {self.started_at:%Y-%m-%d %H:%M} {self.status}"
+
+    def save(self, *args, **kwargs):
+        # The table is partitioned by started_at (integrations/partitioning.py): a new row's
+        # partition exists first, so it never lands in the DEFAULT guard.
+        if self._state.adding:
+            ensure_for(self.started_at)
+        super().save(*args, **kwargs)
 
 
 class SyncKey(models.Model):

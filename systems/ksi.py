@@ -135,8 +135,11 @@ def record_validation(*, indicator, kind, passed, validated_at=None, notes=""):
         indicator=indicator, kind=kind, passed=passed, validated_at=validated_at, notes=notes
     )
     indicator = KsiIndicator.objects.select_related("system", "control").get(pk=indicator.pk)
-    status, reason, _ = indicator_state(indicator, now=max(validated_at, timezone.now()))
-    _evaluate(indicator, status, reason, validated_at)
+    # The state is judged now, so it is recorded now: a run reported late (validated_at in the
+    # past) must not land behind an evaluation it changes.
+    judged_at = max(validated_at, timezone.now())
+    status, reason, _ = indicator_state(indicator, now=judged_at)
+    _evaluate(indicator, status, reason, judged_at)
     return validation
 
 

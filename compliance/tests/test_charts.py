@@ -69,3 +69,15 @@ def test_empty_chart_renders():
 )
 def test_nice_ticks(top, expected):
     assert nice_ticks(top) == expected
+
+
+def test_axis_labels_wider_than_their_slot_are_cut_with_the_whole_name_on_hover():
+    names = ["fedramp_20x_ksi", "gdpr", "hipaa", "iso27001", "nist_csf", "nist_800_53_rev5", "pci_dss", "soc2"]
+    root = parse(bar_chart_svg(names, [("Score", [None, 93, 89, 84, 94, None, 88, 91])], title="t", width=560))
+    axis = [
+        t for t in root.iter(f"{SVG}text") if t.get("text-anchor") == "middle" and t.get("y") == "234"
+    ]  # 260 - 44 + 18
+    shown = ["".join(t.itertext()).replace(t.findtext(f"{SVG}title") or "", "", 1) for t in axis]
+    assert shown[1:5] == ["gdpr", "hipaa", "iso27001", "nist_csf"]
+    assert shown[0].endswith("\u2026") and len(shown[0]) < len(names[0])
+    assert [t.findtext(f"{SVG}title") for t in axis if t.find(f"{SVG}title") is not None] == [names[0], names[5]]

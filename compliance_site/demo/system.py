@@ -2,6 +2,11 @@
 components are the demo's data sources and rules, so its SSP, POA&M and assessment results
 come out of the demo history."""
 
+from datetime import timedelta
+
+from django.utils import timezone
+
+from systems import ksi
 from systems.models import ByComponent, ImplementedRequirement, System
 from systems.services import create_system
 
@@ -63,6 +68,33 @@ def seed_demo_system(*, sources, tally, log):
         requirement.save()
         for title, text in by_component.items():
             ByComponent.objects.create(requirement=requirement, component=components[title], statement=text)
+    validations = _seed_ksi(system)
     tally.add("created", "system")
-    log(f"  demo system {NAME!r}: {system.requirements.count()} controls in scope, {len(components)} components")
+    log(
+        f"  demo system {NAME!r}: {system.requirements.count()} controls in scope, {len(components)} components, "
+        f"{validations} KSI validations"
+    )
     return system
+
+
+def _seed_ksi(system):
+    """Every Key Security Indicator, validated within its cycle but for one in ten that
+    failed and one in ten that is late (its finding opened by the overdue check)."""
+    from compliance.models import Framework
+
+    if not Framework.objects.filter(code=ksi.KSI_FRAMEWORK).exists():
+        return 0
+    ksi.enable_ksi(system=system)
+    now, recorded = timezone.now(), 0
+    indicators = system.indicators.select_related("control").order_by("control__sort_order")
+    for index, indicator in enumerate(indicators):
+        for kind in indicator.kinds:
+            hours = ksi.cycle_hours(system, kind)
+            late = index % 10 == 7
+            age = timedelta(hours=hours + 24) if late else timedelta(hours=(index * 5) % max(1, hours - 1) + 1)
+            ksi.record_validation(
+                indicator=indicator, kind=kind, passed=index % 10 != 3, validated_at=now - age, notes="Demo run."
+            )
+            recorded += 1
+    ksi.check_overdue(now=now)
+    return recorded

@@ -26,6 +26,7 @@ from common.testing.pg_cluster import stop_cluster  # noqa: E402
 from compliance.models import Framework, RuleEvaluation  # noqa: E402
 from compliance.tests.factories import DataSourceFactory, RuleFactory, UserFactory  # noqa: E402
 from reports.generation import consistent_snapshot  # noqa: E402
+from systems.tests.factories import make_system  # noqa: E402
 
 
 def replica_admin():
@@ -69,6 +70,16 @@ def evaluations_seen(client):
     return [response.status_code, response.json()["totals"]["evaluations"]]
 
 
+def ssp_description(client, system):
+    """The system description an SSP export carries, and the export's status."""
+    response = client.get(f"/api/v1/systems/{system.pk}/oscal/ssp/")
+    document = json.loads(response.content) if response.status_code == 200 else {}
+    return [
+        response.status_code,
+        document.get("system-security-plan", {}).get("system-characteristics", {}).get("description"),
+    ]
+
+
 def snapshot_view(framework):
     """What a report's snapshot reads, where it is taken, and whether a write inside it works."""
     with consistent_snapshot() as ties_primary:
@@ -84,6 +95,7 @@ def main():
     manager = UserFactory(username="replica-manager", roles=[COMPLIANCE_MANAGER])
     rule = RuleFactory()
     source = DataSourceFactory()
+    system = make_system(description="as first described")
     writer, reader = Client(), Client()
     writer.force_login(manager)
     reader.force_login(manager)
@@ -97,7 +109,18 @@ def main():
     with replica_admin() as conn:
         conn.execute("SELECT pg_wal_replay_pause()")
     ingest(writer, rule, source, 7)  # the writer's client is now pinned to the primary
+    changed = writer.patch(
+        f"/api/v1/systems/{system.pk}/", {"description": "described again"}, content_type="application/json"
+    )
+    assert changed.status_code == 200, changed.content[:300]
+    # An export is audited, so it pins its client: a client of its own.
+    exporter = Client()
+    exporter.force_login(manager)
+    seen["paused_ssp_reader"] = ssp_description(exporter, system)
+    seen["paused_ssp_writer"] = ssp_description(writer, system)
     seen["writer_pinned"] = "primary_pin" in writer.cookies
+    lag_probe.forget()
+    seen["paused_health"] = reader.get("/healthz").json().get("replica")
     seen["paused_reader"] = evaluations_seen(reader)
     seen["paused_writer"] = evaluations_seen(writer)
     seen["paused_snapshot"] = snapshot_view(rule.framework)

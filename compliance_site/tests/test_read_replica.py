@@ -70,7 +70,13 @@ def test_a_caught_up_replica_serves_the_dashboard(scenario):
 
 def test_a_reader_sees_the_replica_while_replay_is_held_back(scenario):
     # The primary has 12 evaluations; the held-back replica still has 5, within the lag allowed.
+    assert scenario["paused_health"]["state"] == "ok", scenario
     assert scenario["paused_reader"] == [200, 5]
+
+
+def test_oscal_exports_read_the_replica_unless_the_client_wrote(scenario):
+    assert scenario["paused_ssp_reader"] == [200, "as first described"]
+    assert scenario["paused_ssp_writer"] == [200, "described again"]
 
 
 def test_the_client_that_wrote_is_pinned_to_the_primary(scenario):

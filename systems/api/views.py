@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from audit.services import record_event
 from common.api.writes import ServiceWritesMixin
+from common.replica import replica_reads
 from compliance.oscal.catalog_import import load_json
 from compliance.oscal.common import OscalError
 
@@ -58,9 +59,12 @@ class SystemViewSet(ServiceWritesMixin, viewsets.ModelViewSet):
     http_method_names = ["get", "post", "patch", "put", "delete", "head", "options"]
 
     def _export(self, request, kind, build, **kwargs):
-        system = self.get_object()
+        system = self.get_object()  # the permission check reads the primary
         try:
-            document = build(system=system, **kwargs)
+            with replica_reads():  # an export may lag a few seconds: the replica when there is one
+                # The whole document from one database: the row again, where the scope reads.
+                current = System.objects.filter(pk=system.pk).first() or system
+                document = build(system=current, **kwargs)
         except OscalError as exc:
             raise ValidationError({"detail": str(exc)}) from None
         record_event(action=f"oscal_{kind}_exported", instance=system, message=f"OSCAL {kind} downloaded (API).")

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from audit.models import AuditLog
 from common.roles import AUDITOR, COMPLIANCE_MANAGER, VIEWER
-from compliance.models import Finding
+from compliance.models import Finding, LatestEvaluation
 from compliance.seed.content import seed_framework
 from compliance.seed.frameworks import fedramp_ksi
 from compliance.seed.tally import Tally
@@ -88,6 +88,21 @@ def test_a_late_validation_is_failing_and_a_new_one_resolves_it(system):
     ksi.record_validation(indicator=indicator(system), kind="machine", passed=True)
     finding.refresh_from_db()
     assert finding.status == "resolved"
+
+
+def test_a_run_reported_late_still_moves_the_indicator(system):
+    """Both kinds needed: the machine run alone fails the indicator; the people run, reported
+    with an earlier validated_at, makes it pass and resolves the finding all the same."""
+    both = indicator(system)
+    both.mode = "both"
+    both.save()
+    now = timezone.now()
+    ksi.record_validation(indicator=both, kind="machine", passed=True, validated_at=now - timedelta(hours=1))
+    assert Finding.objects.get(rule=both.rule).status == "open"
+    earlier = now - timedelta(hours=5)
+    ksi.record_validation(indicator=indicator(system), kind="people", passed=True, validated_at=earlier)
+    assert Finding.objects.get(rule=both.rule).status == "resolved"
+    assert LatestEvaluation.objects.get(rule=both.rule).status == "passed"
 
 
 def test_a_failed_validation_opens_the_finding_at_once(system):

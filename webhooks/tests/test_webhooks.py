@@ -14,11 +14,10 @@ from django.utils import timezone
 from audit.models import AuditChainLink
 from audit.services import record_event
 from common.roles import AUDITOR, COMPLIANCE_ADMIN, COMPLIANCE_MANAGER, VIEWER
+from common.testing.receiver import Receiver
 from compliance.tests.factories import DataSourceFactory, FindingFactory, FrameworkFactory, RuleFactory
 from webhooks import delivery
 from webhooks.models import WebhookSubscription
-
-from .receiver import Receiver
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/webhooks/"

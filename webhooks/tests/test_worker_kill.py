@@ -16,11 +16,10 @@ from django.db import connection, transaction
 
 from audit.services import record_event
 from common.testing.broker import broker_url
+from common.testing.receiver import Receiver
 from compliance.tests.factories import UserFactory
 from webhooks.models import WebhookSubscription
 from webhooks.tasks import deliver
-
-from .receiver import Receiver
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 BROKER = os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/3")

@@ -50,6 +50,9 @@ class Command(BaseCommand):
     def _split(self, table, steps):
         for _ in range(steps):
             started = time.monotonic()
+            if partitions.is_partitioned(table) and not partitions.spec(table).movable:
+                self.stdout.write(f"{table}: not split (its rows cannot move; see docs/scaling.md)")
+                return
             name = partitions.split_oldest(table)
             if name is None:
                 self.stdout.write(f"{table}: nothing left to split")

@@ -1,4 +1,6 @@
-"""A real webhook receiver on 127.0.0.1: records every request, answers from a script."""
+"""A real webhook receiver on 127.0.0.1: records every request, answers from a script.
+
+Used by the webhook tests and bench/bench_webhooks.py."""
 
 import json
 import threading
