@@ -11,7 +11,7 @@ PIP_COMPILE_ARGS ?=
 PIP_COMPILE := CUSTOM_COMPILE_COMMAND="make requirements" $(VENV)/bin/pip-compile --quiet --generate-hashes \
 	--allow-unsafe --strip-extras --no-emit-find-links --no-emit-index-url --no-emit-trusted-host $(PIP_COMPILE_ARGS)
 
-.PHONY: install install-dev run test lint requirements bench bench-evidence bench-oscal bench-transparency bench-webhooks bench-scale loadtest fuzz clean
+.PHONY: install install-dev run test lint requirements bench bench-evidence bench-oscal bench-transparency bench-webhooks bench-scale bench-ingest loadtest fuzz clean
 
 # What production runs (requirements.txt); the stamp is rebuilt when the file changes.
 $(VENV)/.installed: requirements.txt
@@ -86,6 +86,11 @@ bench-webhooks: install-dev
 bench-scale: install-dev
 	./scripts/ensure_services.sh
 	cd bench && ../$(PY) bench_scale.py
+
+## Evaluation ingest, live feed and backfill, in process and over HTTP (gunicorn), beside a raw COPY of the same rows.
+bench-ingest: install-dev
+	./scripts/ensure_services.sh
+	$(PY) bench/bench_ingest.py --http
 
 ## Open-loop capacity of gunicorn (4 workers) on loopback for three mixes, beside a hand-written floor; fails on any 500.
 loadtest: install-dev

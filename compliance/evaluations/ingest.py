@@ -11,11 +11,19 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from audit.services import record_event
+from common import bound
 
 from .. import signals
 from ..choices import ACTIVE_FINDING_STATUSES, EvaluationStatus, FindingStatus
 from ..models import ComplianceRule, DataSource, Finding
-from .bulk_writes import ensure_batch_partitions, insert_evaluations, new_instances, update_findings, upsert_latest
+from .bulk_writes import (
+    copy_evaluations,
+    ensure_batch_partitions,
+    new_instances,
+    reserve_ids,
+    update_findings,
+    upsert_latest,
+)
 from .models import LatestEvaluation, RuleEvaluation
 from .rollups import add_evaluations
 from .status_history import record_batch as record_status_changes
@@ -79,13 +87,12 @@ def _superset(model, pairs):
 def _latest(pairs):
     """{pair: (evaluated_at, evaluation id, status)} of each pair's stored latest evaluation."""
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                *_join_pairs(
-                    LatestEvaluation, "t.rule_id, t.data_source_id, t.evaluated_at, t.evaluation_id, t.status", pairs
-                )
-            )
-            rows = cursor.fetchall()
+        rows = bound.execute(
+            *_join_pairs(
+                LatestEvaluation, "t.rule_id, t.data_source_id, t.evaluated_at, t.evaluation_id, t.status", pairs
+            ),
+            binary=True,
+        )
     else:
         rows = _superset(LatestEvaluation, pairs).values_list(
             "rule_id", "data_source_id", "evaluated_at", "evaluation_id", "status"
@@ -97,7 +104,13 @@ def _findings(pairs):
     # Full rows (each snapshotted for the audit trail) for the batch's own pairs only: the
     # rule x source superset of a 100-row batch can hold 1,650 findings to use 30.
     if connection.vendor == "postgresql":
-        found = Finding.objects.raw(*_join_pairs(Finding, "t.*", pairs))
+        # Binary rows straight into Model.from_db (audit snapshot included): Django's Python
+        # loader for text timestamps was half the cost of 3,500 findings through raw().
+        # Finding's columns are plain, so no field converter is skipped.
+        fields = Finding._meta.concrete_fields
+        rows = bound.execute(*_join_pairs(Finding, ", ".join(f't."{f.column}"' for f in fields), pairs), binary=True)
+        names = [f.attname for f in fields]
+        found = [Finding.from_db(connection.alias, names, row) for row in rows]
     else:
         found = Finding.objects.filter(
             pk__in=[
@@ -220,9 +233,8 @@ def record_evaluations(*, rows, source=""):
         ),
     )
     ensure_batch_partitions(evaluations)  # before any row: never an insert into a missing partition
-    insert_evaluations(evaluations)
+    reserve_ids(evaluations)
     result.evaluations = evaluations
-    add_evaluations(evaluations)  # daily rollups move in the same transaction: never stale
 
     by_pair = defaultdict(list)
     for evaluation in evaluations:
@@ -230,7 +242,11 @@ def record_evaluations(*, rows, source=""):
     pairs = set(by_pair)
     _lock_pairs(pairs)
     latest = _latest(pairs)
-    record_status_changes(by_pair, latest)  # point-in-time history, late arrivals included
+    # Point-in-time history, late arrivals included; planned from the stored rows, so on
+    # PostgreSQL before the batch's own rows go in (no need to tell them apart).
+    record_status_changes(by_pair, latest)
+    copy_evaluations(evaluations)
+    add_evaluations(evaluations)  # daily rollups move in the same transaction: never stale
     rules = {
         pk: (name, severity)
         for pk, name, severity in ComplianceRule.objects.filter(pk__in={p[0] for p in pairs}).values_list(

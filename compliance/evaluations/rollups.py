@@ -16,6 +16,8 @@ from django.db import connection, transaction
 from django.db.models import Count, DecimalField, IntegerField, Q, Sum, Value
 from django.db.models.functions import Cast, ExtractHour, Round, TruncDate
 
+from common import bound
+
 from ..choices import EvaluationStatus
 from .models import EvaluationRollup, RollupDimension, RuleEvaluation
 
@@ -102,9 +104,9 @@ def aggregate_batch(evaluations):
 _COLUMNS = ("dimension", "key", "day", *COUNT_FIELDS)
 _UPDATE = ", ".join(f"{name} = {_TABLE}.{name} + EXCLUDED.{name}" for name in COUNT_FIELDS)
 _PG_TYPES = ("varchar", "bigint", "date", "int", "int", "int", "int", "int", "int", "numeric", "int", "bigint")
+_STAGE = "ingest_rollup_rows"
 _PG_UPSERT = (
-    f"INSERT INTO {_TABLE} ({', '.join(_COLUMNS)}) "
-    f"SELECT * FROM unnest({', '.join(f'%s::{t}[]' for t in _PG_TYPES)}) AS t ORDER BY 1, 2, 3 "
+    f"INSERT INTO {_TABLE} ({', '.join(_COLUMNS)}) SELECT * FROM {_STAGE} ORDER BY 1, 2, 3 "
     f"ON CONFLICT (dimension, key, day) DO UPDATE SET {_UPDATE}"
 )
 _SQLITE_UPSERT = (
@@ -124,19 +126,22 @@ def add_evaluations(evaluations):
     if not totals:
         return
     keys = sorted(totals)
+    if connection.vendor == "postgresql":
+        # A backfill batch touches ~22,000 rollup rows (rule, source and hour x day): COPY
+        # them into a staging table rather than binding 12 arrays of that length.
+        with bound.staged(
+            _STAGE, list(zip(_COLUMNS, _PG_TYPES, strict=True)), ((*k, *totals[k]) for k in keys)
+        ) as cursor:
+            cursor.execute(_PG_UPSERT)
+        return
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            columns = [[k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys]]
-            columns += [[totals[k][i] for k in keys] for i in range(len(COUNT_FIELDS))]
-            cursor.execute(_PG_UPSERT, columns)
-        else:
-            cursor.executemany(
-                _SQLITE_UPSERT,
-                [
-                    (k[0], k[1], k[2].isoformat(), *(str(v) if isinstance(v, Decimal) else v for v in totals[k]))
-                    for k in keys
-                ],
-            )
+        cursor.executemany(
+            _SQLITE_UPSERT,
+            [
+                (k[0], k[1], k[2].isoformat(), *(str(v) if isinstance(v, Decimal) else v for v in totals[k]))
+                for k in keys
+            ],
+        )
 
 
 def _live_counts():

@@ -10,16 +10,18 @@ Invariant: the stored changes are exactly the chain of the stored evaluations (R
 rows are immutable; deletes go through `forget`). `record_batch` runs in
 record_evaluations after the batch's pairs are locked. A pair whose new evaluations all
 come after its latest one (the usual case) needs nothing but that latest status. A late
-arrival also moves the history after it: its pair's stored evaluations around the batch
-are read back (one statement for every late pair), and the changes there before and
-after the batch are both derived from them, so only the difference is written.
+arrival also moves the history after it, but only at its two stored neighbours (the status
+just before it and the first evaluation after it): two index probes per late evaluation,
+one statement for the batch, so a backfill's cost does not grow with the history.
 """
 
-from collections import Counter, defaultdict
+from collections import Counter
 from datetime import UTC
 
 from django.db import connection, transaction
-from django.db.models import Count
+from django.db.models import Count, Q
+
+from common import bound
 
 from ..models import ComplianceRule
 from .models import RollupPeriod, RuleEvaluation, StatusChange, StatusChangeRollup
@@ -27,6 +29,7 @@ from .models import RollupPeriod, RuleEvaluation, StatusChange, StatusChangeRoll
 _CHANGES = StatusChange._meta.db_table
 _ROLLUP = StatusChangeRollup._meta.db_table
 _EVALUATIONS = RuleEvaluation._meta.db_table
+_PROBE_WINDOW_DAYS = 7  # how near a late arrival's neighbours are looked for first (_pg_neighbours)
 _CHANGE_COLUMNS = ("evaluation_id", "rule_id", "data_source_id", "evaluated_at", "day", "old_status", "new_status")
 
 
@@ -57,10 +60,13 @@ def _chain(changes, pair, status, links):
 
 
 def record_batch(by_pair, latest):
-    """Fold a stored batch into the status history.
+    """Fold a batch into the status history.
 
     `by_pair`: {(rule_id, data_source_id): [RuleEvaluation with pk]}; `latest`: {pair:
     (evaluated_at, evaluation id, status)} of each pair's newest evaluation before the batch.
+    Reads only the stored history (StatusChange, and on PostgreSQL RuleEvaluation before the
+    batch goes in; elsewhere the batch's own rows are skipped by id), so it may run before
+    or after the batch's rows are written.
     """
     wanted, stored, late = {}, {}, {}
     for pair, evaluations in by_pair.items():
@@ -71,12 +77,9 @@ def record_batch(by_pair, latest):
         if before is None or (links[0][1], links[0][0]) > (before[0], before[1]):
             _chain(wanted, pair, before[2] if before else "", links)
         else:
-            late[pair] = (links[0][1], links[-1][1])
+            late[pair] = links
     if late:
-        batch_ids = {e.pk for pair in late for e in by_pair[pair]}
-        for pair, (previous, links) in _windows(late).items():
-            _chain(wanted, pair, previous, links)
-            _chain(stored, pair, previous, [link for link in links if link[0] not in batch_ids])
+        _fold_late(wanted, stored, late, _neighbours(late))
     stale = [pk for pk, change in stored.items() if wanted.get(pk) != change]
     fresh = [pk for pk, change in wanted.items() if stored.get(pk) != change]
     deltas, rows = Counter(), []
@@ -94,79 +97,122 @@ def record_batch(by_pair, latest):
     add_to_rollups(deltas)
 
 
-def _windows(late):
-    """{pair: (status before the window, [(id, evaluated_at, status)])} for late pairs.
+def _fold_late(wanted, stored, late, neighbours):
+    """Add to `wanted` and `stored` the changes a late pair's batch makes and unmakes.
 
-    The window is every stored evaluation of the pair from its batch's first to its last
-    timestamp, plus the first one after it. The status before it is that of the pair's
-    last change before it ("" if none), read from the status_change_pair_time index alone.
+    Only two stored neighbours of each batch evaluation b matter: the stored status just
+    before b, and the first stored evaluation s after b. The changes at stored evaluations
+    further on keep their predecessor, so they stay as they are; s's predecessor becomes b
+    (when no other batch evaluation comes between). So each late evaluation costs at most
+    two index probes, however much history lies between a pair's late evaluations. And
+    when b has the status just before it, s's change is the same either way, and so is the
+    status the next batch evaluation follows: s is then not needed (nor probed).
     """
+    for pair, links in late.items():
+        for i, (pk, at, status) in enumerate(links):
+            before, after = neighbours[pk]
+            # The new chain's status before b: the previous batch evaluation's, unless a
+            # stored evaluation comes between them (then the stored status just before b;
+            # the same thing when the previous one repeated the status before it).
+            previous = before
+            if i:
+                previous_status, (previous_before, previous_after) = links[i - 1][2], neighbours[links[i - 1][0]]
+                if previous_status != previous_before and (
+                    previous_after is None or _in_order(previous_after) > (at, pk)
+                ):
+                    previous = previous_status
+            if status != previous:
+                wanted[pk] = (pair, at, previous, status)
+            if (
+                status != before
+                and after is not None
+                and (i + 1 == len(links) or _in_order(after) < (links[i + 1][1], links[i + 1][0]))
+            ):
+                after_pk, after_at, after_status = after
+                if after_status != before:
+                    stored[after_pk] = (pair, after_at, before, after_status)
+                if after_status != status:
+                    wanted[after_pk] = (pair, after_at, status, after_status)
+
+
+def _neighbours(late):
+    """{batch evaluation id: (stored status just before it or "", first stored (id,
+    evaluated_at, status) after it or None)} for every evaluation of the late pairs; on
+    PostgreSQL "after" is None too where the status is the one before (see _fold_late)."""
+    probes = [(pair, link) for pair, links in late.items() for link in links]
     if connection.vendor == "postgresql":
-        rows = _pg_windows(late)
-    else:
-        rows = []
-        for pair, (first, last) in late.items():
-            of_pair = RuleEvaluation.objects.filter(rule_id=pair[0], data_source_id=pair[1])
-            before = StatusChange.objects.filter(rule_id=pair[0], data_source_id=pair[1], evaluated_at__lt=first)
-            probes = (
-                (
-                    0,
-                    before.order_by("-evaluated_at", "-evaluation_id")[:1].values_list(
-                        "pk", "evaluated_at", "new_status"
-                    ),
-                ),
-                (
-                    1,
-                    of_pair.filter(evaluated_at__gte=first, evaluated_at__lte=last).values_list(
-                        "id", "evaluated_at", "status"
-                    ),
-                ),
-                (
-                    2,
-                    of_pair.filter(evaluated_at__gt=last)
-                    .order_by("evaluated_at", "id")[:1]
-                    .values_list("id", "evaluated_at", "status"),
-                ),
-            )
-            for part, queryset in probes:
-                rows += [(pair[0], pair[1], part, *link) for link in queryset]
-    windows = defaultdict(lambda: ["", []])
-    for rule_id, source_id, part, pk, at, status in rows:
-        window = windows[(rule_id, source_id)]
-        if part == 0:
-            window[0] = status
-        else:
-            window[1].append((pk, at, status))
-    for window in windows.values():
-        window[1].sort(key=_in_order)
-    return {pair: tuple(window) for pair, window in windows.items()}
-
-
-def _pg_windows(late):
-    pairs = list(late)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            SELECT t.rule_id, t.source_id, e.part, e.id, e.evaluated_at, e.status
-            FROM unnest(%s::bigint[], %s::bigint[], %s::timestamptz[], %s::timestamptz[])
-                 AS t(rule_id, source_id, first_at, last_at)
-            CROSS JOIN LATERAL (
-                (SELECT 0 AS part, evaluation_id AS id, evaluated_at, new_status AS status FROM {_CHANGES}
-                 WHERE rule_id = t.rule_id AND data_source_id = t.source_id AND evaluated_at < t.first_at
-                 ORDER BY evaluated_at DESC, evaluation_id DESC LIMIT 1)
-                UNION ALL
-                (SELECT 1, id, evaluated_at, status FROM {_EVALUATIONS}
-                 WHERE rule_id = t.rule_id AND data_source_id = t.source_id
-                   AND evaluated_at BETWEEN t.first_at AND t.last_at)
-                UNION ALL
-                (SELECT 2, id, evaluated_at, status FROM {_EVALUATIONS}
-                 WHERE rule_id = t.rule_id AND data_source_id = t.source_id AND evaluated_at > t.last_at
-                 ORDER BY evaluated_at, id LIMIT 1)
-            ) AS e
-            """,
-            [[p[0] for p in pairs], [p[1] for p in pairs], [late[p][0] for p in pairs], [late[p][1] for p in pairs]],
+        return _pg_neighbours(probes)
+    batch = {link[0] for _, link in probes}
+    found = {}
+    for (rule_id, source_id), (pk, at, _) in probes:
+        changes = StatusChange.objects.filter(rule_id=rule_id, data_source_id=source_id)
+        before = (
+            changes.filter(Q(evaluated_at__lt=at) | Q(evaluated_at=at, evaluation_id__lt=pk))
+            .order_by("-evaluated_at", "-evaluation_id")
+            .values_list("new_status", flat=True)
+            .first()
         )
-        return cursor.fetchall()
+        after = (
+            RuleEvaluation.objects.filter(rule_id=rule_id, data_source_id=source_id)
+            .filter(Q(evaluated_at__gt=at) | Q(evaluated_at=at, id__gt=pk))
+            .exclude(pk__in=batch)
+            .order_by("evaluated_at", "id")
+            .values_list("id", "evaluated_at", "status")
+            .first()
+        )
+        found[pk] = (before or "", tuple(after) if after else None)
+    return found
+
+
+def _pg_neighbours(probes):
+    # Runs before the batch's rows are written (ingest.record_evaluations), so every
+    # RuleEvaluation row it finds is stored history. The "before" side reads the
+    # status_change_pair_time index alone; the "after" side (a heap fetch per partition it
+    # touches) runs only where b changes the status. Each
+    # looks within a week first: a probe over every partition on one side of its time is
+    # a Merge Append over all of them (the DEFAULT partition rules out an ordered Append),
+    # and the nearest neighbour is almost always that close; the unbounded probe runs
+    # only when the week holds none (COALESCE and LIMIT stop at the first that answers).
+    near = f"{_PROBE_WINDOW_DAYS} days"
+    before_sql = (
+        "(SELECT new_status FROM {_CHANGES} c WHERE c.rule_id = t.rule_id AND c.data_source_id = t.source_id "
+        "AND c.evaluated_at <= t.at {window} AND (c.evaluated_at, c.evaluation_id) < (t.at, t.id) "
+        "ORDER BY c.evaluated_at DESC, c.evaluation_id DESC LIMIT 1)"
+    )
+    after_sql = (
+        "(SELECT e.id, e.evaluated_at, e.status FROM {_EVALUATIONS} e WHERE t.status <> t.before "
+        "AND e.rule_id = t.rule_id AND e.data_source_id = t.source_id AND e.evaluated_at >= t.at {window} "
+        "AND (e.evaluated_at, e.id) > (t.at, t.id) ORDER BY e.evaluated_at, e.id LIMIT 1)"
+    )
+    found = bound.execute(
+        f"""
+            WITH t AS MATERIALIZED (
+                SELECT t.*, COALESCE(
+                    {before_sql.format(_CHANGES=_CHANGES, window=f"AND c.evaluated_at > t.at - interval '{near}'")},
+                    {before_sql.format(_CHANGES=_CHANGES, window="")}, '') AS before
+                FROM unnest(%s::bigint[], %s::bigint[], %s::timestamptz[], %s::bigint[], %s::text[])
+                     AS t(rule_id, source_id, at, id, status)
+            )
+            SELECT t.id, t.before, a.id, a.evaluated_at, a.status FROM t
+            LEFT JOIN LATERAL (
+                {after_sql.format(_EVALUATIONS=_EVALUATIONS, window=f"AND e.evaluated_at < t.at + interval '{near}'")}
+                UNION ALL {after_sql.format(_EVALUATIONS=_EVALUATIONS, window="")}
+                LIMIT 1
+            ) AS a ON true
+            """,
+        [
+            [pair[0] for pair, _ in probes],
+            [pair[1] for pair, _ in probes],
+            [link[1] for _, link in probes],
+            [link[0] for _, link in probes],
+            [link[2] for _, link in probes],
+        ],
+        binary=True,
+    )
+    return {
+        pk: (before or "", None if after_pk is None else (after_pk, at, status))
+        for pk, before, after_pk, at, status in found
+    }
 
 
 def _delete_changes(pks):
@@ -222,25 +268,25 @@ def add_to_rollups(deltas):
     keys = sorted(key for key, pairs in totals.items() if pairs)
     if not keys:
         return
+    if connection.vendor == "postgresql":
+        bound.execute(
+            f"INSERT INTO {_ROLLUP} (period, start, rule_id, status, pairs) SELECT * FROM "
+            f"unnest(%s::text[], %s::date[], %s::bigint[], %s::text[], %s::int[]) {_ROLLUP_CONFLICT}",
+            [
+                [k[0] for k in keys],
+                [k[1] for k in keys],
+                [k[2] for k in keys],
+                [k[3] for k in keys],
+                [totals[k] for k in keys],
+            ],
+        )
+        return
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                f"INSERT INTO {_ROLLUP} (period, start, rule_id, status, pairs) SELECT * FROM "
-                f"unnest(%s::text[], %s::date[], %s::bigint[], %s::text[], %s::int[]) {_ROLLUP_CONFLICT}",
-                [
-                    [k[0] for k in keys],
-                    [k[1] for k in keys],
-                    [k[2] for k in keys],
-                    [k[3] for k in keys],
-                    [totals[k] for k in keys],
-                ],
-            )
-        else:
-            cursor.executemany(
-                f"INSERT INTO {_ROLLUP} (period, start, rule_id, status, pairs) "
-                f"VALUES (%s, %s, %s, %s, %s) {_ROLLUP_CONFLICT}",
-                [(k[0], k[1].isoformat(), k[2], k[3], totals[k]) for k in keys],
-            )
+        cursor.executemany(
+            f"INSERT INTO {_ROLLUP} (period, start, rule_id, status, pairs) "
+            f"VALUES (%s, %s, %s, %s, %s) {_ROLLUP_CONFLICT}",
+            [(k[0], k[1].isoformat(), k[2], k[3], totals[k]) for k in keys],
+        )
 
 
 def forget(*, rule_id=None, data_source_id=None):

@@ -197,3 +197,9 @@ def test_naive_timestamps_are_taken_as_utc():
     )
     assert errors == []
     assert rows[0].evaluated_at.isoformat() == "2026-01-31T12:00:00+00:00"
+
+
+def test_ingest_reads_findings_without_field_converters():
+    # ingest._findings hands binary rows straight to Finding.from_db, skipping Django's
+    # field converters: a field that needs one (JSON, encrypted) must change that read.
+    assert [f.name for f in Finding._meta.concrete_fields if hasattr(f, "from_db_value")] == []
