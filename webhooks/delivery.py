@@ -24,7 +24,7 @@ from datetime import timedelta
 import requests
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from audit import forwarding
@@ -111,6 +111,8 @@ def deliver_next(subscription_id, *, window, client):
         attempt = subscription.failure_count + 1
         code, error, ms = _post(subscription, event_id, body_for(entry, names, event_id), client)
         delivered = code is not None and 200 <= code < 300
+        if delivered:
+            _commit_without_waiting_for_the_disk()
         WebhookDelivery.objects.create(
             subscription=subscription,
             seq=entry["seq"],
@@ -133,6 +135,19 @@ def deliver_next(subscription_id, *, window, client):
         subscription.save(update_fields=["last_seq", "failure_count", "next_attempt_at", "paused_at", "updated_at"])
         window.moved(subscription.last_seq)
         return delivered
+
+
+def _commit_without_waiting_for_the_disk():
+    """A delivered event's commit need not wait for its WAL flush (about 4 ms, a third of an event).
+
+    If the database crashes before the flush, the cursor and log row of the last few
+    deliveries are lost and those events are sent again: at least once, in order, as after
+    a worker crash. A failed attempt keeps the synchronous commit: its backoff, pause and
+    `webhook_paused` audit entry must not be lost.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit = off")
 
 
 def _failed(subscription):

@@ -78,3 +78,21 @@ def test_the_window_starts_over_when_a_replay_or_a_new_filter_moves_the_cursor(s
     assert len(receiver.requests) == 3  # the new filter takes none of the rest
     hook.refresh_from_db()
     assert hook.last_seq == AuditChainLink.objects.order_by("-seq").values_list("seq", flat=True).first()
+
+
+def test_only_a_delivered_events_commit_skips_the_wal_flush_wait(sealed):
+    """A lost successful commit means a resend (at least once); a failure's must not be lost."""
+    with Receiver(statuses=[500]) as receiver:
+        hook = subscription(receiver.url)
+        emit(3, sealed)
+        with CaptureQueriesContext(connection) as failing:
+            assert delivery.deliver(hook.pk) == 0
+        WebhookSubscription.objects.filter(pk=hook.pk).update(next_attempt_at=None)
+        with CaptureQueriesContext(connection) as passing:
+            assert delivery.deliver(hook.pk) == 3
+    assert len(receiver.requests) == 4
+
+    def async_commits(queries):
+        return sum("synchronous_commit = off" in q["sql"] for q in queries.captured_queries)
+
+    assert async_commits(failing) == 0 and async_commits(passing) == 3
