@@ -6,7 +6,8 @@ event's successful delivery. So every event is delivered at least once (a worker
 mid-delivery leaves the cursor where it was: the event is sent again), in order per
 subscription (the subscription row is locked while one event is in flight, and a failed
 event is retried before any later one), and never one that was rolled back (it never
-reached the chain).
+reached the chain). A batch reads its pending events once (webhooks/window.py) and keeps
+one connection to the receiver; neither changes what is committed when.
 
 Headers: webhook-id (the same on every retry of an event), webhook-timestamp (Unix seconds)
 and webhook-signature `v1,<base64 HMAC-SHA256(secret, id + "." + timestamp + "." + body)>`.
@@ -23,7 +24,7 @@ from datetime import timedelta
 import requests
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from audit import forwarding
@@ -31,9 +32,9 @@ from audit.services import record_event
 from common.http import DestinationRefused, SafeSession
 
 from .models import WebhookDelivery, WebhookSubscription
+from .window import Window
 
 logger = logging.getLogger(__name__)
-BATCH = 200
 
 
 def signature(secret, webhook_id, timestamp, body):
@@ -52,21 +53,18 @@ def body_for(entry, names, event_id):
     return json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str).encode()
 
 
-def _next_event(subscription):
-    """(entry, names, seq the cursor may skip to first) of the next matching entry; entry None when none."""
-    after = subscription.last_seq
-    while True:
-        entries, through = forwarding.pending(after, BATCH)
-        for entry in entries:
-            names = forwarding.event_types(entry)
-            if forwarding.matches(subscription.events, names):
-                return entry, names, entry["seq"] - 1
-        if through == after:
-            return None, None, after
-        after = through
+def session():
+    """The SSRF-safe client one delivery batch sends all its POSTs through.
+
+    Its connection to the receiver is kept alive between events (a new TCP connection per
+    event was a quarter of the time). A kept connection stays on the address that was
+    vetted when it was opened (common/http.py: no second lookup); any new connection, after
+    the receiver closed one or for another host, is resolved and vetted again.
+    """
+    return SafeSession(timeout=(settings.INTEGRATIONS_CONNECT_TIMEOUT, settings.WEBHOOK_TIMEOUT), max_bytes=1024 * 1024)
 
 
-def _post(subscription, event_id, body):
+def _post(subscription, event_id, body, client):
     """(status code or None, error text, ms)."""
     stamp = str(int(time.time()))
     headers = {
@@ -77,10 +75,8 @@ def _post(subscription, event_id, body):
         "webhook-signature": signature(subscription.signing_secret, event_id, stamp, body),
     }
     started = time.monotonic()
-    timeout = (settings.INTEGRATIONS_CONNECT_TIMEOUT, settings.WEBHOOK_TIMEOUT)
     try:
-        with SafeSession(timeout=timeout, max_bytes=1024 * 1024) as session:
-            response = session.post(subscription.url, data=body, headers=headers, allow_redirects=False)
+        response = client.post(subscription.url, data=body, headers=headers, allow_redirects=False)
         code, error = response.status_code, ""
     except DestinationRefused as exc:
         code, error = None, f"refused: {exc}"
@@ -89,8 +85,11 @@ def _post(subscription, event_id, body):
     return code, error[:500], int((time.monotonic() - started) * 1000)
 
 
-def deliver_next(subscription_id):
-    """Deliver the subscription's next event; True if one was delivered (call again), else False."""
+def deliver_next(subscription_id, *, window, client):
+    """Deliver the subscription's next event; True if one was delivered (call again), else False.
+
+    `window` (webhooks.window) holds the batch's pending events, `client` its HTTP session.
+    """
     with transaction.atomic():
         subscription = (
             WebhookSubscription.objects.select_for_update()
@@ -101,16 +100,19 @@ def deliver_next(subscription_id):
             return False
         if subscription.next_attempt_at is not None and subscription.next_attempt_at > timezone.now():
             return False  # backing off
-        entry, names, skip_to = _next_event(subscription)
+        entry, names, skip_to = window.next_event(subscription)
         if entry is None:
             if skip_to != subscription.last_seq:
                 subscription.last_seq = skip_to
                 subscription.save(update_fields=["last_seq", "updated_at"])
+            window.moved(subscription.last_seq)
             return False
         event_id = webhook_id(subscription, entry["seq"])
         attempt = subscription.failure_count + 1
-        code, error, ms = _post(subscription, event_id, body_for(entry, names, event_id))
+        code, error, ms = _post(subscription, event_id, body_for(entry, names, event_id), client)
         delivered = code is not None and 200 <= code < 300
+        if delivered:
+            _commit_without_waiting_for_the_disk()
         WebhookDelivery.objects.create(
             subscription=subscription,
             seq=entry["seq"],
@@ -131,7 +133,21 @@ def deliver_next(subscription_id):
             subscription.last_seq = skip_to  # past the entries it does not take, not past this one
             _failed(subscription)
         subscription.save(update_fields=["last_seq", "failure_count", "next_attempt_at", "paused_at", "updated_at"])
+        window.moved(subscription.last_seq)
         return delivered
+
+
+def _commit_without_waiting_for_the_disk():
+    """A delivered event's commit need not wait for its WAL flush (about 4 ms, a third of an event).
+
+    If the database crashes before the flush, the cursor and log row of the last few
+    deliveries are lost and those events are sent again: at least once, in order, as after
+    a worker crash. A failed attempt keeps the synchronous commit: its backoff, pause and
+    `webhook_paused` audit entry must not be lost.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit = off")
 
 
 def _failed(subscription):
@@ -162,10 +178,16 @@ def _failed(subscription):
 
 
 def deliver(subscription_id, *, limit=1000):
-    """Deliver up to `limit` events in order; the number delivered."""
-    delivered = 0
-    while delivered < limit and deliver_next(subscription_id):
-        delivered += 1
+    """Deliver up to `limit` events in order; the number delivered.
+
+    One batch: one transaction per event as before (the cursor is committed with each
+    delivery), but the chain is read once per window of events, not once per event, and
+    the POSTs share one kept-alive connection.
+    """
+    delivered, events = 0, Window()
+    with session() as client:
+        while delivered < limit and deliver_next(subscription_id, window=events, client=client):
+            delivered += 1
     return delivered
 
 

@@ -139,3 +139,32 @@ def test_oversized_response_is_refused(settings):
             SafeSession(max_bytes=1000).get(f"{fake.url}/")
     finally:
         fake.stop()
+
+
+def test_a_kept_connection_stays_on_its_vetted_address_and_a_new_one_is_vetted_again(settings, monkeypatch):
+    """A session reuses its connection without a second lookup (a DNS rebind cannot move it),
+    and the connection it opens after the server closed one is checked again."""
+    import socket
+
+    from common.testing.receiver import Receiver
+
+    settings.INTEGRATIONS_ALLOW_HTTP = settings.INTEGRATIONS_ALLOW_PRIVATE_NETWORKS = True
+    lookups = []
+    real_getaddrinfo = socket.getaddrinfo
+
+    def getaddrinfo(host, *args, **kwargs):  # the machine's resolver: the test name is counted
+        if host != "hooks.internal.test":
+            return real_getaddrinfo(host, *args, **kwargs)
+        lookups.append(host)
+        return real_getaddrinfo("127.0.0.1", *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    with Receiver(close_on={2}) as receiver, SafeSession() as session:
+        url = receiver.url.replace("127.0.0.1", "hooks.internal.test")
+        for _ in range(2):
+            assert session.post(url, data=b"{}").status_code == 200
+        assert lookups == ["hooks.internal.test"] and len(set(receiver.peers)) == 1
+        settings.INTEGRATIONS_ALLOW_PRIVATE_NETWORKS = False  # the name now points somewhere refused
+        with pytest.raises(DestinationRefused, match="resolves to"):
+            session.post(url, data=b"{}")  # the receiver closed the connection: a new one, vetted
+    assert len(receiver.requests) == 2 and lookups == ["hooks.internal.test"] * 2
