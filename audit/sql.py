@@ -138,20 +138,19 @@ CREATE TRIGGER audit_checkpoint_no_truncate BEFORE TRUNCATE ON audit_auditcheckp
 """
 )
 
-PG_DROP = """
-DROP TRIGGER IF EXISTS audit_seal ON audit_auditlog;
+PG_DROP = (
+    PG_LOG_DROP
+    + """
 DROP TRIGGER IF EXISTS audit_link_append_only ON audit_auditchainlink;
 DROP TRIGGER IF EXISTS audit_link_no_truncate ON audit_auditchainlink;
-DROP TRIGGER IF EXISTS audit_log_append_only ON audit_auditlog;
-DROP TRIGGER IF EXISTS audit_log_no_update ON audit_auditlog;
-DROP TRIGGER IF EXISTS audit_log_no_delete ON audit_auditlog;
-DROP TRIGGER IF EXISTS audit_log_no_truncate ON audit_auditlog;
 DROP TRIGGER IF EXISTS audit_checkpoint_append_only ON audit_auditcheckpoint;
 DROP TRIGGER IF EXISTS audit_checkpoint_no_truncate ON audit_auditcheckpoint;
 DROP FUNCTION IF EXISTS audit_seal_entry();
 DROP FUNCTION IF EXISTS audit_refuse_change();
 DROP FUNCTION IF EXISTS audit_insert_entry(%s);
-""" % ", ".join(kind for _, kind in ENTRY_COLUMNS)
+"""
+    % ", ".join(kind for _, kind in ENTRY_COLUMNS)
+)
 
 # SQLite (embedded mode) has no TRUNCATE and no session settings: the purge drops and
 # re-creates the delete triggers inside its own transaction (SQLite DDL is transactional).

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from audit.models import AuditChainLink, AuditCheckpoint, AuditLog
 from audit.services import create_checkpoint, purge_audit_log
+from audit.tests.entries import system_entry
 from audit.verify import verify_chain
 from compliance.models import Framework
 from compliance.tests.factories import FrameworkFactory
@@ -136,31 +137,10 @@ def _empty_log():
 
 def _three_old_entries_then_a_recent_change(settings, code):
     """A fresh chain: 3 entries 40 days old (retention 30 days), then a recent change."""
-    from audit import chain
-
     settings.AUDIT_RETENTION_DAYS = 30
     _empty_log()
     for n in range(3):
-        with transaction.atomic():
-            chain.append(
-                {
-                    "timestamp": timezone.now() - timedelta(days=40),
-                    "actor_id": None,
-                    "actor_username": "",
-                    "action": "old_event",
-                    "content_type_id": None,
-                    "object_id": "",
-                    "object_repr": "",
-                    "changes": {},
-                    "impact_level": "low",
-                    "request_id": "",
-                    "ip_address": None,
-                    "user_agent": "",
-                    "session_hash": "",
-                    "source": "system",
-                    "message": str(n),
-                }
-            )
+        system_entry(timezone.now() - timedelta(days=40), str(n))
     FrameworkFactory(code=code)
 
 

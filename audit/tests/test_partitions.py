@@ -16,6 +16,7 @@ from django.utils import timezone
 from audit import chain, partitioning, transparency
 from audit.models import AuditChainLink, AuditCheckpoint, AuditLog
 from audit.services import purge_audit_log, record_event
+from audit.tests.entries import system_entry as entry
 from audit.verify import verify_chain
 from common import partitions
 
@@ -27,30 +28,6 @@ MIGRATION = importlib.import_module("audit.migrations.0011_partition_audit_log")
 
 def month_start(at):
     return datetime(at.year, at.month, 1, tzinfo=UTC)
-
-
-def entry(at, message, action="old_event"):
-    """One committed (or, inside a test transaction, pending) entry written `at`, hashed as any."""
-    with transaction.atomic():
-        return chain.append(
-            {
-                "timestamp": at,
-                "actor_id": None,
-                "actor_username": "",
-                "action": action,
-                "content_type_id": None,
-                "object_id": "",
-                "object_repr": "",
-                "changes": {},
-                "impact_level": "low",
-                "request_id": "",
-                "ip_address": None,
-                "user_agent": "",
-                "session_hash": "",
-                "source": "system",
-                "message": message,
-            }
-        )
 
 
 def triggers(name):

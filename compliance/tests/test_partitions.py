@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from common import partitions
 from common.roles import AUDITOR
+from common.testing.partitions import covering, primary_key_columns
 from compliance.evaluations import record_evaluations, validate_evaluation_rows
 from compliance.models import RuleEvaluation, StatusChange
 
@@ -32,10 +33,6 @@ def ingest(raw):
     return record_evaluations(rows=rows).evaluations
 
 
-def covering(table, at):
-    return [p.name for p in partitions.partitions(table) if not p.is_default and p.lower <= at < p.upper]
-
-
 def test_migrated_tables_are_partitioned_with_a_guard_and_partitions_ahead():
     for table in (TABLE, StatusChange._meta.db_table):
         assert partitions.is_partitioned(table)
@@ -45,14 +42,8 @@ def test_migrated_tables_are_partitioned_with_a_guard_and_partitions_ahead():
         for _ in range(3):
             ahead = partitions.next_start(ahead)
             assert covering(table, ahead), f"{table} has no partition for {ahead:%Y-%m}"
+    assert primary_key_columns(TABLE) == ["evaluated_at", "id"]
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT array_agg(a.attname ORDER BY a.attname) FROM pg_index x JOIN pg_attribute a "
-            "ON a.attrelid = x.indrelid AND a.attnum = ANY(x.indkey) WHERE x.indrelid = %s::regclass "
-            "AND x.indisprimary",
-            [TABLE],
-        )
-        assert cursor.fetchone()[0] == ["evaluated_at", "id"]
         # No foreign key constraint points at the partitioned table.
         cursor.execute("SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND confrelid = %s::regclass", [TABLE])
         assert cursor.fetchone()[0] == 0

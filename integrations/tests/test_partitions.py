@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from common import partitions
 from common.roles import AUDITOR
+from common.testing.partitions import covering, primary_key_columns
 from integrations.models import IntegrationLog
 from integrations.partitioning import TABLE
 
@@ -28,10 +29,6 @@ COLUMNS = "id, integration_id, kind, status, trigger, task_id, started_at, finis
 
 def month_start(at):
     return datetime(at.year, at.month, 1, tzinfo=UTC)
-
-
-def covering(at):
-    return [p.name for p in partitions.partitions(TABLE) if not p.is_default and p.lower <= at < p.upper]
 
 
 def stub(name="splunk logs"):
@@ -58,15 +55,9 @@ def test_the_migrated_table_is_partitioned_with_its_key_its_foreign_key_and_a_gu
     ahead = month_start(timezone.now())
     for _ in range(3):
         ahead = partitions.next_start(ahead)
-        assert covering(ahead), f"no partition for {ahead:%Y-%m}"
+        assert covering(TABLE, ahead), f"no partition for {ahead:%Y-%m}"
+    assert primary_key_columns(TABLE) == ["id", "started_at"]
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT array_agg(a.attname ORDER BY a.attname) FROM pg_index x JOIN pg_attribute a "
-            "ON a.attrelid = x.indrelid AND a.attnum = ANY(x.indkey) WHERE x.indrelid = %s::regclass "
-            "AND x.indisprimary",
-            [TABLE],
-        )
-        assert cursor.fetchone()[0] == ["id", "started_at"]
         # Declared on the parent: every partition, the ones made later too, holds it.
         keys = foreign_keys(cursor)
         assert keys.pop(TABLE) is False
@@ -78,9 +69,9 @@ def test_the_migrated_table_is_partitioned_with_its_key_its_foreign_key_and_a_gu
 def test_a_log_of_any_month_gets_its_partition_first_and_never_the_default(client):
     integration = stub()
     old = month_start(timezone.now() - timedelta(days=900)) + timedelta(days=2, hours=3)
-    assert not covering(old)
+    assert not covering(TABLE, old)
     log = IntegrationLog.objects.create(integration=integration, status="success", started_at=old)
-    assert covering(old) == [partitions.partition_name(TABLE, month_start(old))]
+    assert covering(TABLE, old) == [partitions.partition_name(TABLE, month_start(old))]
     assert client.get("/healthz").json()["partition_default_rows"][TABLE] == 0
     # An update of a row keeps it where it is (the partition key does not change).
     log.status, log.duration_ms = "failed", 12
@@ -89,7 +80,8 @@ def test_a_log_of_any_month_gets_its_partition_first_and_never_the_default(clien
     # The constraint holds on a partition made after the migration, as on the legacy one.
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT conname FROM pg_constraint WHERE contype = 'f' AND conrelid = %s::regclass", [covering(old)[0]]
+            "SELECT conname FROM pg_constraint WHERE contype = 'f' AND conrelid = %s::regclass",
+            [covering(TABLE, old)[0]],
         )
         (name,) = cursor.fetchone()
         with pytest.raises(IntegrityError, match="foreign key"), transaction.atomic():
@@ -195,7 +187,7 @@ def test_the_logs_endpoint_prunes_by_time_and_pages_across_partitions(client_as)
     assert len(seen) == 6
     one_day = IntegrationLog.objects.filter(started_at__gte=this_month, started_at__lt=this_month + timedelta(days=1))
     scanned = {p.name for p in partitions.partitions(TABLE) if p.name in one_day.explain()}
-    assert scanned == set(covering(this_month))
+    assert scanned == set(covering(TABLE, this_month))
 
 
 def test_retention_drops_whole_old_partitions_only(settings):
