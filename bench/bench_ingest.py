@@ -20,7 +20,6 @@ bench_ingest).
 import argparse
 import cProfile
 import datetime
-import gc
 import json
 import os
 import pstats
@@ -238,9 +237,10 @@ def main():
     import psycopg
     from django.db import connection
 
+    from common.startup import freeze_start_up_objects
+
     rules, sources = seed(args.history)
-    gc.collect()
-    gc.freeze()  # as the web workers do at start-up (compliance_site/wsgi.py)
+    freeze_start_up_objects()  # as the web workers do at start-up (compliance_site/wsgi.py)
     if args.profile:
         return profile(rules, sources, args.profile)
     rng = random.Random(42)
