@@ -223,7 +223,8 @@ class FindingQuerySet(models.QuerySet):
 class Finding(TimeStampedModel):
     """One per (rule, data source): opened by a failure, resolved by a pass, reopened after."""
 
-    rule = models.ForeignKey(ComplianceRule, on_delete=models.CASCADE, related_name="findings")
+    # No index of its own: finding_unique_pair leads with the rule.
+    rule = models.ForeignKey(ComplianceRule, on_delete=models.CASCADE, db_index=False, related_name="findings")
     data_source = models.ForeignKey(DataSource, on_delete=models.CASCADE, related_name="findings")
     title = models.CharField(max_length=300)
     severity = models.CharField(max_length=10, choices=Severity.choices)
@@ -234,8 +235,17 @@ class Finding(TimeStampedModel):
     resolved_at = models.DateTimeField(null=True, blank=True)
     recurrence_count = models.PositiveIntegerField(default=0)
     occurrences = models.PositiveIntegerField(default=1, help_text="Failed evaluations seen in total.")
+    # Unindexed, so an ingest moving it on writes no index entry; DO_NOTHING because an
+    # evaluation is only deleted with its rule or data source, whose cascades delete this
+    # finding (retention's partition drop clears it: evaluations/retention.py).
     last_evaluation = models.ForeignKey(
-        RuleEvaluation, null=True, blank=True, on_delete=models.SET_NULL, db_constraint=False, related_name="+"
+        RuleEvaluation,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
     )
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL,

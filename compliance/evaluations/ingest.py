@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from audit.services import record_event
 from common import bound
+from common.exceptions import ConflictError
 
 from .. import signals
 from ..choices import ACTIVE_FINDING_STATUSES, EvaluationStatus, FindingStatus
@@ -84,6 +85,42 @@ def _superset(model, pairs):
     return model.objects.filter(rule_id__in={p[0] for p in pairs}, data_source_id__in={p[1] for p in pairs})
 
 
+def _hold_rules_and_sources(pairs):
+    """{rule id: (name, severity)} and {source id: name} of the batch, each row held with
+    FOR KEY SHARE until commit on PostgreSQL.
+
+    Evaluations have no foreign-key constraints (a partitioned table's would check every
+    row: 20,000 lookups a 10,000-row batch, 110 ms at commit); this takes the same lock
+    once per rule and source. A rule or source being deleted meanwhile is then either
+    deleted first (and refused here: ConflictError, nothing saved), or waits for this
+    batch and takes its evaluations with it (receivers.py locks the row before cascading).
+    """
+    rule_ids, source_ids = sorted({p[0] for p in pairs}), sorted({p[1] for p in pairs})
+    if connection.vendor == "postgresql":
+        held = {}
+        for model, ids, columns in (
+            (ComplianceRule, rule_ids, "id, name, severity"),
+            (DataSource, source_ids, "id, name"),
+        ):
+            held[model] = bound.execute(
+                f'SELECT {columns} FROM "{model._meta.db_table}" WHERE id = ANY(%s) ORDER BY id FOR KEY SHARE', [ids]
+            )
+        rule_rows, source_rows = held[ComplianceRule], held[DataSource]
+    else:
+        rule_rows = ComplianceRule.objects.filter(pk__in=rule_ids).values_list("pk", "name", "severity")
+        source_rows = DataSource.objects.filter(pk__in=source_ids).values_list("pk", "name")
+    rules = {pk: (name, severity) for pk, name, severity in rule_rows}
+    sources = dict(source_rows)
+    gone = [f"rule {pk}" for pk in rule_ids if pk not in rules] + [
+        f"data source {pk}" for pk in source_ids if pk not in sources
+    ]
+    if gone:
+        raise ConflictError(
+            f"Deleted while these evaluations were being recorded: {', '.join(gone)}; nothing was saved."
+        )
+    return rules, sources
+
+
 def _latest(pairs):
     """{pair: (evaluated_at, evaluation id, status)} of each pair's stored latest evaluation."""
     if connection.vendor == "postgresql":
@@ -110,7 +147,8 @@ def _findings(pairs):
         fields = Finding._meta.concrete_fields
         rows = bound.execute(*_join_pairs(Finding, ", ".join(f't."{f.column}"' for f in fields), pairs), binary=True)
         names = [f.attname for f in fields]
-        found = [Finding.from_db(connection.alias, names, row) for row in rows]
+        alias = connection.alias
+        found = [Finding.from_db(alias, names, row) for row in rows]
     else:
         found = Finding.objects.filter(
             pk__in=[
@@ -241,19 +279,13 @@ def record_evaluations(*, rows, source=""):
         by_pair[(evaluation.rule_id, evaluation.data_source_id)].append(evaluation)
     pairs = set(by_pair)
     _lock_pairs(pairs)
+    rules, sources = _hold_rules_and_sources(pairs)
     latest = _latest(pairs)
     # Point-in-time history, late arrivals included; planned from the stored rows, so on
     # PostgreSQL before the batch's own rows go in (no need to tell them apart).
     record_status_changes(by_pair, latest)
     copy_evaluations(evaluations)
     add_evaluations(evaluations)  # daily rollups move in the same transaction: never stale
-    rules = {
-        pk: (name, severity)
-        for pk, name, severity in ComplianceRule.objects.filter(pk__in={p[0] for p in pairs}).values_list(
-            "pk", "name", "severity"
-        )
-    }
-    sources = dict(DataSource.objects.filter(pk__in={p[1] for p in pairs}).values_list("pk", "name"))
     book = _FindingBook(_findings(pairs), rules, sources, result)
 
     new_latest = []

@@ -24,8 +24,24 @@ class RuleEvaluation(models.Model):
     from the one sequence, and no foreign key constraint points at it.
     """
 
-    rule = models.ForeignKey("compliance.ComplianceRule", on_delete=models.CASCADE, related_name="evaluations")
-    data_source = models.ForeignKey("compliance.DataSource", on_delete=models.CASCADE, related_name="evaluations")
+    # No single-column indexes: eval_pair_time and eval_source_time lead with these, and
+    # each index is written for every row of every ingest (and stored for every row kept).
+    # No constraints either: ingest holds the batch's rules and sources instead, once each
+    # rather than a check per row (ingest._hold_rules_and_sources); deletes still cascade.
+    rule = models.ForeignKey(
+        "compliance.ComplianceRule",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        db_index=False,
+        related_name="evaluations",
+    )
+    data_source = models.ForeignKey(
+        "compliance.DataSource",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        db_index=False,
+        related_name="evaluations",
+    )
     status = models.CharField(max_length=16, choices=EvaluationStatus.choices)
     score = models.FloatField(null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(100)])
     evaluated_at = models.DateTimeField()
@@ -53,13 +69,22 @@ class LatestEvaluation(models.Model):
     find "latest per pair" among millions of raw evaluations.
     """
 
-    rule = models.ForeignKey("compliance.ComplianceRule", on_delete=models.CASCADE, related_name="latest_evaluations")
+    # Few indexes, so that an ingest's upsert that keeps the status is a HOT update (no
+    # index entry written): rule and data source lookups use the two composite indexes
+    # below, which lead with them, and nothing looks a row up by its evaluation.
+    rule = models.ForeignKey(
+        "compliance.ComplianceRule", on_delete=models.CASCADE, db_index=False, related_name="latest_evaluations"
+    )
     data_source = models.ForeignKey(
-        "compliance.DataSource", on_delete=models.CASCADE, related_name="latest_evaluations"
+        "compliance.DataSource", on_delete=models.CASCADE, db_index=False, related_name="latest_evaluations"
     )
     # No constraint: evaluations are partitioned by time (their key is (id, evaluated_at)),
     # and a pair silent for longer than the retention keeps naming a dropped evaluation.
-    evaluation = models.ForeignKey("RuleEvaluation", on_delete=models.CASCADE, db_constraint=False, related_name="+")
+    # DO_NOTHING: evaluations are only ever deleted with their rule or data source, which
+    # delete this row through the cascades above.
+    evaluation = models.ForeignKey(
+        "RuleEvaluation", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
     status = models.CharField(max_length=16, choices=EvaluationStatus.choices)
     score = models.FloatField(null=True, blank=True)
     evaluated_at = models.DateTimeField()

@@ -1,21 +1,33 @@
 """A deleted rule or data source cascades to its evaluations: take them out of the rollups
 and the status history first (pre_delete still sees the rows), in the delete's transaction.
 
+The row is locked first: an ingest holding it (ingest._hold_rules_and_sources) commits
+before the cascade reads the evaluations, so none is left behind without its rule.
+
 Connected in ComplianceConfig.ready().
 """
 
+from django.db import connection
 from django.db.models.signals import pre_delete
 
 from .rollups import subtract_deleted
 from .status_history import forget
 
 
+def _lock(instance):
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f'SELECT 1 FROM "{instance._meta.db_table}" WHERE id = %s FOR UPDATE', [instance.pk])
+
+
 def _forget_rule(sender, instance, **kwargs):
+    _lock(instance)
     subtract_deleted(rule_id=instance.pk)
     forget(rule_id=instance.pk)
 
 
 def _forget_data_source(sender, instance, **kwargs):
+    _lock(instance)
     subtract_deleted(data_source_id=instance.pk)
     forget(data_source_id=instance.pk)
 

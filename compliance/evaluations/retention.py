@@ -88,6 +88,7 @@ def verify_partition(part):
 def clear_references(part):
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {Finding._meta.db_table} SET last_evaluation_id = NULL WHERE last_evaluation_id IN "
-            f"(SELECT id FROM {connection.ops.quote_name(part.name)})"
+            # A probe of the partition's key per finding (last_evaluation has no index).
+            f"UPDATE {Finding._meta.db_table} f SET last_evaluation_id = NULL WHERE last_evaluation_id IS NOT NULL "
+            f"AND EXISTS (SELECT 1 FROM {connection.ops.quote_name(part.name)} e WHERE e.id = f.last_evaluation_id)"
         )

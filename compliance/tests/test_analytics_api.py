@@ -32,6 +32,9 @@ def seeded():
     sources = [DataSourceFactory() for _ in range(3)]
     rules = []
     now = timezone.now()
+    # Halfway through today (UTC) so far: "offset days ago" never crosses midnight, which
+    # `now - 1 hour` did between 00:00 and 01:00.
+    today = now - (now - now.replace(hour=0, minute=0, second=0, microsecond=0)) / 2
     for index, framework in enumerate(frameworks):
         for severity in ("low", "critical"):
             rule = RuleFactory(framework=framework, severity=severity)
@@ -41,7 +44,7 @@ def seeded():
                     rule,
                     source,
                     "failed" if (index + offset) % 2 else "passed",
-                    at=now - timedelta(days=offset, hours=1),
+                    at=today - timedelta(days=offset),
                     score=50.0 + offset,
                 )
     return {"frameworks": frameworks, "sources": sources, "rules": rules}

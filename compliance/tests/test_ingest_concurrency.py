@@ -54,3 +54,69 @@ def test_parallel_batches_on_shared_pairs():
     # A lost update (two workers reading the same finding) would show as less than 7.
     assert set(Finding.objects.values_list("occurrences", flat=True)) == {4 + 3}
     assert LatestEvaluation.objects.count() == 50
+
+
+def _waiting_on_a_lock(pid_holder):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", [pid_holder[0]])
+        row = cursor.fetchone()
+    return row is not None and row[0] == "Lock"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks: PostgreSQL")
+def test_a_rule_deleted_during_an_ingest_takes_the_batch_with_it():
+    """Evaluations have no foreign-key constraint: the rule's row lock keeps them honest.
+    The delete waits for the ingest holding its rule, then cascades over its rows too.
+    (Passing rows: a finding the ingest opens meanwhile is not in what the delete collected
+    beforehand, and its own constraint refuses the delete instead.)"""
+    rule, source = RuleFactory(), DataSourceFactory()
+    rows, bad = validate_evaluation_rows(
+        [{"rule": rule.pk, "data_source": source.pk, "status": "passed", "evaluated_at": timezone.now().isoformat()}]
+    )
+    assert not bad
+    recorded, release, deleter_pid, errors = threading.Event(), threading.Event(), [], []
+
+    def ingest():
+        try:
+            from django.db import transaction
+
+            with transaction.atomic():
+                record_evaluations(rows=rows)
+                recorded.set()
+                assert release.wait(20)
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            recorded.set()
+            connection.close()
+
+    def delete():
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                deleter_pid.append(cursor.fetchone()[0])
+            type(rule).objects.filter(pk=rule.pk).delete()
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    ingester = threading.Thread(target=ingest)
+    ingester.start()
+    assert recorded.wait(20)
+    deleter = threading.Thread(target=delete)
+    deleter.start()
+    for _ in range(200):  # until the delete blocks on the ingest's lock of the rule row
+        if deleter_pid and _waiting_on_a_lock(deleter_pid):
+            break
+        threading.Event().wait(0.05)
+    else:
+        release.set()
+        pytest.fail("the delete never waited for the ingest")
+    release.set()
+    ingester.join(20)
+    deleter.join(20)
+    assert errors == []
+    assert not RuleEvaluation.objects.filter(rule_id=rule.pk).exists()
+    assert not Finding.objects.filter(rule_id=rule.pk).exists()
+    assert not LatestEvaluation.objects.filter(rule_id=rule.pk).exists()
