@@ -30,6 +30,7 @@ _CHANGES = StatusChange._meta.db_table
 _ROLLUP = StatusChangeRollup._meta.db_table
 _EVALUATIONS = RuleEvaluation._meta.db_table
 _PROBE_WINDOW_DAYS = 7  # how near a late arrival's neighbours are looked for first (_pg_neighbours)
+_WIDE_WINDOW_DAYS = 45  # then this near (at most two monthly partitions), before every partition
 _CHANGE_COLUMNS = ("evaluation_id", "rule_id", "data_source_id", "evaluated_at", "day", "old_status", "new_status")
 
 
@@ -168,20 +169,21 @@ def _pg_neighbours(probes):
     # Runs before the batch's rows are written (ingest.record_evaluations), so every
     # RuleEvaluation row it finds is stored history. The "before" side reads the
     # status_change_pair_time index alone; the "after" side (a heap fetch per partition it
-    # touches) runs only where b changes the status. Each
-    # looks within a week first: a probe over every partition on one side of its time is
-    # a Merge Append over all of them (the DEFAULT partition rules out an ordered Append),
-    # and the nearest neighbour is almost always that close; the unbounded probe runs
-    # only when the week holds none (COALESCE and LIMIT stop at the first that answers).
-    near = f"{_PROBE_WINDOW_DAYS} days"
+    # touches) runs only where b changes the status: a separate branch of the UNION, as a
+    # filter inside the lateral still set up both of its probes for every row. Each looks
+    # near first: a probe over every partition on one side of its time is a Merge Append
+    # over all of them (the DEFAULT partition rules out an ordered Append), and the
+    # neighbour is usually near; the unbounded probe runs only when the windows hold none
+    # (COALESCE and LIMIT stop at the first that answers).
+    near, wide = f"{_PROBE_WINDOW_DAYS} days", f"{_WIDE_WINDOW_DAYS} days"
     before_sql = (
         "(SELECT new_status FROM {_CHANGES} c WHERE c.rule_id = t.rule_id AND c.data_source_id = t.source_id "
         "AND c.evaluated_at <= t.at {window} AND (c.evaluated_at, c.evaluation_id) < (t.at, t.id) "
         "ORDER BY c.evaluated_at DESC, c.evaluation_id DESC LIMIT 1)"
     )
     after_sql = (
-        "(SELECT e.id, e.evaluated_at, e.status FROM {_EVALUATIONS} e WHERE t.status <> t.before "
-        "AND e.rule_id = t.rule_id AND e.data_source_id = t.source_id AND e.evaluated_at >= t.at {window} "
+        "(SELECT e.id, e.evaluated_at, e.status FROM {_EVALUATIONS} e "
+        "WHERE e.rule_id = t.rule_id AND e.data_source_id = t.source_id AND e.evaluated_at >= t.at {window} "
         "AND (e.evaluated_at, e.id) > (t.at, t.id) ORDER BY e.evaluated_at, e.id LIMIT 1)"
     )
     found = bound.execute(
@@ -189,16 +191,20 @@ def _pg_neighbours(probes):
             WITH t AS MATERIALIZED (
                 SELECT t.*, COALESCE(
                     {before_sql.format(_CHANGES=_CHANGES, window=f"AND c.evaluated_at > t.at - interval '{near}'")},
+                    {before_sql.format(_CHANGES=_CHANGES, window=f"AND c.evaluated_at > t.at - interval '{wide}'")},
                     {before_sql.format(_CHANGES=_CHANGES, window="")}, '') AS before
                 FROM unnest(%s::bigint[], %s::bigint[], %s::timestamptz[], %s::bigint[], %s::text[])
                      AS t(rule_id, source_id, at, id, status)
             )
+            SELECT t.id, t.before, NULL::bigint, NULL::timestamptz, NULL::text FROM t WHERE t.status = t.before
+            UNION ALL
             SELECT t.id, t.before, a.id, a.evaluated_at, a.status FROM t
             LEFT JOIN LATERAL (
                 {after_sql.format(_EVALUATIONS=_EVALUATIONS, window=f"AND e.evaluated_at < t.at + interval '{near}'")}
                 UNION ALL {after_sql.format(_EVALUATIONS=_EVALUATIONS, window="")}
                 LIMIT 1
             ) AS a ON true
+            WHERE t.status <> t.before
             """,
         [
             [pair[0] for pair, _ in probes],
