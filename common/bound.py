@@ -12,15 +12,73 @@ first, so the statement runs in the transaction, after them, as through a Django
 The cursor is Django's wrapper around the psycopg one, so the statement is logged and
 counted (CaptureQueriesContext) like any other. Other databases get a Django cursor.
 
+Long lists go as PostgreSQL array literals ('{1,2,3}', a text parameter the statement casts,
+e.g. %s::bigint[]): psycopg's array dumper walks every element in Python, and building the
+literal with str.join over map() took half as long, the server's parsing included (45 ms
+against 21 ms for five 5,000-element arrays). Only lists of one plain type are rewritten
+(ints, finite floats, aware datetimes, dates, strings); anything else goes as before.
+
 `binary=True` asks for results in binary too: psycopg's C loaders read timestamps many
 times faster than the Python loader Django registers for text ones (0.16 s for the 5,000
 latest-state rows of a batch). Only for plain columns (numbers, text, timestamps, dates):
 Django's field converters (JSON, encrypted fields) expect the text form.
 """
 
+import datetime
+import math
 from contextlib import contextmanager
 
 from django.db import connection
+
+_LITERAL_FROM = 64  # shorter lists: psycopg's own dumper, at no measurable cost
+
+
+def _quoted(text):
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def array_literal(values):
+    """PostgreSQL's text form of `values` as an array, or None when it is not one plain type.
+
+    NULL for None; strings always quoted (so "NULL" stays a string); datetimes must be
+    aware (a naive one would be read in the session's time zone)."""
+    present = [value for value in values if value is not None] if None in values else values
+    kinds = set(map(type, present))
+    if len(kinds) > 1:
+        return None
+    kind = next(iter(kinds), int)
+    if issubclass(kind, str):  # text choices are str subclasses
+        kind = str
+    if kind is int:  # exactly: bool is an int subclass whose str() PostgreSQL would refuse
+        encode = str
+    elif kind is float:
+        if not all(map(math.isfinite, present)):
+            return None
+        encode = repr
+    elif kind is datetime.datetime:
+        if any(value.tzinfo is None for value in present):
+            return None
+        encode = datetime.datetime.isoformat
+    elif kind is datetime.date:
+        encode = datetime.date.isoformat
+    elif kind is str:
+        encode = _quoted
+    else:
+        return None
+    if present is values:
+        return "{" + ",".join(map(encode, values)) + "}"
+    return "{" + ",".join("NULL" if value is None else encode(value) for value in values) + "}"
+
+
+def _as_literals(params):
+    out = []
+    for param in params:
+        if isinstance(param, list) and len(param) >= _LITERAL_FROM:
+            literal = array_literal(param)
+            out.append(param if literal is None else literal)
+        else:
+            out.append(param)
+    return out
 
 
 @contextmanager
@@ -48,6 +106,8 @@ def bound_cursor(*, binary=False):
 
 def execute(sql, params, *, binary=False):
     """Run one statement with server-side binding; returns its rows if it returns any."""
+    if connection.vendor == "postgresql":
+        params = _as_literals(params)
     with bound_cursor(binary=binary) as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall() if cursor.description else None
