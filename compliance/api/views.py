@@ -186,7 +186,11 @@ class RuleEvaluationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewS
 
     @extend_schema(
         request=BulkEvaluationSerializer,
-        responses={201: BulkResultSerializer, 400: OpenApiResponse(description="Bad rows, listed by index.")},
+        responses={
+            201: BulkResultSerializer,
+            400: OpenApiResponse(description="Bad rows, listed by index."),
+            409: OpenApiResponse(description="A rule or data source was deleted while recording; nothing saved."),
+        },
     )
     @action(detail=False, methods=["post"])
     def bulk(self, request):

@@ -63,6 +63,15 @@ def _waiting_on_a_lock(pid_holder):
     return row is not None and row[0] == "Lock"
 
 
+def _someone_else_waits_on_a_lock():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND pid <> pg_backend_pid() "
+            "AND datname = current_database()"
+        )
+        return cursor.fetchone()[0] > 0
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks: PostgreSQL")
 def test_a_rule_deleted_during_an_ingest_takes_the_batch_with_it():
     """Evaluations have no foreign-key constraint: the rule's row lock keeps them honest.
@@ -120,3 +129,44 @@ def test_a_rule_deleted_during_an_ingest_takes_the_batch_with_it():
     assert not RuleEvaluation.objects.filter(rule_id=rule.pk).exists()
     assert not Finding.objects.filter(rule_id=rule.pk).exists()
     assert not LatestEvaluation.objects.filter(rule_id=rule.pk).exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks: PostgreSQL")
+def test_a_rule_deleted_while_a_bulk_post_records_is_a_409(client_as):
+    """Validation reads the rule; a delete holding its row makes the POST wait at the
+    rules' lock, commits, and the POST then finds the rule gone: 409, nothing saved."""
+    from django.db import transaction
+
+    from common.roles import COMPLIANCE_MANAGER
+    from compliance.models import ComplianceRule
+
+    client = client_as(COMPLIANCE_MANAGER)
+    rule, source = RuleFactory(), DataSourceFactory()
+    locked, errors = threading.Event(), []
+
+    def delete():
+        try:
+            with transaction.atomic():
+                ComplianceRule.objects.select_for_update().get(pk=rule.pk)
+                locked.set()
+                for _ in range(400):
+                    if _someone_else_waits_on_a_lock():
+                        break
+                    threading.Event().wait(0.05)
+                ComplianceRule.objects.filter(pk=rule.pk).delete()
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            locked.set()
+            connection.close()
+
+    deleter = threading.Thread(target=delete)
+    deleter.start()
+    assert locked.wait(20)
+    row = {"rule": rule.pk, "data_source": source.pk, "status": "failed", "evaluated_at": timezone.now().isoformat()}
+    response = client.post("/api/v1/evaluations/bulk/", {"evaluations": [row]}, format="json")
+    deleter.join(20)
+    assert errors == []
+    assert response.status_code == 409, response.content
+    assert f"rule {rule.pk}" in response.json()["detail"]
+    assert not RuleEvaluation.objects.exists() and not Finding.objects.exists()
