@@ -140,6 +140,8 @@ def _latest(pairs):
 def _findings(pairs):
     # Full rows (each snapshotted for the audit trail) for the batch's own pairs only: the
     # rule x source superset of a 100-row batch can hold 1,650 findings to use 30.
+    if not pairs:
+        return {}
     if connection.vendor == "postgresql":
         # Binary rows straight into Model.from_db (audit snapshot included): Django's Python
         # loader for text timestamps was half the cost of 3,500 findings through raw().
@@ -286,16 +288,19 @@ def record_evaluations(*, rows, source=""):
     record_status_changes(by_pair, latest)
     copy_evaluations(evaluations)
     add_evaluations(evaluations)  # daily rollups move in the same transaction: never stale
-    book = _FindingBook(_findings(pairs), rules, sources, result)
-
-    new_latest = []
+    fresh_by_pair = {}
     for pair, pair_evaluations in by_pair.items():
         previous_at = latest[pair][0] if pair in latest else None
         # Stable sort keeps arrival order among equal timestamps: the later arrival wins.
         pair_evaluations.sort(key=lambda e: e.evaluated_at)
         fresh = [e for e in pair_evaluations if previous_at is None or e.evaluated_at >= previous_at]
-        if not fresh:
-            continue
+        if fresh:
+            fresh_by_pair[pair] = fresh
+    # Only pairs moving forward touch their finding: a backfill (all late) reads none.
+    book = _FindingBook(_findings(set(fresh_by_pair)), rules, sources, result)
+
+    new_latest = []
+    for pair, fresh in fresh_by_pair.items():
         for evaluation in fresh:
             book.apply(pair, evaluation)
         newest = fresh[-1]
