@@ -7,7 +7,7 @@ BEAT_SCHEDULE = {
         "schedule": 3600.0,
         "options": {"expires": 3000},
     },
-    # Partitions are made well before they are needed (common/partitions.py), and old raw
+    # Partitions are made well before they are needed (common/partitions/), and old raw
     # history leaves a whole partition at a time.
     "site-create-partitions-ahead": {
         "task": "site.create_partitions_ahead",

@@ -359,7 +359,7 @@ LOGGING = {
 # --- Domain -----------------------------------------------------------------------------
 BULK_EVALUATION_MAX_ROWS = 10_000
 AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 365)
-# Partitioned history (common/partitions.py, docs/scaling.md): PostgreSQL only.
+# Partitioned history (common/partitions/, docs/scaling.md): PostgreSQL only.
 PARTITION_INTERVAL = env_str("PARTITION_INTERVAL", "month")  # day, week, month or year
 PARTITION_AHEAD = env_int("PARTITION_AHEAD", 3)  # intervals created ahead by the beat task
 # Raw evaluations are kept this long (a 12-month audit period can always be replayed from

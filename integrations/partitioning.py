@@ -1,4 +1,4 @@
-"""Integration sync logs are partitioned by `started_at` (common/partitions.py; migration
+"""Integration sync logs are partitioned by `started_at` (common/partitions/; migration
 0004_partition_integration_logs; docs/scaling.md).
 
 Nothing is derived from a log row (the integration keeps its own success and failure

@@ -20,7 +20,7 @@ class RuleEvaluation(models.Model):
     """One observation of a rule on a data source. Immutable once written.
 
     On PostgreSQL the table is partitioned by range of evaluated_at (migration 0007,
-    common/partitions.py); its primary key there is (id, evaluated_at), ids still unique
+    common/partitions/); its primary key there is (id, evaluated_at), ids still unique
     from the one sequence, and no foreign key constraint points at it.
     """
 

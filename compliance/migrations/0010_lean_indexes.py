@@ -17,13 +17,12 @@ An update is HOT only when no indexed column changes and the page has room, so:
 - the three tables leave room on each page (fillfactor) for the new versions.
 """
 
-from importlib import import_module
-
 import django.db.models.deletion
 from django.db import migrations, models
 
-# The rollup index's definition lives in 0005; its name starts with a digit.
-covering = import_module("compliance.migrations.0005_rollup_covering_index")
+# 0005's covering index, written out here (a migration stands on its own).
+_ROLLUPS, _UNIQUE = "compliance_evaluationrollup", "rollup_unique_dimension_key_day"
+_COUNTS = "evaluations, passed, failed, error, not_applicable, score_count, score_sum, duration_count, duration_sum"
 
 _FILLFACTOR = {"compliance_latestevaluation": 70, "compliance_finding": 80, "compliance_evaluationrollup": 70}
 
@@ -60,14 +59,23 @@ def drop_evaluation_references(apps, schema_editor):
         schema_editor.execute(f'DROP INDEX "{name}"')  # a partitioned index: each partition's goes too
 
 
+def _rollup_index(schema_editor, *, covering):
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    schema_editor.execute(
+        f"ALTER TABLE {_ROLLUPS} DROP CONSTRAINT {_UNIQUE}, ADD CONSTRAINT {_UNIQUE} UNIQUE (dimension, key, day)"
+        + (f" INCLUDE ({_COUNTS})" if covering else "")
+    )
+
+
 def make_room(apps, schema_editor):
-    covering.uncover(apps, schema_editor)
+    _rollup_index(schema_editor, covering=False)
     _fillfactor(schema_editor, None)
 
 
 def fill_pages(apps, schema_editor):
     _fillfactor(schema_editor, 100)
-    covering.cover(apps, schema_editor)
+    _rollup_index(schema_editor, covering=True)
 
 
 class Migration(migrations.Migration):

@@ -1,4 +1,4 @@
-"""partitions: look after the time-partitioned tables (common/partitions.py).
+"""partitions: look after the time-partitioned tables (common/partitions/).
 
 manage.py partitions list                 # each table's partitions, rows in DEFAULT
 manage.py partitions ahead                # create the next PARTITION_AHEAD intervals
