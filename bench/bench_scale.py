@@ -129,12 +129,18 @@ def batch(*, backfill, seed):
 
     rules = list(ComplianceRule.objects.order_by("pk").values_list("pk", flat=True)[:100])
     sources = list(DataSource.objects.order_by("pk").values_list("pk", flat=True)[:50])
+    from compliance.evaluations.retention import horizon
+
     randomizer = random.Random(seed)
     now = timezone.now()
+    # Never before what an earlier run's partition drop left (nothing can be recorded there).
+    span = 365 * 86400
+    if (dropped_before := horizon()) is not None:
+        span = min(span, int((now - dropped_before).total_seconds()) - 1)
     rows = []
     for i in range(10_000):
         if backfill:
-            at = now - timedelta(seconds=randomizer.randrange(365 * 86400))
+            at = now - timedelta(seconds=randomizer.randrange(span))
         else:
             at = now - timedelta(milliseconds=10_000 - i)
         status = randomizer.choice(("passed", "passed", "passed", "failed", "error", "not_applicable"))

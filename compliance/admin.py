@@ -16,6 +16,7 @@ from .models import (
     Finding,
     Framework,
     LatestEvaluation,
+    RetentionHorizon,
     RuleEvaluation,
 )
 from .oscal.admin import OscalAdminMixin
@@ -150,6 +151,13 @@ class LatestEvaluationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["status", "rule__framework"]
     search_fields = ["rule__name", "data_source__name"]
     list_select_related = ["rule", "data_source"]
+
+
+@admin.register(RetentionHorizon)
+class RetentionHorizonAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Where retention has dropped raw evaluations up to (moved by the partition drops)."""
+
+    list_display = ["dropped_before", "updated_at"]
 
 
 @admin.register(Finding)

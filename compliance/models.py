@@ -27,6 +27,7 @@ from .evaluations.models import (  # noqa: F401  (re-exported: the app's models 
     EvaluationRollup,
     LatestEvaluation,
     LatestStatusCount,
+    RetentionHorizon,
     RollupDimension,
     RollupPeriod,
     RuleEvaluation,

@@ -26,6 +26,7 @@ from .bulk_writes import (
     upsert_latest,
 )
 from .models import LatestEvaluation, RuleEvaluation
+from .retention import horizon
 from .rollups import add_evaluations
 from .status_history import record_batch as record_status_changes
 
@@ -272,6 +273,12 @@ def record_evaluations(*, rows, source=""):
             for row in rows
         ),
     )
+    dropped_before = horizon(hold=True)  # validated against already; held now, until commit
+    if dropped_before is not None and min(e.evaluated_at for e in evaluations) < dropped_before:
+        raise ConflictError(
+            f"Retention dropped the raw evaluations before {dropped_before.isoformat()} while these were being "
+            "recorded; nothing was saved."
+        )
     ensure_batch_partitions(evaluations)  # before any row: never an insert into a missing partition
     reserve_ids(evaluations)
     result.evaluations = evaluations

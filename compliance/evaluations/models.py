@@ -238,3 +238,19 @@ class StatusChangeRollup(models.Model):
 
     def __str__(self):
         return f"{self.period} {self.start} {self.rule_id}/{self.status}: {self.pairs:+d}"
+
+
+class RetentionHorizon(models.Model):
+    """Raw evaluations before `dropped_before` are gone: retention dropped their partitions.
+
+    One row, moved forward by retention.clear_references as each partition goes. No
+    evaluation can be recorded before it any more: the status history and rollups of that
+    time stand for rows that no longer exist, so a late arrival there could not find its
+    stored neighbours (rows.validate_evaluation_rows refuses it; ingest checks again).
+    """
+
+    dropped_before = models.DateTimeField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"raw evaluations kept from {self.dropped_before:%Y-%m-%d %H:%M} UTC"

@@ -5,7 +5,8 @@ from its rows complete: the daily rollups count exactly its evaluations per day,
 status history holds exactly the changes its rows make (each pair's chain through the
 partition, starting from the pair's status before it). Trends, point-in-time scores,
 regressions and OSCAL results read only those, so they answer the same afterwards.
-`clear_references` runs just before the drop: findings stop naming a dropped evaluation
+`clear_references` runs just before the drop: the RetentionHorizon moves past the partition
+(no evaluation can be recorded before it from then on), findings stop naming a dropped evaluation
 as their last one (LatestEvaluation keeps the id it has; it also carries the status,
 score and time, which is all that is read from it).
 """
@@ -15,7 +16,7 @@ from django.db import connection
 from common import partitions
 
 from ..models import Finding
-from .models import EvaluationRollup, RollupDimension, RuleEvaluation, StatusChange
+from .models import EvaluationRollup, RetentionHorizon, RollupDimension, RuleEvaluation, StatusChange
 
 TABLE = RuleEvaluation._meta.db_table
 
@@ -85,7 +86,30 @@ def verify_partition(part):
         return _rollup_problems(cursor, part.name) + _history_problems(cursor, part.name, part)
 
 
+def horizon(*, hold=False):
+    """The time before which raw evaluations were dropped (None: nothing dropped yet).
+
+    hold: PostgreSQL, keep a drop from moving it until this transaction ends (an ingest
+    checking its batch against it), as a drop's move waits for that ingest to commit."""
+    if hold and connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT dropped_before FROM {RetentionHorizon._meta.db_table} FOR SHARE")
+            row = cursor.fetchone()
+        return row[0] if row else None
+    return RetentionHorizon.objects.values_list("dropped_before", flat=True).first()
+
+
+def _move_horizon(upper):
+    current = RetentionHorizon.objects.select_for_update().first()
+    if current is None:
+        RetentionHorizon.objects.create(dropped_before=upper)
+    elif current.dropped_before < upper:
+        current.dropped_before = upper
+        current.save(update_fields=["dropped_before", "updated_at"])
+
+
 def clear_references(part):
+    _move_horizon(part.upper)
     with connection.cursor() as cursor:
         cursor.execute(
             # A probe of the partition's key per finding (last_evaluation has no index).

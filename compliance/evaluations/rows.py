@@ -15,6 +15,7 @@ from common.dates import parse_iso_datetime
 
 from ..choices import EvaluationStatus
 from ..models import ComplianceRule, DataSource
+from .retention import horizon
 
 MAX_DETAILS_BYTES = 64 * 1024
 FUTURE_TOLERANCE = timedelta(minutes=5)
@@ -119,9 +120,15 @@ def validate_evaluation_rows(raw_rows):
     rows = [row for row, _ in checked if row is not None]
     known_rules = set(ComplianceRule.objects.filter(pk__in={r.rule_id for r in rows}).values_list("pk", flat=True))
     known_sources = set(DataSource.objects.filter(pk__in={r.data_source_id for r in rows}).values_list("pk", flat=True))
+    dropped_before = horizon() if rows else None
     errors = []
     for index, (row, row_errors) in enumerate(checked):
         if row is not None:
+            if dropped_before is not None and row.evaluated_at < dropped_before:
+                row_errors["evaluated_at"] = [
+                    f"Before {dropped_before.isoformat()}: raw evaluations of that time were dropped by retention "
+                    "(EVALUATION_RETENTION_DAYS), so none can be recorded there."
+                ]
             if row.rule_id not in known_rules:
                 row_errors["rule"] = [f"Rule {row.rule_id} does not exist."]
             if row.data_source_id not in known_sources:

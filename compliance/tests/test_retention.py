@@ -112,6 +112,49 @@ def test_dropping_an_expired_partition_keeps_every_answer(history, settings):
     assert drop_expired_partitions() == {}  # nothing more past retention
 
 
+def test_nothing_can_be_recorded_where_raw_rows_were_dropped(history, settings, client_as):
+    """The status history of a dropped month stands for rows that are gone: a late arrival
+    there could not find its stored neighbours (before the horizon, it wrote a change the
+    history already held: a duplicate key). So the horizon moves with each drop, and a row
+    before it is a 400 naming the row; the history stays as it was."""
+    from common.exceptions import ConflictError
+    from common.roles import COMPLIANCE_MANAGER
+    from compliance.evaluations.retention import horizon
+
+    _, oldest = history
+    assert horizon() is None
+    settings.EVALUATION_RETENTION_DAYS = (timezone.now() - partitions.next_start(oldest)).days
+    drop_expired_partitions()
+    cut = partitions.next_start(oldest)
+    assert horizon() == cut
+    rule, source = RuleEvaluation.objects.values_list("rule_id", "data_source_id").first()
+    changes = set(StatusChange.objects.values_list("pk", "old_status", "new_status"))
+    late = {
+        "rule": rule,
+        "data_source": source,
+        "status": "error",
+        "evaluated_at": (cut - timedelta(days=9)).isoformat(),
+    }
+    kept = {**late, "evaluated_at": (cut + timedelta(hours=1)).isoformat()}
+    response = client_as(COMPLIANCE_MANAGER).post(
+        "/api/v1/evaluations/bulk/", {"evaluations": [kept, late]}, format="json"
+    )
+    assert response.status_code == 400, response.content
+    (bad,) = response.json()["rows"]
+    assert bad["index"] == 1 and "dropped by retention" in bad["errors"]["evaluated_at"][0]
+    # Past validation (a drop between the two): the ingest's own check refuses the batch.
+    rows, errors = validate_evaluation_rows([kept])
+    assert not errors
+    rows[0] = rows[0]._replace(evaluated_at=cut - timedelta(days=9))
+    with pytest.raises(ConflictError, match="dropped the raw evaluations"):
+        record_evaluations(rows=rows)
+    assert set(StatusChange.objects.values_list("pk", "old_status", "new_status")) == changes
+    assert partitions.partition_name(TABLE, oldest) not in {p.name for p in partitions.partitions(TABLE)}
+    # After the horizon, history goes on as before.
+    rows, errors = validate_evaluation_rows([kept])
+    assert not errors and record_evaluations(rows=rows).evaluations
+
+
 def test_a_partition_whose_rollups_do_not_add_up_is_kept(history, settings):
     _, oldest = history
     settings.EVALUATION_RETENTION_DAYS = (timezone.now() - partitions.next_start(oldest)).days
