@@ -37,6 +37,7 @@ from .core import (
     partitions,
     register,
     registered,
+    span_without_default,
     spec,
 )
 from .retention import RetentionBlocked, drop_older_than, drop_partition, expired
@@ -62,6 +63,7 @@ __all__ = [
     "partitions",
     "register",
     "registered",
+    "span_without_default",
     "spec",
     "split_oldest",
     "wide_partitions",

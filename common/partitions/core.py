@@ -252,6 +252,29 @@ def create_ahead(now=None):
     return created
 
 
+def span_without_default(table):
+    """(lower, upper) of the table's bounded partitions when its DEFAULT partition is empty.
+
+    A query bounded by it has the DEFAULT partition pruned when it is planned, which lets
+    PostgreSQL read the other partitions in order (an ordered Append, stopping at the
+    first that answers an ORDER BY ... LIMIT) rather than merge all of them. None when
+    the table is not partitioned, has no bounded partition, or the DEFAULT holds rows
+    (bounding a query would then miss them). A MINVALUE lower bound is None.
+    """
+    found = partitions(table)
+    bounded = [p for p in found if not p.is_default]
+    if not bounded:
+        return None
+    default = next((p for p in found if p.is_default), None)
+    if default is not None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {_quote(default.name)})")
+            if cursor.fetchone()[0]:
+                return None
+    lowers = [p.lower for p in bounded]
+    return (None if None in lowers else min(lowers)), max(p.upper for p in bounded)
+
+
 def default_rows():
     """{table: rows in its DEFAULT partition} for every registered partitioned table."""
     counts = {}

@@ -6,7 +6,8 @@ stored for every row kept (dropping them on a partitioned table drops each parti
 
 The rest makes ingest's updates HOT (a new row version on the same page, no index entry).
 
-Each ingest batch updates thousands of LatestEvaluation, Finding and EvaluationRollup rows.
+Each ingest batch updates thousands of LatestEvaluation, Finding, EvaluationRollup and
+StatusChangeRollup rows.
 An update is HOT only when no indexed column changes and the page has room, so:
 - the indexes nothing reads go: the evaluation and last-evaluation FKs (no lookup by them;
   rows go with their rule's or data source's cascade) and the single-column FKs that a
@@ -14,7 +15,7 @@ An update is HOT only when no indexed column changes and the page has room, so:
 - the rollups' unique index no longer carries the counts (0005's INCLUDE made every count
   update write two index entries; under continuous ingest the visibility map is rarely set,
   so the index-only scan it bought mostly fetched the heap anyway);
-- the three tables leave room on each page (fillfactor) for the new versions.
+- the four tables leave room on each page (fillfactor) for the new versions.
 """
 
 import django.db.models.deletion
@@ -24,7 +25,12 @@ from django.db import migrations, models
 _ROLLUPS, _UNIQUE = "compliance_evaluationrollup", "rollup_unique_dimension_key_day"
 _COUNTS = "evaluations, passed, failed, error, not_applicable, score_count, score_sum, duration_count, duration_sum"
 
-_FILLFACTOR = {"compliance_latestevaluation": 70, "compliance_finding": 80, "compliance_evaluationrollup": 70}
+_FILLFACTOR = {
+    "compliance_latestevaluation": 70,
+    "compliance_finding": 80,
+    "compliance_evaluationrollup": 70,
+    "compliance_statuschangerollup": 70,
+}
 
 
 def _fillfactor(schema_editor, percent):

@@ -174,6 +174,29 @@ class TestStatusHistory:
         assert analytics.score_as_of(BASE + timedelta(minutes=90))["score"] == 0.0
         assert analytics.score_as_of(BASE.date())["score"] == 100.0  # the end of that day
 
+    @pytest.mark.skipif(connection.vendor != "postgresql", reason="partitions are PostgreSQL's")
+    def test_a_late_arrival_with_rows_in_the_default_partition(self):
+        """The guard partition holding a row (an ORM write past ingest): the probes go back
+        to their windows, unbounded, and still find the neighbours."""
+        from compliance.evaluations.status_history import _ordered_bounds
+        from compliance.models import RuleEvaluation
+
+        rule, source, other = RuleFactory(), DataSourceFactory(), DataSourceFactory()
+        RuleEvaluation.objects.create(
+            rule=rule, data_source=other, status="passed", evaluated_at=BASE - timedelta(days=2000)
+        )
+        assert _ordered_bounds(RuleEvaluation._meta.db_table, "e") == ""
+        record_evaluations(rows=[_row(rule, source, "passed", 0), _row(rule, source, "passed", 60 * 24 * 60)])
+        record_evaluations(rows=[_row(rule, source, "failed", 60 * 24 * 30)])  # late: a month between the two
+        changes = sorted(
+            StatusChange.objects.filter(data_source=source).values_list("evaluated_at", "old_status", "new_status")
+        )
+        assert changes == [
+            (BASE, "", "passed"),
+            (BASE + timedelta(days=30), "passed", "failed"),
+            (BASE + timedelta(days=60), "failed", "passed"),
+        ]
+
     def test_regressions_read_the_history(self):
         rule, steady = RuleFactory(name="Falls", severity="high"), RuleFactory(name="Steady")
         source = DataSourceFactory()
@@ -203,5 +226,6 @@ class TestStatusHistory:
                 if q["sql"].lstrip().startswith(("SELECT", "WITH"))
                 and "compliance_statuschange" in q["sql"]
                 and "pg_inherits" not in q["sql"]  # the partition check before writing
+                and "_default" not in q["sql"]  # the DEFAULT partition's emptiness (status_history._ordered_bounds)
             ]
             assert len(reads) == 1 and "JOIN LATERAL" in reads[0]

@@ -223,3 +223,34 @@ def test_the_partitions_command_lists_creates_and_refuses_unknown_tables():
     assert "nothing left to split" in out.getvalue()  # the test database's legacy partition is one month
     with pytest.raises(CommandError, match="not a registered partitioned table"):
         call_command("partitions", "list", "--table", "compliance_finding")
+
+
+def _probe_plan(bounds):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "EXPLAIN (COSTS OFF) SELECT new_status FROM compliance_statuschange c WHERE c.rule_id = 1 "
+            f"AND c.data_source_id = 1 AND c.evaluated_at <= now() {bounds} "
+            "ORDER BY c.evaluated_at DESC, c.evaluation_id DESC LIMIT 1"
+        )
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def test_late_arrival_probes_read_partitions_in_order_while_the_guard_is_empty():
+    """Bounded to the bounded partitions, the probe over every partition before a time
+    reads them newest first and stops at the first row (an ordered Append); unbounded, the
+    DEFAULT partition forces a Merge Append that starts a scan in each. With rows in the
+    DEFAULT partition the bounds are dropped, since a bounded probe would miss them."""
+    from compliance.evaluations.status_history import _ordered_bounds
+
+    now = timezone.now()
+    partitions.ensure_partitions("compliance_statuschange", now - timedelta(days=200), now)
+    lower, upper = partitions.span_without_default("compliance_statuschange")
+    assert lower <= month_start(now - timedelta(days=200)) and upper > now
+    bounds = _ordered_bounds("compliance_statuschange", "c")
+    assert "Merge Append" not in _probe_plan(bounds) and "Append" in _probe_plan(bounds)
+    assert "Merge Append" in _probe_plan("")
+    rule, source = RuleFactory(), DataSourceFactory()
+    stray = month_start(now - timedelta(days=900)) + timedelta(days=1)
+    RuleEvaluation.objects.create(rule=rule, data_source=source, status="passed", evaluated_at=stray)
+    assert partitions.span_without_default(TABLE) is None
+    assert _ordered_bounds(TABLE, "e") == ""
