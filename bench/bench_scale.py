@@ -125,12 +125,11 @@ def batch(*, backfill, seed):
     backfill in random order."""
     from django.utils import timezone
 
+    from compliance.evaluations.retention import horizon
     from compliance.models import ComplianceRule, DataSource
 
     rules = list(ComplianceRule.objects.order_by("pk").values_list("pk", flat=True)[:100])
     sources = list(DataSource.objects.order_by("pk").values_list("pk", flat=True)[:50])
-    from compliance.evaluations.retention import horizon
-
     randomizer = random.Random(seed)
     now = timezone.now()
     # Never before what an earlier run's partition drop left (nothing can be recorded there).

@@ -98,15 +98,9 @@ def _hold_rules_and_sources(pairs):
     """
     rule_ids, source_ids = sorted({p[0] for p in pairs}), sorted({p[1] for p in pairs})
     if connection.vendor == "postgresql":
-        held = {}
-        for model, ids, columns in (
-            (ComplianceRule, rule_ids, "id, name, severity"),
-            (DataSource, source_ids, "id, name"),
-        ):
-            held[model] = bound.execute(
-                f'SELECT {columns} FROM "{model._meta.db_table}" WHERE id = ANY(%s) ORDER BY id FOR KEY SHARE', [ids]
-            )
-        rule_rows, source_rows = held[ComplianceRule], held[DataSource]
+        held = 'SELECT {} FROM "{}" WHERE id = ANY(%s) ORDER BY id FOR KEY SHARE'
+        rule_rows = bound.execute(held.format("id, name, severity", ComplianceRule._meta.db_table), [rule_ids])
+        source_rows = bound.execute(held.format("id, name", DataSource._meta.db_table), [source_ids])
     else:
         rule_rows = ComplianceRule.objects.filter(pk__in=rule_ids).values_list("pk", "name", "severity")
         source_rows = DataSource.objects.filter(pk__in=source_ids).values_list("pk", "name")

@@ -29,8 +29,6 @@ from .models import RollupPeriod, RuleEvaluation, StatusChange, StatusChangeRoll
 _CHANGES = StatusChange._meta.db_table
 _ROLLUP = StatusChangeRollup._meta.db_table
 _EVALUATIONS = RuleEvaluation._meta.db_table
-_PROBE_WINDOW_DAYS = 7  # how near a late arrival's neighbours are looked for first (_pg_neighbours)
-_WIDE_WINDOW_DAYS = 45  # then this near (at most two monthly partitions), before every partition
 _CHANGE_COLUMNS = ("evaluation_id", "rule_id", "data_source_id", "evaluated_at", "day", "old_status", "new_status")
 
 
@@ -184,33 +182,21 @@ def _pg_neighbours(probes):
     # RuleEvaluation row it finds is stored history. The "before" side reads the
     # status_change_pair_time index alone; the "after" side (a heap fetch per partition it
     # touches) runs only where b changes the status: a separate branch of the UNION, as a
-    # filter inside the lateral still set up both of its probes for every row. Each looks
-    # near first: a probe over every partition on one side of its time is a Merge Append
-    # over all of them unless _ordered_bounds can rule the DEFAULT partition out, and the
-    # neighbour is usually near; the unbounded probe runs only when the windows hold none
-    # (COALESCE and LIMIT stop at the first that answers).
-    near, wide = f"{_PROBE_WINDOW_DAYS} days", f"{_WIDE_WINDOW_DAYS} days"
-    before_all, after_all = _ordered_bounds(_CHANGES, "c"), _ordered_bounds(_EVALUATIONS, "e")
-    # Read in order, one probe finds the nearest neighbour as soon as any window would;
-    # merged, windows first spare most probes the scan of every partition.
-    before_windows = (
-        [before_all]
-        if before_all
-        else [f"AND c.evaluated_at > t.at - interval '{near}'", f"AND c.evaluated_at > t.at - interval '{wide}'", ""]
-    )
-    after_windows = [after_all] if after_all else [f"AND e.evaluated_at < t.at + interval '{near}'", ""]
-    before_sql = (
+    # filter inside the lateral still set up its probe for every row. Each probe covers
+    # every partition on its side of the time, read in order while _ordered_bounds can
+    # rule the DEFAULT partition out (else merged: slower, the same answer).
+    before = (
         f"(SELECT new_status FROM {_CHANGES} c WHERE c.rule_id = t.rule_id AND c.data_source_id = t.source_id "
-        "AND c.evaluated_at <= t.at {window} AND (c.evaluated_at, c.evaluation_id) < (t.at, t.id) "
+        f"AND c.evaluated_at <= t.at {_ordered_bounds(_CHANGES, 'c')} "
+        "AND (c.evaluated_at, c.evaluation_id) < (t.at, t.id) "
         "ORDER BY c.evaluated_at DESC, c.evaluation_id DESC LIMIT 1)"
     )
-    after_sql = (
+    after = (
         f"(SELECT e.id, e.evaluated_at, e.status FROM {_EVALUATIONS} e "
-        "WHERE e.rule_id = t.rule_id AND e.data_source_id = t.source_id AND e.evaluated_at >= t.at {window} "
-        "AND (e.evaluated_at, e.id) > (t.at, t.id) ORDER BY e.evaluated_at, e.id LIMIT 1)"
+        "WHERE e.rule_id = t.rule_id AND e.data_source_id = t.source_id AND e.evaluated_at >= t.at "
+        f"{_ordered_bounds(_EVALUATIONS, 'e')} AND (e.evaluated_at, e.id) > (t.at, t.id) "
+        "ORDER BY e.evaluated_at, e.id LIMIT 1)"
     )
-    before = ", ".join(before_sql.format(window=window) for window in before_windows)
-    after = " UNION ALL ".join(after_sql.format(window=window) for window in after_windows)
     found = bound.execute(
         f"""
             WITH t AS MATERIALIZED (
@@ -221,7 +207,7 @@ def _pg_neighbours(probes):
             SELECT t.id, t.before, NULL::bigint, NULL::timestamptz, NULL::text FROM t WHERE t.status = t.before
             UNION ALL
             SELECT t.id, t.before, a.id, a.evaluated_at, a.status FROM t
-            LEFT JOIN LATERAL (SELECT * FROM ({after}) AS n LIMIT 1) AS a ON true
+            LEFT JOIN LATERAL {after} AS a ON true
             WHERE t.status <> t.before
             """,
         [

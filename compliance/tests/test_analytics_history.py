@@ -176,8 +176,9 @@ class TestStatusHistory:
 
     @pytest.mark.skipif(connection.vendor != "postgresql", reason="partitions are PostgreSQL's")
     def test_a_late_arrival_with_rows_in_the_default_partition(self):
-        """The guard partition holding a row (an ORM write past ingest): the probes go back
-        to their windows, unbounded, and still find the neighbours."""
+        """The guard partition holding a row (an ORM write past ingest): the probes are no
+        longer bounded (they merge every partition, DEFAULT included) and still find the
+        neighbours a month away."""
         from compliance.evaluations.status_history import _ordered_bounds
         from compliance.models import RuleEvaluation
 
