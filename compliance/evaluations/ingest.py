@@ -70,13 +70,19 @@ def _lock_pairs(pairs):
         )
 
 
-def _join_pairs(model, selected, pairs):
-    """PostgreSQL: (sql, params) selecting `selected` from `model`'s rows of exactly `pairs`."""
+def _join_pairs(model, selected, pairs, flags=None):
+    """PostgreSQL: (sql, params) selecting `selected` from `model`'s rows of exactly `pairs`.
+
+    `flags`, one int per pair, comes along as `p.flag` for the caller's WHERE."""
+    flag, params = "", [[pair[0] for pair in pairs], [pair[1] for pair in pairs]]
+    if flags is not None:
+        flag = ", flag"
+        params.append(flags)
     return (
         f'SELECT {selected} FROM "{model._meta.db_table}" t '
-        "JOIN unnest(%s::bigint[], %s::bigint[]) AS p(rule_id, source_id) "
+        f"JOIN unnest({', '.join(['%s::bigint[]'] * len(params))}) AS p(rule_id, source_id{flag}) "
         "ON t.rule_id = p.rule_id AND t.data_source_id = p.source_id",
-        [[pair[0] for pair in pairs], [pair[1] for pair in pairs]],
+        params,
     )
 
 
@@ -132,17 +138,32 @@ def _latest(pairs):
     return {(rule_id, source_id): tuple(rest) for rule_id, source_id, *rest in rows if (rule_id, source_id) in pairs}
 
 
-def _findings(pairs):
-    # Full rows (each snapshotted for the audit trail) for the batch's own pairs only: the
-    # rule x source superset of a 100-row batch can hold 1,650 findings to use 30.
-    if not pairs:
+# A finding a pass can change: a pass resolves these and leaves every other state alone.
+_RESOLVABLE = (*ACTIVE_FINDING_STATUSES, FindingStatus.RISK_ACCEPTED)
+
+
+def _findings(fresh_by_pair):
+    """{pair: Finding} for the pairs moving forward, read only where the batch can change it.
+
+    A failure updates or reopens a pair's finding whatever its state, so those pairs read
+    theirs; a pair with no failure only reads one a pass would resolve. In a feed that
+    mostly passes, most pairs hold a resolved finding that nothing here would touch.
+    """
+    if not fresh_by_pair:
         return {}
+    failing = {pair for pair, fresh in fresh_by_pair.items() if any(e.status == EvaluationStatus.FAILED for e in fresh)}
     if connection.vendor == "postgresql":
         # Binary rows straight into Model.from_db (audit snapshot included): Django's Python
         # loader for text timestamps was half the cost of 3,500 findings through raw().
         # Finding's columns are plain, so no field converter is skipped.
         fields = Finding._meta.concrete_fields
-        rows = bound.execute(*_join_pairs(Finding, ", ".join(f't."{f.column}"' for f in fields), pairs), binary=True)
+        pairs = list(fresh_by_pair)
+        sql, params = _join_pairs(
+            Finding, ", ".join(f't."{f.column}"' for f in fields), pairs, flags=[int(p in failing) for p in pairs]
+        )
+        rows = bound.execute(
+            sql + " WHERE p.flag = 1 OR t.status = ANY(%s::text[])", [*params, list(map(str, _RESOLVABLE))], binary=True
+        )
         names = [f.attname for f in fields]
         alias = connection.alias
         found = [Finding.from_db(alias, names, row) for row in rows]
@@ -150,8 +171,10 @@ def _findings(pairs):
         found = Finding.objects.filter(
             pk__in=[
                 pk
-                for pk, rule_id, source_id in _superset(Finding, pairs).values_list("pk", "rule_id", "data_source_id")
-                if (rule_id, source_id) in pairs
+                for pk, rule_id, source_id, status in _superset(Finding, fresh_by_pair).values_list(
+                    "pk", "rule_id", "data_source_id", "status"
+                )
+                if (rule_id, source_id) in fresh_by_pair and ((rule_id, source_id) in failing or status in _RESOLVABLE)
             ]
         )
     return {(f.rule_id, f.data_source_id): f for f in found}
@@ -298,7 +321,7 @@ def record_evaluations(*, rows, source=""):
         if fresh:
             fresh_by_pair[pair] = fresh
     # Only pairs moving forward touch their finding: a backfill (all late) reads none.
-    book = _FindingBook(_findings(set(fresh_by_pair)), rules, sources, result)
+    book = _FindingBook(_findings(fresh_by_pair), rules, sources, result)
 
     new_latest = []
     for pair, fresh in fresh_by_pair.items():

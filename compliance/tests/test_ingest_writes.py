@@ -76,3 +76,34 @@ def test_a_rule_deleted_after_validation_saves_nothing():
     assert not RuleEvaluation.objects.exists()
     assert not Finding.objects.exists()
     assert not LatestEvaluation.objects.exists()
+
+
+def test_a_batch_reads_only_the_findings_it_can_change():
+    """A passing pair reads its finding only if a pass would resolve it; a failing pair
+    reads its finding whatever the state (it updates or reopens it). The answer is the
+    same either way: the states a pass leaves alone come out as they went in."""
+    from compliance.evaluations.ingest import _findings
+
+    sources = [DataSourceFactory()]
+    rules = {state: RuleFactory() for state in ("open", "in_progress", "risk_accepted", "resolved", "false_positive")}
+    failing_rule = RuleFactory()
+    start = timezone.now() - timedelta(hours=3)
+    record_evaluations(rows=_rows([*rules.values(), failing_rule], sources, start, status="failed"))
+    for state, rule in rules.items():
+        Finding.objects.filter(rule=rule).update(status=state)
+    Finding.objects.filter(rule=failing_rule).update(status="resolved")
+
+    passing = _rows(list(rules.values()), sources, start + timedelta(hours=1))
+    failing = _rows([failing_rule], sources, start + timedelta(hours=1), status="failed")
+    fresh = {(row.rule_id, row.data_source_id): [row] for row in passing + failing}
+    read = {rule_id for rule_id, _ in _findings(fresh)}
+    assert read == {rules["open"].pk, rules["in_progress"].pk, rules["risk_accepted"].pk, failing_rule.pk}
+
+    result = record_evaluations(rows=passing + failing)
+    assert len(result.resolved) == 3 and len(result.reopened) == 1
+    states = dict(Finding.objects.values_list("rule_id", "status"))
+    assert states == {
+        **{rules[state].pk: "resolved" for state in ("open", "in_progress", "risk_accepted", "resolved")},
+        rules["false_positive"].pk: "false_positive",
+        failing_rule.pk: "open",
+    }
