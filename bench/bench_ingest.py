@@ -12,8 +12,9 @@ In process, `validate_evaluation_rows` + `record_evaluations` (findings, rollups
 history kept current in the transaction) of each batch are interleaved with a raw COPY of the
 same rows into the same table (rolled back, so the history stays consistent). With --http the
 same batches are also POSTed as JSON to /api/v1/evaluations/bulk/ on a gunicorn started here
-(2 workers, production-shaped settings), one request at a time. `--profile live|backfill`
-prints a cProfile of one in-process batch instead. Own database: DATABASE_URL (default
+(2 workers, production-shaped settings), one request at a time. `--steps` prints where the
+time of an in-process batch goes instead (wall time per step, both cases side by side);
+`--profile live|backfill` a cProfile of one batch. Own database: DATABASE_URL (default
 bench_ingest).
 """
 
@@ -32,6 +33,7 @@ import urllib.request
 import orjson
 from bench_analytics import DERIVED
 from harness import ROOT, machine_note, setup_django
+from steps import print_steps, summarise, timed_steps
 
 RULES, SOURCES, BATCH = 100, 50, 10_000
 PORT = int(os.environ.get("BENCH_INGEST_PORT", "8093"))
@@ -224,12 +226,34 @@ def profile(rules, sources, kind):
     pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
 
 
+def steps(rules, sources, batches):
+    """Per-step wall times of `batches` committed in-process batches of each kind."""
+    from compliance.evaluations import record_evaluations, validate_evaluation_rows
+
+    columns = {}
+    for kind in ("live", "backfill"):
+        samples = []
+        for body in (json.dumps(p).encode() for p in payloads(rules, sources, batches, kind, random.Random(11))):
+            began = time.perf_counter()
+            rows, errors = validate_evaluation_rows(orjson.loads(body))
+            parsed = time.perf_counter()
+            assert not errors, errors[:3]
+            with timed_steps() as spent:
+                record_evaluations(rows=rows, source="bench")
+            whole = time.perf_counter() - parsed
+            samples.append((whole, {"JSON parse + validation": parsed - began, **spent}))
+        columns[kind] = summarise(samples)
+    print(f"\nIngest steps — {machine_note()}; load average {os.getloadavg()[0]:.1f}")
+    print_steps(columns)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--history", type=int, default=1_000_000)
     parser.add_argument("--batches", type=int, default=4)
     parser.add_argument("--http", action="store_true")
     parser.add_argument("--profile", choices=["live", "backfill"])
+    parser.add_argument("--steps", action="store_true", help="where an in-process batch's time goes, per step")
     args = parser.parse_args()
     os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench_ingest")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "compliance_site.bench_settings")
@@ -243,6 +267,8 @@ def main():
     freeze_start_up_objects()  # as the web workers do at start-up (compliance_site/wsgi.py)
     if args.profile:
         return profile(rules, sources, args.profile)
+    if args.steps:
+        return steps(rules, sources, args.batches)
     rng = random.Random(42)
     raw = psycopg.connect(os.environ["DATABASE_URL"].replace("postgres://", "postgresql://"))
     gunicorn = start_gunicorn({}) if args.http else None

@@ -27,6 +27,7 @@ import time
 from datetime import timedelta
 
 from bench_analytics import DERIVED, GENERATE, SHAPE, client
+from steps import summarise, timed_steps
 
 DAYS = 400
 EVALUATIONS = """
@@ -157,21 +158,23 @@ def batch(*, backfill, seed):
 
 
 def in_process_ingest(*, backfill, rounds=2):
-    """(evaluations/s of record_evaluations, of a raw COPY of the same rows), rolled back."""
+    """(evaluations/s of record_evaluations, of a raw COPY of the same rows, {step: mean ms}
+    of record_evaluations), rolled back."""
     from django.db import connection, transaction
 
     from compliance.evaluations import record_evaluations, validate_evaluation_rows
 
-    ours, raw = [], []
+    ours, raw, samples = [], [], []
     for round_ in range(rounds):
         payload = batch(backfill=backfill, seed=round_)
         rows, errors = validate_evaluation_rows(payload)
         assert not errors
-        with transaction.atomic():
+        with transaction.atomic(), timed_steps() as spent:
             began = time.perf_counter()
             record_evaluations(rows=rows, source="bench")
             ours.append(time.perf_counter() - began)
             transaction.set_rollback(True)
+        samples.append((ours[-1], spent))
         with transaction.atomic(), connection.cursor() as cursor:
             began = time.perf_counter()
             with cursor.cursor.copy(
@@ -194,7 +197,7 @@ def in_process_ingest(*, backfill, rounds=2):
                     )
             raw.append(time.perf_counter() - began)
             transaction.set_rollback(True)
-    return 10_000 / statistics.median(ours), 10_000 / statistics.median(raw)
+    return 10_000 / statistics.median(ours), 10_000 / statistics.median(raw), summarise(samples)
 
 
 def api_ingest(api, *, backfill, rounds=2):
@@ -253,10 +256,12 @@ def measure(size, repeat):
 
     for backfill in (False, True):
         label = "backfill" if backfill else "live"
-        ours, raw = in_process_ingest(backfill=backfill)
+        ours, raw, spent = in_process_ingest(backfill=backfill)
         figures[f"ingest in process, {label} (ev/s)"] = ours
         figures[f"raw COPY of the same rows, {label} (ev/s)"] = raw
         figures[f"COPY / ingest in process, {label} (x)"] = raw / ours
+        for step, ms in spent.items():  # where a batch's time goes, beside the other size's
+            figures[f"{label} step: {step.strip()} (ms)"] = ms
     for backfill in (False, True):
         label = "backfill" if backfill else "live"
         figures[f"POST bulk/ 10,000 rows, {label} (ev/s)"] = api_ingest(api, backfill=backfill)
