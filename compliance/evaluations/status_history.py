@@ -91,7 +91,7 @@ def record_batch(by_pair, latest):
                 deltas[(day, rule_id, old)] -= sign
             if sign > 0:
                 rows.append((pk, rule_id, source_id, at, day, old, new))
-    _delete_changes(stale)
+    _delete_changes([(pk, stored[pk][1]) for pk in stale])
     _insert_changes(rows)
     add_to_rollups(deltas)
 
@@ -225,15 +225,24 @@ def _pg_neighbours(probes):
     }
 
 
-def _delete_changes(pks):
+def _delete_changes(keys):
+    """Delete the StatusChange rows of `keys`, [(evaluation id, evaluated_at)]."""
     # Plain DELETEs: QuerySet.delete() would load every row first for the audit app's
     # global delete signals, which have nothing to record for derived rows.
-    if not pks:
+    if not keys:
         return
+    if connection.vendor == "postgresql":
+        # Joined on the partition key too, so each row is looked up in its own partition
+        # (pruned at run time): `evaluation_id = ANY(...)` alone probed every partition's
+        # primary key for every id, 63 against 13 ms for 2,000 rows over 19 partitions.
+        bound.execute(
+            f"DELETE FROM {_CHANGES} c USING unnest(%s::bigint[], %s::timestamptz[]) AS d(id, at) "
+            "WHERE c.evaluation_id = d.id AND c.evaluated_at = d.at",
+            [[pk for pk, _ in keys], [at for _, at in keys]],
+        )
+        return
+    pks = [pk for pk, _ in keys]
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(f"DELETE FROM {_CHANGES} WHERE evaluation_id = ANY(%s)", [pks])
-            return
         for i in range(0, len(pks), 500):  # SQLite limits the variables of one statement
             chunk = pks[i : i + 500]
             cursor.execute(f"DELETE FROM {_CHANGES} WHERE evaluation_id IN ({', '.join(['%s'] * len(chunk))})", chunk)
