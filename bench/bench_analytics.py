@@ -11,33 +11,12 @@ the ingest rate of a 10,000-row batch on top of the 10M rows.
 import argparse
 import os
 import statistics
-import sys
 import time
 from datetime import timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from harness import setup_django
+
 DATABASE = "bench_analytics"
-
-
-def setup_django(*, fresh):
-    """Point Django at the benchmark database (recreated when `fresh`) and migrate it."""
-    sys.path.insert(0, str(ROOT))
-    os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{DATABASE}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "compliance_site.test_settings")
-    import psycopg
-
-    with psycopg.connect("postgres://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
-        if fresh:
-            conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE]).fetchone():
-            conn.execute(f'CREATE DATABASE "{DATABASE}"')
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
 
 
 SHAPE = {"frameworks": 6, "controls_per_framework": 40, "rules": 240, "sources": 250}
@@ -274,7 +253,7 @@ def main():
     parser.add_argument("--reuse", action="store_true", help="measure the data already in bench_analytics")
     parser.add_argument("--repeat", type=int, default=30)
     args = parser.parse_args()
-    setup_django(fresh=not args.reuse)
+    setup_django(DATABASE, fresh=not args.reuse)
     from django.db import connection
 
     from compliance.models import RuleEvaluation

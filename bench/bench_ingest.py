@@ -25,14 +25,12 @@ import json
 import os
 import pstats
 import random
-import subprocess
-import sys
 import time
 import urllib.request
 
 import orjson
 from bench_analytics import DERIVED
-from harness import ROOT, machine_note, setup_django
+from harness import ROOT, machine_note, setup_django, start_gunicorn
 from steps import print_steps, summarise, timed_steps
 
 RULES, SOURCES, BATCH = 100, 50, 10_000
@@ -157,41 +155,6 @@ def raw_copy(conn, payload):
     return elapsed
 
 
-def start_gunicorn(token_env):
-    env = {
-        **os.environ,
-        **token_env,
-        "PYTHONPATH": os.pathsep.join([str(ROOT / "bench"), str(ROOT)]),
-        "LOG_LEVEL": "WARNING",
-    }
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "compliance_site.wsgi",
-            "--bind",
-            f"127.0.0.1:{PORT}",
-            "--workers",
-            "2",
-            "--timeout",
-            "120",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{PORT}/healthz", timeout=2)
-            return proc
-        except OSError:
-            time.sleep(0.3)
-    proc.terminate()
-    raise SystemExit("gunicorn did not come up")
-
-
 def post(token, body):
     request = urllib.request.Request(
         f"http://127.0.0.1:{PORT}/api/v1/evaluations/bulk/",
@@ -271,7 +234,14 @@ def main():
         return steps(rules, sources, args.batches)
     rng = random.Random(42)
     raw = psycopg.connect(os.environ["DATABASE_URL"].replace("postgres://", "postgresql://"))
-    gunicorn = start_gunicorn({}) if args.http else None
+    gunicorn = None
+    if args.http:
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join([str(ROOT / "bench"), str(ROOT)]),
+            "LOG_LEVEL": "WARNING",
+        }
+        gunicorn = start_gunicorn(env, port=PORT, workers=2)
     api_token = token() if args.http else None
     connection.close()
     print(

@@ -13,34 +13,21 @@ steady state (data sources exist). Printed figures only; nothing passes or fails
 import argparse
 import os
 import platform
-import sys
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+import harness
+
 DATABASE = "bench_integrations"
 
 
 def setup_django():
-    sys.path.insert(0, str(ROOT))
-    os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{DATABASE}"
     os.environ["CELERY_BROKER_URL"] = "memory://"  # follow-up tasks (workflow triggers) go nowhere
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "compliance_site.test_settings")
-    import psycopg
-
     # A fresh database each run: the audit trail is append-only (no flush), and the
     # figures should not depend on what an earlier run left behind.
-    with psycopg.connect("postgres://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{DATABASE}"')
-    import django
-
-    django.setup()
+    harness.setup_django(DATABASE, fresh=True)
     from django.conf import settings
-    from django.core.management import call_command
 
-    call_command("migrate", verbosity=0)
     # The fake is plain http on loopback.
     settings.INTEGRATIONS_ALLOW_HTTP = True
     settings.INTEGRATIONS_ALLOW_PRIVATE_NETWORKS = True

@@ -27,6 +27,7 @@ import time
 from datetime import timedelta
 
 from bench_analytics import DERIVED, GENERATE, SHAPE, client
+from harness import setup_django
 from steps import summarise, timed_steps
 
 DAYS = 400
@@ -45,25 +46,6 @@ CROSS JOIN LATERAL (SELECT ((g * 2654435761) %% 1000003 %% 100)::int AS h) x,
      (SELECT array_agg(id ORDER BY id) ids FROM compliance_compliancerule) r,
      (SELECT array_agg(id ORDER BY id) ids FROM compliance_datasource) s
 """
-
-
-def setup_django(database, *, fresh):
-    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{database}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "compliance_site.bench_settings")
-    import psycopg
-
-    with psycopg.connect("postgres://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
-        if fresh:
-            conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database]).fetchone():
-            conn.execute(f'CREATE DATABASE "{database}"')
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
 
 
 def generate(rows):
@@ -345,7 +327,7 @@ def transaction_atomic():
 def run_one(size, *, reuse, repeat, load_only=False, migration=False):
     """Load (unless reused) and measure one size in this process; print its figures as JSON."""
     database = f"bench_scale_{size}"
-    setup_django(database, fresh=not reuse)
+    setup_django(database, fresh=not reuse, settings_module="compliance_site.bench_settings")
     from compliance.models import RuleEvaluation
 
     if not RuleEvaluation.objects.exists():

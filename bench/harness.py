@@ -6,21 +6,32 @@ Benchmarks print figures side by side; they never pass or fail on time.
 """
 
 import os
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def setup_django(database="bench_compliance"):
-    """Point Django at its own benchmark database (created if missing) and migrate it."""
+def setup_django(database=None, *, fresh=False, settings_module="compliance_site.test_settings"):
+    """Point Django at a benchmark database of its own, create it if missing (drop it first
+    when `fresh`), and migrate it.
+
+    A named `database` always wins over DATABASE_URL, so a benchmark never writes into
+    whatever database the shell points at; with none, DATABASE_URL or bench_compliance.
+    """
     sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/{database}")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "compliance_site.test_settings")
+    if database is not None:
+        os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{database}"
+    os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench_compliance")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", settings_module)
     import psycopg
 
     name = os.environ["DATABASE_URL"].rsplit("/", 1)[1]
     with psycopg.connect("postgres://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
+        if fresh:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
             conn.execute(f'CREATE DATABASE "{name}"')
     import django
@@ -29,6 +40,40 @@ def setup_django(database="bench_compliance"):
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+
+
+def start_gunicorn(env, *, port, workers, timeout=120):
+    """gunicorn serving the site on 127.0.0.1:`port` with `env`, once /healthz answers 200."""
+    import urllib.request
+
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "compliance_site.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--timeout",
+            str(timeout),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    for _ in range(100):
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return proc
+        except OSError:
+            pass
+        time.sleep(0.3)
+    proc.terminate()
+    raise SystemExit("gunicorn did not come up")
 
 
 def machine_note():

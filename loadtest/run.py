@@ -16,7 +16,6 @@ import signal
 import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import psycopg
@@ -25,6 +24,9 @@ from openloop import READ_TARGETS, LoadGenerator, percentile
 from traffic import Traffic
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+from harness import start_gunicorn  # noqa: E402  (the benchmarks' own helper, one directory over)
+
 PY = sys.executable
 DB = "loadtest_compliance"
 PORT = 8077
@@ -43,8 +45,9 @@ def environment():
         "DJANGO_SETTINGS_MODULE": "compliance_site.bench_settings",
         "PYTHONPATH": os.pathsep.join([str(ROOT / "bench"), str(ROOT)]),
         "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DB}",
-        "CELERY_BROKER_URL": "redis://127.0.0.1:6379/11",
-        "REDIS_CACHE_URL": "redis://127.0.0.1:6379/12",
+        # Redis databases of its own (override if another service on the machine uses them).
+        "CELERY_BROKER_URL": os.environ.get("LOADTEST_BROKER_URL", "redis://127.0.0.1:6379/11"),
+        "REDIS_CACHE_URL": os.environ.get("LOADTEST_CACHE_URL", "redis://127.0.0.1:6379/12"),
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "SECURE_SSL_REDIRECT": "0",
         "SESSION_COOKIE_SECURE": "0",
@@ -87,53 +90,26 @@ for name, role in (("load-manager", "Compliance Manager"), ("load-auditor", "Aud
 
 
 def start(env, workers):
-    procs = [
-        subprocess.Popen(
-            [
-                PY,
-                "-m",
-                "gunicorn",
-                "compliance_site.wsgi",
-                "--bind",
-                f"127.0.0.1:{PORT}",
-                "--workers",
-                str(workers),
-                "--timeout",
-                "60",
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=env,
-        ),
-        subprocess.Popen(
-            [
-                PY,
-                "-m",
-                "celery",
-                "-A",
-                "compliance_site",
-                "worker",
-                "-Q",
-                "default,reports,integrations",
-                "--concurrency",
-                "1",
-                "--loglevel",
-                "WARNING",
-            ],
-            cwd=ROOT,
-            env=env,
-        ),
-    ]
-    for _ in range(100):
-        try:
-            if requests.get(f"{BASE}/healthz", timeout=1).status_code == 200:
-                return procs
-        except requests.RequestException:
-            pass
-        time.sleep(0.3)
-    stop(procs)
-    sys.exit("gunicorn did not come up")
+    gunicorn = start_gunicorn(env, port=PORT, workers=workers, timeout=60)
+    celery = subprocess.Popen(
+        [
+            PY,
+            "-m",
+            "celery",
+            "-A",
+            "compliance_site",
+            "worker",
+            "-Q",
+            "default,reports,integrations",
+            "--concurrency",
+            "1",
+            "--loglevel",
+            "WARNING",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    return [gunicorn, celery]
 
 
 def stop(procs):
