@@ -7,11 +7,11 @@ databases (the embedded SQLite mode) use the ORM equivalents. These helpers writ
 only; the caller (compliance.services) owns the audit entry and the signals.
 """
 
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 from django.db.models.base import ModelState
 
 from common import bound
+from common.json_text import json_text
 from common.partitions import ensure_partitions
 
 from ..models import Finding
@@ -104,7 +104,6 @@ def copy_evaluations(evaluations):
     if not evaluations or not _postgres():
         return
     table = RuleEvaluation._meta.db_table
-    encode = DjangoJSONEncoder().encode
     with (
         connection.cursor() as cursor,
         cursor.cursor.copy(f'COPY "{table}" ({", ".join(_EVALUATION_COLUMNS)}) FROM STDIN') as copy,
@@ -118,7 +117,7 @@ def copy_evaluations(evaluations):
                     e.status,
                     e.score,
                     e.evaluated_at,
-                    encode(e.details),
+                    json_text(e.details),
                     e.duration_ms,
                     e.source,
                     e.recorded_at,

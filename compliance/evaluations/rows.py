@@ -12,6 +12,7 @@ from typing import NamedTuple
 from django.utils import timezone
 
 from common.dates import parse_iso_datetime
+from common.json_text import json_bytes
 
 from ..choices import EvaluationStatus
 from ..models import ComplianceRule, DataSource
@@ -91,7 +92,7 @@ def _check_row(raw, now):
         details = {}
     if not isinstance(details, dict):
         errors["details"] = ["Must be a JSON object."]
-    elif details and len(json.dumps(details)) > MAX_DETAILS_BYTES:  # most rows have none: skip the dump
+    elif details and len(json_bytes(details)) > MAX_DETAILS_BYTES:  # most rows have none: skip the dump
         errors["details"] = [f"Must be at most {MAX_DETAILS_BYTES} bytes of JSON."]
     duration = raw.get("duration_ms")
     if duration is not None and (isinstance(duration, bool) or not isinstance(duration, int) or duration < 0):

@@ -61,6 +61,25 @@ def test_bulk_is_all_or_nothing_and_names_bad_rows(manager):
     assert RuleEvaluation.objects.count() == 0 and Finding.objects.count() == 0
 
 
+def test_bulk_details_over_64_kib_name_their_row_and_store_what_fits(manager):
+    """The limit counts UTF-8 bytes of the details' JSON; a row just under it is stored as
+    sent, non-ASCII text included."""
+    from compliance.evaluations.rows import MAX_DETAILS_BYTES
+
+    rule, source = RuleFactory(), DataSourceFactory()
+    rows = rows_for(rule, source, 2)
+    rows[0]["details"] = {"note": "é" * ((MAX_DETAILS_BYTES - 20) // 2)}
+    rows[1]["details"] = {"note": "x" * MAX_DETAILS_BYTES}
+    response = manager.post("/api/v1/evaluations/bulk/", {"evaluations": rows}, format="json")
+    assert response.status_code == 400
+    assert [(r["index"], list(r["errors"])) for r in response.json()["rows"]] == [(1, ["details"])]
+    assert "nothing was saved" in response.json()["detail"]
+    assert not RuleEvaluation.objects.exists()
+    response = manager.post("/api/v1/evaluations/bulk/", {"evaluations": rows[:1]}, format="json")
+    assert response.status_code == 201, response.content
+    assert RuleEvaluation.objects.get().details == rows[0]["details"]
+
+
 def test_bulk_over_the_limit_is_refused_before_any_work(manager, settings):
     settings.BULK_EVALUATION_MAX_ROWS = 10
     rule, source = RuleFactory(), DataSourceFactory()
