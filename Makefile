@@ -88,9 +88,11 @@ bench-scale: install-dev
 	cd bench && ../$(PY) bench_scale.py
 
 ## Evaluation ingest, live feed and backfill, in process and over HTTP (gunicorn), beside a raw COPY of the same rows.
+## BENCH_INGEST_ARGS=--steps prints where a batch's time goes instead.
+BENCH_INGEST_ARGS ?= --http
 bench-ingest: install-dev
 	./scripts/ensure_services.sh
-	$(PY) bench/bench_ingest.py --http
+	$(PY) bench/bench_ingest.py $(BENCH_INGEST_ARGS)
 
 ## Open-loop capacity of gunicorn (4 workers) on loopback for three mixes, beside a hand-written floor; fails on any 500.
 loadtest: install-dev

@@ -182,21 +182,21 @@ def token():
     return issue_token(user=user, name="bench ingest")[1]
 
 
-def profile(rules, sources, kind):
-    body = json.dumps(payloads(rules, sources, 1, kind, random.Random(7))[0]).encode()
+def profile(rules, sources, kind, rng):
+    body = json.dumps(payloads(rules, sources, 1, kind, rng)[0]).encode()
     profiler = cProfile.Profile()
     profiler.runcall(ours_in_process, body)
     pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
 
 
-def steps(rules, sources, batches):
+def steps(rules, sources, batches, rng):
     """Per-step wall times of `batches` committed in-process batches of each kind."""
     from compliance.evaluations import record_evaluations, validate_evaluation_rows
 
     columns = {}
     for kind in ("live", "backfill"):
         samples = []
-        for body in (json.dumps(p).encode() for p in payloads(rules, sources, batches, kind, random.Random(11))):
+        for body in (json.dumps(p).encode() for p in payloads(rules, sources, batches, kind, rng)):
             began = time.perf_counter()
             rows, errors = validate_evaluation_rows(orjson.loads(body))
             parsed = time.perf_counter()
@@ -217,7 +217,11 @@ def main():
     parser.add_argument("--http", action="store_true")
     parser.add_argument("--profile", choices=["live", "backfill"])
     parser.add_argument("--steps", action="store_true", help="where an in-process batch's time goes, per step")
+    # A fixed seed would send the same backfill again on the next run of the same database,
+    # each row landing beside its twin of the run before, where it changes no status.
+    parser.add_argument("--seed", type=int, default=None, help="repeat a run's batches (default: fresh, printed)")
     args = parser.parse_args()
+    draw = random.SystemRandom().randrange(2**32) if args.seed is None else args.seed
     os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench_ingest")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "compliance_site.bench_settings")
     setup_django()
@@ -228,11 +232,12 @@ def main():
 
     rules, sources = seed(args.history)
     freeze_start_up_objects()  # as the web workers do at start-up (compliance_site/wsgi.py)
+    print(f"batches drawn with --seed {draw}")
     if args.profile:
-        return profile(rules, sources, args.profile)
+        return profile(rules, sources, args.profile, random.Random(draw))
     if args.steps:
-        return steps(rules, sources, args.batches)
-    rng = random.Random(42)
+        return steps(rules, sources, args.batches, random.Random(draw))
+    rng = random.Random(draw)
     raw = psycopg.connect(os.environ["DATABASE_URL"].replace("postgres://", "postgresql://"))
     gunicorn = None
     if args.http:

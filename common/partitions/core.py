@@ -4,6 +4,7 @@
 import logging
 import re
 import zlib
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -250,6 +251,35 @@ def create_ahead(now=None):
             logger.exception("partitions of %s not created ahead", item.table)
             created[item.table] = []
     return created
+
+
+def by_partition(table, items, key):
+    """{partition name: [item, ...]}: each item under the partition that holds `key(item)`
+    (a time), its bounded partition or else the DEFAULT one. One catalog query; {} when the
+    table is not partitioned.
+
+    For statements that must touch each row in its own partition: a lookup by anything but
+    the partition key otherwise probes every partition for every row, and a join on the
+    key as well is pruned per row only while the planner keeps a nested loop.
+    """
+    found = partitions(table)
+    if not found:
+        return {}
+    bounded = [p for p in found if not p.is_default]
+    uppers = [p.upper for p in bounded]
+    default = next((p.name for p in found if p.is_default), None)
+    grouped = {}
+    for item in items:
+        at = key(item)
+        i = bisect_right(uppers, at)  # the first partition ending after `at`
+        if i < len(bounded) and (bounded[i].lower is None or bounded[i].lower <= at):
+            name = bounded[i].name
+        elif default is not None:
+            name = default
+        else:
+            raise ValueError(f"{at.isoformat()} falls in no partition of {table}")
+        grouped.setdefault(name, []).append(item)
+    return grouped
 
 
 def span_without_default(table):

@@ -254,3 +254,20 @@ def test_late_arrival_probes_read_partitions_in_order_while_the_guard_is_empty()
     RuleEvaluation.objects.create(rule=rule, data_source=source, status="passed", evaluated_at=stray)
     assert partitions.span_without_default(TABLE) is None
     assert _ordered_bounds(TABLE, "e") == ""
+
+
+def test_rows_are_grouped_by_the_partition_that_holds_them():
+    now = timezone.now()
+    table = "compliance_statuschange"
+    partitions.ensure_partitions(table, now - timedelta(days=70), now)
+    times = [now, now - timedelta(days=40), now - timedelta(days=40, seconds=1), datetime(2999, 1, 1, tzinfo=UTC)]
+    grouped = partitions.by_partition(table, list(enumerate(times)), key=lambda item: item[1])
+    names = {item[0]: name for name, items in grouped.items() for item in items}
+    found = partitions.partitions(table)
+    for i, at in enumerate(times):
+        (holder,) = [
+            p.name for p in found if not p.is_default and (p.lower is None or p.lower <= at) and at < p.upper
+        ] or [next(p.name for p in found if p.is_default)]
+        assert names[i] == holder, (at, names[i], holder)
+    assert names[3].endswith("_default")
+    assert partitions.by_partition("compliance_finding", [1], key=lambda item: now) == {}
