@@ -30,7 +30,7 @@ import urllib.request
 
 import orjson
 from bench_analytics import DERIVED
-from harness import ROOT, machine_note, setup_django, start_gunicorn
+from harness import ROOT, machine_note, settle, setup_django, start_gunicorn
 from steps import print_steps, summarise, timed_steps
 
 RULES, SOURCES, BATCH = 100, 50, 10_000
@@ -195,6 +195,7 @@ def steps(rules, sources, batches, rng):
 
     columns = {}
     for kind in ("live", "backfill"):
+        settle()
         samples = []
         for body in (json.dumps(p).encode() for p in payloads(rules, sources, batches, kind, rng)):
             began = time.perf_counter()
@@ -257,6 +258,7 @@ def main():
     try:
         for kind in ("live", "backfill"):
             bodies = [json.dumps(p).encode() for p in payloads(rules, sources, args.batches * 2, kind, rng)]
+            settle()
             ours = copy = http = 0.0
             for i in range(args.batches):  # interleaved: load from elsewhere hits each alike
                 copy += raw_copy(raw, json.loads(bodies[2 * i]))
