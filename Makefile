@@ -87,7 +87,7 @@ bench-scale: install-dev
 	./scripts/ensure_services.sh
 	cd bench && ../$(PY) bench_scale.py
 
-## Evaluation ingest, live feed and backfill, in process and over HTTP (gunicorn), beside a raw COPY of the same rows.
+## Evaluation ingest, live feed and backfill, in process and over HTTP (gunicorn), beside a raw COPY of rows drawn alike.
 ## BENCH_INGEST_ARGS=--steps prints where a batch's time goes instead.
 BENCH_INGEST_ARGS ?= --http
 bench-ingest: install-dev
