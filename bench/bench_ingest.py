@@ -31,7 +31,7 @@ import urllib.request
 
 import orjson
 from bench_analytics import DERIVED
-from harness import ROOT, machine_note, settle, setup_django, start_gunicorn
+from harness import machine_note, settle, setup_django, start_gunicorn
 from steps import print_steps, summarise, timed_steps
 
 RULES, SOURCES, BATCH = 100, 50, 10_000
@@ -243,12 +243,7 @@ def main():
     raw = psycopg.connect(os.environ["DATABASE_URL"].replace("postgres://", "postgresql://"))
     gunicorn = None
     if args.http:
-        env = {
-            **os.environ,
-            "PYTHONPATH": os.pathsep.join([str(ROOT / "bench"), str(ROOT)]),
-            "LOG_LEVEL": "WARNING",
-        }
-        gunicorn = start_gunicorn(env, port=PORT, workers=2)
+        gunicorn = start_gunicorn({**os.environ, "LOG_LEVEL": "WARNING"}, port=PORT, workers=2)
     api_token = token() if args.http else None
     connection.close()
     print(

@@ -163,6 +163,7 @@ def in_process_ingest(*, backfill, rounds=2):
             transaction.set_rollback(True)
         samples.append((ours[-1], spent))
         rows, errors = validate_evaluation_rows(batch(backfill=backfill, seed=1000 + round_))
+        assert not errors
         with transaction.atomic(), connection.cursor() as cursor:
             began = time.perf_counter()
             with cursor.cursor.copy(

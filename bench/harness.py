@@ -67,8 +67,12 @@ def settle():
 
 
 def start_gunicorn(env, *, port, workers, timeout=120):
-    """gunicorn serving the site on 127.0.0.1:`port` with `env`, once /healthz answers 200."""
+    """gunicorn serving the site on 127.0.0.1:`port` with `env`, once /healthz answers 200.
+
+    bench/ goes on its path too: the bench settings route the hand-written floors there."""
     import urllib.request
+
+    env = {**env, "PYTHONPATH": os.pathsep.join([str(ROOT / "bench"), str(ROOT)])}
 
     proc = subprocess.Popen(
         [

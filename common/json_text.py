@@ -24,7 +24,4 @@ def json_bytes(value):
 
 def json_text(value):
     """JSON of `value` as text, for a COPY row or a text parameter."""
-    try:
-        return orjson.dumps(value, option=_OPTIONS).decode()
-    except TypeError:
-        return _django.encode(value)
+    return json_bytes(value).decode()
